@@ -1,0 +1,60 @@
+# mph: build, check, install, demo, bench.
+# Every tool is tools/mph-*.c linked against libmph (lib/*.c). C unit tests
+# are tests/unit/test-*.c; bats runs everything under tests/.
+
+PREFIX  ?= /usr/local
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+MPH_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Ilib \
+	-I/usr/include/x86_64-linux-gnu/openblas-pthread
+LDLIBS  = -ljansson -lcsv -lcurl -llapacke -lopenblas -lm -lpthread
+
+LIB_SRC   = $(sort $(wildcard lib/*.c))
+LIB_OBJ   = $(LIB_SRC:lib/%.c=build/lib/%.o)
+TOOL_SRC  = $(sort $(wildcard tools/mph-*.c))
+TOOLS     = $(TOOL_SRC:tools/%.c=bin/%)
+UNIT_SRC  = $(sort $(wildcard tests/unit/test-*.c))
+UNITS     = $(UNIT_SRC:tests/unit/%.c=build/unit/%)
+DEPS_OK   = build/.deps-ok
+
+.PHONY: all deps check unit demo bench paper install clean zoo
+all: $(DEPS_OK) $(TOOLS)
+
+# The one place that installs system packages (share/mph/install-deps.sh).
+$(DEPS_OK): share/mph/install-deps.sh
+	@sh share/mph/install-deps.sh
+	@mkdir -p build && touch $@
+deps: $(DEPS_OK)
+
+build/lib/%.o: lib/%.c lib/mph.h lib/mph_internal.h | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(MPH_CFLAGS) -c -o $@ $<
+
+build/libmph.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+bin/%: tools/%.c build/libmph.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(MPH_CFLAGS) -o $@ $< build/libmph.a $(LDLIBS)
+
+build/unit/%: tests/unit/%.c tests/unit/unit.h build/libmph.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(MPH_CFLAGS) -Itests/unit -o $@ $< build/libmph.a $(LDLIBS)
+
+unit: $(UNITS)
+
+check: all unit
+	LC_ALL=C bats tests/
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mph \
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
+	install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin
+	cp -R share/mph/. $(DESTDIR)$(PREFIX)/share/mph/
+	install -m 644 man/man1/*.1 $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 man/man5/*.5 $(DESTDIR)$(PREFIX)/share/man/man5
+
+-include mk/*.mk
+
+clean:
+	rm -rf build bin
