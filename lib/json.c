@@ -1,0 +1,124 @@
+/* JSON in and out over jansson. Output is written here rather than by
+ * json_dumpf so that reals use the shortest round-trip form (jansson prints
+ * %.17g noise such as 0.10000000000000001) and arrays of scalars stay on one
+ * line, which keeps model and space files readable and diffable. */
+#include <errno.h>
+#include <string.h>
+#include "mph_internal.h"
+
+json_t *mph_json_load(const char *path, mph_error *err)
+{
+	json_error_t je;
+	json_t *j;
+	const char *name = (path == NULL || strcmp(path, "-") == 0) ? "<stdin>" : path;
+	if (path == NULL || strcmp(path, "-") == 0)
+		j = json_loadf(stdin, JSON_REJECT_DUPLICATES, &je);
+	else {
+		FILE *fp = fopen(path, "r");
+		if (fp == NULL) {
+			mph_error_set(err, path, 0, 0, "cannot open: %s", strerror(errno));
+			return NULL;
+		}
+		j = json_loadf(fp, JSON_REJECT_DUPLICATES, &je);
+		fclose(fp);
+	}
+	if (j == NULL)
+		mph_error_set(err, name, je.line > 0 ? je.line : 0, je.column > 0 ? je.column : 0,
+		              "invalid JSON: %s", je.text);
+	return j;
+}
+
+static void put_string(FILE *fp, const char *s)
+{
+	putc('"', fp);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		switch (ch) {
+		case '"': fputs("\\\"", fp); break;
+		case '\\': fputs("\\\\", fp); break;
+		case '\n': fputs("\\n", fp); break;
+		case '\r': fputs("\\r", fp); break;
+		case '\t': fputs("\\t", fp); break;
+		default:
+			if (ch < 0x20) fprintf(fp, "\\u%04x", ch);
+			else putc(ch, fp);
+		}
+	}
+	putc('"', fp);
+}
+
+static int is_scalar(json_t *j) { return !json_is_object(j) && !json_is_array(j); }
+
+static void indent(FILE *fp, int depth)
+{
+	putc('\n', fp);
+	while (depth-- > 0) fputs("  ", fp);
+}
+
+static int cmp_keys(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void dump(json_t *j, FILE *fp, int depth)
+{
+	char buf[40];
+	size_t i, n;
+	switch (json_typeof(j)) {
+	case JSON_OBJECT: {
+		const char *key, **keys;
+		json_t *v;
+		n = json_object_size(j);
+		if (n == 0) { fputs("{}", fp); break; }
+		keys = mph_malloc(n * sizeof *keys);
+		i = 0;
+		json_object_foreach(j, key, v) keys[i++] = key;
+		qsort(keys, n, sizeof *keys, cmp_keys);
+		putc('{', fp);
+		for (i = 0; i < n; i++) {
+			indent(fp, depth + 1);
+			put_string(fp, keys[i]);
+			fputs(": ", fp);
+			dump(json_object_get(j, keys[i]), fp, depth + 1);
+			if (i + 1 < n) putc(',', fp);
+		}
+		indent(fp, depth);
+		putc('}', fp);
+		free(keys);
+		break;
+	}
+	case JSON_ARRAY: {
+		int flat = 1;
+		n = json_array_size(j);
+		for (i = 0; i < n; i++) flat &= is_scalar(json_array_get(j, i));
+		putc('[', fp);
+		for (i = 0; i < n; i++) {
+			if (flat) { if (i) fputs(", ", fp); }
+			else indent(fp, depth + 1);
+			dump(json_array_get(j, i), fp, depth + 1);
+			if (!flat && i + 1 < n) putc(',', fp);
+		}
+		if (!flat && n) indent(fp, depth);
+		putc(']', fp);
+		break;
+	}
+	case JSON_STRING: put_string(fp, json_string_value(j)); break;
+	case JSON_INTEGER: fprintf(fp, "%" JSON_INTEGER_FORMAT, json_integer_value(j)); break;
+	case JSON_REAL:
+		mph_fmt_double(buf, json_real_value(j));
+		/* keep it a real when read back */
+		if (strpbrk(buf, ".eE") == NULL) strcat(buf, ".0");
+		fputs(buf, fp);
+		break;
+	case JSON_TRUE: fputs("true", fp); break;
+	case JSON_FALSE: fputs("false", fp); break;
+	case JSON_NULL: fputs("null", fp); break;
+	}
+}
+
+int mph_json_dump(json_t *j, FILE *fp)
+{
+	dump(j, fp, 0);
+	putc('\n', fp);
+	return ferror(fp) ? -1 : 0;
+}

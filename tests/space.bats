@@ -1,0 +1,206 @@
+#!/usr/bin/env bats
+# mph-space: enumeration, sampling, initial design, traces, bad input.
+
+setup() { load helper; }
+
+PAPER=share/mph/spaces/morphling.json
+
+@test "the paper space has 720 configurations plus a header" {
+	cd "$MPH_ROOT"
+	run mph-space "$PAPER"
+	assert_success
+	assert_equal "${#lines[@]}" 721
+	assert_line --index 0 "cpu,gpu_mem,batch,gpu_type"
+	assert_line --index 1 "1,0.1,1,T4"
+	assert_line --index 720 "5,0.6,128,V100"
+	run mph-space -c "$PAPER"
+	assert_output 720
+}
+
+@test "every configuration is distinct" {
+	cd "$MPH_ROOT"
+	run bash -c "mph-space $PAPER | sort -u | wc -l"
+	assert_output 721
+}
+
+@test "--initial gives the paper's 8 corners on one GPU type" {
+	cd "$MPH_ROOT"
+	run mph-space -i "$PAPER"
+	assert_success
+	assert_output "cpu,gpu_mem,batch,gpu_type
+1,0.1,1,T4
+1,0.1,128,T4
+1,0.6,1,T4
+1,0.6,128,T4
+5,0.1,1,T4
+5,0.1,128,T4
+5,0.6,1,T4
+5,0.6,128,T4"
+}
+
+@test "--corners and --fix override the spec's initial design" {
+	cd "$MPH_ROOT"
+	run mph-space -i --corners batch --fix cpu=2,gpu_mem=0.3,gpu_type=V100 "$PAPER"
+	assert_success
+	assert_output "cpu,gpu_mem,batch,gpu_type
+2,0.3,1,V100
+2,0.3,128,V100"
+}
+
+@test "--sample draws without replacement and is seeded" {
+	cd "$MPH_ROOT"
+	run mph-space -n 50 -s 7 "$PAPER"
+	assert_success
+	assert_equal "${#lines[@]}" 51
+	a="$output"
+	run bash -c "mph-space -n 50 -s 7 $PAPER | sort -u | wc -l"
+	assert_output 51
+	run mph-space -n 50 -s 7 "$PAPER"
+	assert_equal "$output" "$a"
+	run mph-space -n 50 -s 8 "$PAPER"
+	refute [ "$output" = "$a" ]
+	run bash -c "mph-space -n 5000 $PAPER | wc -l"
+	assert_output 721
+}
+
+@test "sampling a space of 10^7 configurations" {
+	run bash -c "mph-space -n 1000 -s 3 $FIXTURES/space/ten-million.json | sort -u | wc -l"
+	assert_output 1001
+}
+
+@test "enumerating 10^7 configurations runs in constant memory" {
+	run bash -c "ulimit -v 60000; mph-space $FIXTURES/space/ten-million.json | tail -1"
+	assert_success
+	assert_output "9,9,9,9,9,9,9"
+	run mph-space -c "$FIXTURES/space/ten-million.json"
+	assert_output 10000000
+}
+
+@test "constraints filter configurations" {
+	run mph-space "$FIXTURES/space/constrained.json"
+	assert_success
+	# a * 2 <= 4 || b == "y": a in {1,2} with any b, a in {3,4} only with y
+	assert_output "a,b
+1,x
+1,y
+2,x
+2,y
+3,y
+4,y"
+	run mph-space -c "$FIXTURES/space/constrained.json"
+	assert_output 6
+}
+
+@test "--from-trace derives the Falcon space of 1440 configurations" {
+	need_shared_data
+	run mph-space --from-trace "$SHARED_DATA/falcon-sources/falcon-sources.csv" -o "$BATS_TEST_TMPDIR/falcon.json"
+	assert_success
+	run mph-space -c "$BATS_TEST_TMPDIR/falcon.json"
+	assert_output 1440
+	run bash -c "mph-space $BATS_TEST_TMPDIR/falcon.json | head -1"
+	assert_output "batch,cpu,gpu_mem_gb,gpu_power_pct,gpu_type"
+	# every configuration of the trace is in the derived space, and back
+	run bash -c "cut -d, -f2-6 $SHARED_DATA/falcon-sources/falcon-sources.csv | sed 1d | sort -u | wc -l"
+	assert_output 1440
+}
+
+@test "--from-trace on the packrat trace, and with named knobs" {
+	need_shared_data
+	run bash -c "mph-space --from-trace $SHARED_DATA/packrat-pytorch/packrat-pytorch.csv | mph-space -c -"
+	assert_output 176
+	run bash -c "mph-space --from-trace $SHARED_DATA/packrat-pytorch/packrat-pytorch.csv -k batch_size | mph-space -"
+	assert_success
+	assert_line --index 0 batch_size
+	assert_equal "${#lines[@]}" 12
+}
+
+@test "--from-trace on a hand-made trace" {
+	printf 'task,threads,gpu,rps\nm,1,A,10.5\nm,2,A,12.25\nm,1,B,3.5\nm,2,B,7.75\nn,1,A,1\nn,2,A,2\nn,1,B,3\nn,2,B,4\n' > "$BATS_TEST_TMPDIR/t.csv"
+	run mph-space --from-trace "$BATS_TEST_TMPDIR/t.csv" -x rps
+	assert_success
+	run bash -c "mph-space --from-trace $BATS_TEST_TMPDIR/t.csv -x rps | mph-space -"
+	assert_output "threads,gpu
+1,A
+1,B
+2,A
+2,B"
+}
+
+@test "-o writes a complete file and nothing on failure" {
+	cd "$MPH_ROOT"
+	run mph-space -o "$BATS_TEST_TMPDIR/all.csv" "$PAPER"
+	assert_success
+	assert_output ""
+	run wc -l < "$BATS_TEST_TMPDIR/all.csv"
+	assert_output 721
+	run mph-space -o "$BATS_TEST_TMPDIR/bad.csv" "$FIXTURES/space/badtype.json"
+	assert_failure 1
+	[ ! -e "$BATS_TEST_TMPDIR/bad.csv" ]
+	run ls "$BATS_TEST_TMPDIR"
+	assert_output "all.csv"
+}
+
+@test "the same space gives the same bytes" {
+	cd "$MPH_ROOT"
+	mph-space "$PAPER" > "$BATS_TEST_TMPDIR/a"
+	mph-space "$PAPER" > "$BATS_TEST_TMPDIR/b"
+	cmp "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+}
+
+bad() { # bad FIXTURE MESSAGE
+	run -1 --separate-stderr mph-space "$FIXTURES/space/$1"
+	assert_equal "$stderr" "mph-space: $FIXTURES/space/$1$2"
+	assert_output ""
+}
+
+@test "broken JSON names line and column" {
+	bad broken.json ":4: invalid JSON: ']' expected near end of file"
+	bad empty.json ":1: invalid JSON: '[' or '{' expected near end of file"
+	bad nan.json ":1:56: invalid JSON: invalid token near 'NaN'"
+	bad inf.json ":1:58: invalid JSON: real number overflow near '1e999'"
+}
+
+@test "bad knobs are named" {
+	bad badtype.json ": knob 'a': unknown type 'integer' (expected int, float, ordinal or categorical)"
+	bad emptyvalues.json ": knob 'a': \"values\" must be a non-empty array"
+	bad dupknob.json ": duplicate knob name 'a'"
+	bad nonint.json ": knob 'a': int knob has a non-integer value 2.5"
+	bad unknownkey.json ": knob 'a': unknown key 'stride'"
+	bad huge.json ": knob 'a': range gives more than 1000000 values"
+	bad badconstraint.json ": constraint 'a <= c': column 6: unknown name 'c'"
+}
+
+@test "a missing file" {
+	run -1 --separate-stderr mph-space "$BATS_TEST_TMPDIR/nope.json"
+	assert_equal "$stderr" "mph-space: $BATS_TEST_TMPDIR/nope.json: cannot open: No such file or directory"
+}
+
+@test "bad traces" {
+	printf '' > "$BATS_TEST_TMPDIR/empty.csv"
+	run -1 --separate-stderr mph-space --from-trace "$BATS_TEST_TMPDIR/empty.csv"
+	assert_equal "$stderr" "mph-space: $BATS_TEST_TMPDIR/empty.csv: empty input: a header row is required"
+	printf 'task,a\n' > "$BATS_TEST_TMPDIR/hdr.csv"
+	run -1 --separate-stderr mph-space --from-trace "$BATS_TEST_TMPDIR/hdr.csv"
+	assert_equal "$stderr" "mph-space: $BATS_TEST_TMPDIR/hdr.csv: no rows after the header"
+	printf 'task,a,b\nx,1,2\nx,1\n' > "$BATS_TEST_TMPDIR/short.csv"
+	run -1 --separate-stderr mph-space --from-trace "$BATS_TEST_TMPDIR/short.csv"
+	assert_equal "$stderr" "mph-space: $BATS_TEST_TMPDIR/short.csv:3: expected 3 fields, found 2"
+	printf 'task,a\nx,1\n' > "$BATS_TEST_TMPDIR/k.csv"
+	run -1 --separate-stderr mph-space --from-trace "$BATS_TEST_TMPDIR/k.csv" -k b
+	assert_equal "$stderr" "mph-space: $BATS_TEST_TMPDIR/k.csv:1: missing required column 'b'"
+}
+
+@test "usage errors exit 2 with the usage line" {
+	run -2 --separate-stderr mph-space
+	assert_equal "${stderr_lines[0]}" "mph-space: missing SPACE"
+	run -2 --separate-stderr mph-space -q x.json
+	run -2 --separate-stderr mph-space -n abc x.json
+	assert_equal "${stderr_lines[0]}" "mph-space: -n: illegal number: 'abc' (expected 0..100000000)"
+	assert_equal "${stderr_lines[1]}" "usage: mph-space [-ci] [-n N] [-s SEED] [-o FILE] [--corners K,...] [--fix K=V,...] SPACE"
+	run -2 --separate-stderr mph-space -c -i x.json
+	assert_equal "${stderr_lines[0]}" "mph-space: -c, -i and -n exclude each other"
+	run -0 mph-space --help
+	assert_line --index 0 --partial "usage: mph-space"
+	run -0 mph-space --version
+	assert_output --regexp '^mph-space [0-9]+\.[0-9]+\.[0-9]+$'
+}

@@ -1,0 +1,92 @@
+/* What every mph tool's main() shares: the program name in messages, error
+ * reporting, number options. Header-only so each tool stays one file. */
+#ifndef MPH_TOOL_H
+#define MPH_TOOL_H
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "mph.h"
+
+static const char *tool_prog = "mph";
+
+/* "mph-x: file:line: text" on stderr. */
+static void tool_error(const mph_error *e)
+{
+	char buf[1400];
+	fprintf(stderr, "%s: %s\n", tool_prog, mph_error_format(e, buf, sizeof buf));
+}
+
+static void tool_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2), unused));
+static void tool_warn(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: warning: ", tool_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* A usage error: the message, then the caller prints its usage line, exit 2. */
+static void tool_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), unused));
+static void tool_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", tool_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Parses an option's number in [lo, hi]; on failure says so and returns -1. */
+static int tool_long_opt(const char *opt, const char *s, long lo, long hi, long *out) __attribute__((unused));
+static int tool_long_opt(const char *opt, const char *s, long lo, long hi, long *out)
+{
+	if (mph_parse_long(s, out) != 0 || *out < lo || *out > hi) {
+		tool_usage_error("%s: illegal number: '%s' (expected %ld..%ld)", opt, s, lo, hi);
+		return -1;
+	}
+	return 0;
+}
+
+static int tool_double_opt(const char *opt, const char *s, double lo, double hi, double *out) __attribute__((unused));
+static int tool_double_opt(const char *opt, const char *s, double lo, double hi, double *out)
+{
+	if (mph_parse_double(s, out) != 0 || *out < lo || *out > hi) {
+		tool_usage_error("%s: illegal number: '%s' (expected %g..%g)", opt, s, lo, hi);
+		return -1;
+	}
+	return 0;
+}
+
+/* Parses a seed: any unsigned 64-bit number. */
+static int tool_seed_opt(const char *opt, const char *s, uint64_t *out) __attribute__((unused));
+static int tool_seed_opt(const char *opt, const char *s, uint64_t *out)
+{
+	char *end;
+	if (*s == '\0' || *s == '-') goto bad;
+	*out = strtoull(s, &end, 10);
+	if (*end == '\0') return 0;
+bad:
+	tool_usage_error("%s: illegal number: '%s' (expected an unsigned integer)", opt, s);
+	return -1;
+}
+
+/* Splits "a,b,c" into a NULL-terminated array in one allocation. */
+static char **tool_split(const char *s, size_t *n) __attribute__((unused));
+static char **tool_split(const char *s, size_t *n)
+{
+	size_t k = 1, len = strlen(s), i;
+	char **v, *buf;
+	for (i = 0; i < len; i++) k += s[i] == ',';
+	v = malloc((k + 1) * sizeof *v + len + 1);
+	if (v == NULL) { perror(tool_prog); exit(1); }
+	buf = memcpy((char *)(v + k + 1), s, len + 1);
+	for (i = 0, k = 0, v[k++] = buf; buf[i]; i++)
+		if (buf[i] == ',') { buf[i] = '\0'; v[k++] = buf + i + 1; }
+	v[k] = NULL;
+	*n = k;
+	return v;
+}
+#endif
