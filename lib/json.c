@@ -122,3 +122,68 @@ int mph_json_dump(json_t *j, FILE *fp)
 	putc('\n', fp);
 	return ferror(fp) ? -1 : 0;
 }
+
+/* jansson keeps no positions once a document is parsed, so a message about
+ * a value's meaning ("knob 'a': unknown type 'integer'") would name no line.
+ * This finds one in the file's text: the quoted names in the message, in
+ * order, each searched from where the one before it was found. A message
+ * naming the second of two equal names ("duplicate ... 'a'") looks for the
+ * second occurrence. Best effort: the message is right either way. */
+static const char *find_token(const char *text, const char *from, const char *tok, int quoted)
+{
+	size_t n = strlen(tok);
+	const char *p = from;
+	if (n == 0) return NULL;
+	while ((p = strstr(p, tok)) != NULL) {
+		if (!quoted || (p > text && p[-1] == '"' && p[n] == '"')) return quoted ? p - 1 : p;
+		p++;
+	}
+	return NULL;
+}
+
+void mph_json_locate(const char *path, mph_error *err)
+{
+	FILE *fp;
+	char *text, *q, *msg;
+	const char *at = NULL, *from;
+	long n;
+	if (err == NULL || err->line > 0 || path == NULL || strcmp(path, "-") == 0) return;
+	if ((fp = fopen(path, "r")) == NULL) return;
+	if (fseek(fp, 0, SEEK_END) != 0 || (n = ftell(fp)) < 0 || n > (1L << 24)) { fclose(fp); return; }
+	rewind(fp);
+	text = mph_malloc((size_t)n + 1);
+	n = (long)fread(text, 1, (size_t)n, fp);
+	text[n] = '\0';
+	fclose(fp);
+	from = text;
+	msg = mph_strdup(err->text);
+	for (q = strchr(msg, '\''); q != NULL; q = strchr(q, '\'')) {
+		char *end = strchr(q + 1, '\'');
+		const char *hit;
+		if (end == NULL) break;
+		*end = '\0';
+		hit = find_token(text, from, q + 1, 1);
+		if (hit == NULL) hit = find_token(text, from, q + 1, 0);
+		if (hit != NULL) {
+			if (strncmp(msg, "duplicate", 9) == 0) {
+				const char *again = find_token(text, hit + 2, q + 1, 1);
+				if (again != NULL) hit = again;
+			}
+			at = hit;
+			from = hit + 1;
+		}
+		q = end + 1;
+	}
+	if (at != NULL) {
+		const char *p;
+		long line = 1, col = 1;
+		for (p = text; p < at; p++) {
+			if (*p == '\n') line++, col = 1;
+			else col++;
+		}
+		err->line = line;
+		err->col = col;
+	}
+	free(msg);
+	free(text);
+}

@@ -394,6 +394,7 @@ mph_space *mph_space_load(const char *path, mph_error *err)
 	if (j == NULL) return NULL;
 	s = mph_space_from_json(j, (path == NULL || strcmp(path, "-") == 0) ? "<stdin>" : path, err);
 	json_decref(j);
+	if (s == NULL) mph_json_locate(path, err);
 	return s;
 }
 
