@@ -9,13 +9,14 @@
 typedef struct {
 	char *v[MAX_KNOB_VALUES + 1];
 	size_t n;
-	int overflow, numeric;
+	int overflow, numeric, empty;
 } distinct;
 
 static void add_value(distinct *d, const char *s)
 {
 	size_t i;
 	double x;
+	if (*s == '\0') d->empty = 1; /* a knob always has a value; a failed measurement may not */
 	if (d->overflow) return;
 	for (i = 0; i < d->n; i++) if (strcmp(d->v[i], s) == 0) return;
 	if (d->n == MAX_KNOB_VALUES) { d->overflow = 1; return; }
@@ -103,8 +104,13 @@ mph_space *mph_space_from_trace(mph_csv *c, const char *const *knobs, size_t nkn
 		int is_knob;
 		if (nknobs > 0) is_knob = in_list(hdr[i], knobs, nknobs);
 		else is_knob = strcmp(hdr[i], "task") != 0 && strcmp(hdr[i], "status") != 0 &&
-		               !in_list(hdr[i], exclude, nexclude) && !d[i].overflow && (long)d[i].n * 2 <= rows;
+		               !in_list(hdr[i], exclude, nexclude) && !d[i].overflow && !d[i].empty &&
+		               (long)d[i].n * 2 <= rows;
 		if (!is_knob) continue;
+		if (d[i].empty) {
+			mph_error_set(err, mph_csv_name(c), 0, 0, "column '%s': empty values: not a knob", hdr[i]);
+			goto out;
+		}
 		if (d[i].overflow) {
 			mph_error_set(err, mph_csv_name(c), 0, 0, "column '%s': more than %d distinct values: not a knob",
 			              hdr[i], MAX_KNOB_VALUES);

@@ -204,3 +204,10 @@ bad() { # bad FIXTURE MESSAGE
 	run -0 mph-space --version
 	assert_output --regexp '^mph-space [0-9]+\.[0-9]+\.[0-9]+$'
 }
+
+@test "--from-trace on the zoo: measured columns with empty fields are not knobs" {
+	run bash -c "mph-space --from-trace $SHARE/zoo/trace.csv | mph-space -"
+	assert_success
+	assert_line --index 0 "cpu,gpu_mem,batch,gpu_type"
+	assert_equal "${#lines[@]}" 721
+}
