@@ -46,6 +46,16 @@ void mph_cholesky_solve(int n, int nrhs, const double *l, int lda, double *b, in
 	LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'L', n, nrhs, l, lda, b, ldb);
 }
 
+int mph_cholesky_inverse(int n, double *a, int lda)
+{
+	int i, j;
+	one_thread();
+	if (LAPACKE_dpotri(LAPACK_ROW_MAJOR, 'L', n, a, lda) != 0) return -1;
+	for (i = 0; i < n; i++)
+		for (j = 0; j < i; j++) a[j * lda + i] = a[i * lda + j];
+	return 0;
+}
+
 void mph_trsolve_lower(int n, int nrhs, const double *l, int lda, double *b, int ldb)
 {
 	one_thread();
@@ -105,6 +115,24 @@ void mph_trsolve_lower(int n, int nrhs, const double *l, int lda, double *b, int
 			for (k = 0; k < i; k++) s -= l[i * lda + k] * b[k * ldb + r];
 			b[i * ldb + r] = s / l[i * lda + i];
 		}
+}
+
+int mph_cholesky_inverse(int n, double *a, int lda)
+{
+	/* solves against the identity, from a copy of the factor */
+	double *l = malloc((size_t)n * (size_t)n * sizeof *l), *col = malloc((size_t)n * sizeof *col);
+	int i, j;
+	if (l == NULL || col == NULL) { free(l); free(col); return -1; }
+	for (i = 0; i < n; i++)
+		for (j = 0; j <= i; j++) l[i * n + j] = a[i * lda + j];
+	for (j = 0; j < n; j++) {
+		for (i = 0; i < n; i++) col[i] = i == j;
+		mph_cholesky_solve(n, 1, l, n, col, 1);
+		for (i = 0; i < n; i++) a[i * lda + j] = col[i];
+	}
+	free(l);
+	free(col);
+	return 0;
 }
 
 void mph_cholesky_solve(int n, int nrhs, const double *l, int lda, double *b, int ldb)
