@@ -193,3 +193,33 @@ shared_knobs() {
 	run -0 bash -c "mph-space share/mph/spaces/morphling.json | mph-probe --sim vgg16 | tail -n +2"
 	assert_output "$(grep '^vgg16,' share/mph/zoo/trace.csv | cut -d, -f2-)"
 }
+
+@test "--append creates the trials file, then places rows by column name" {
+	cd "$BATS_TEST_TMPDIR"
+	printf 'task,a,b,rps,status\nt,1,x,10,ok\nt,2,x,20,ok\nt,1,y,30,oom\n' > trace.csv
+	printf 'a,b\n1,x\n' | mph-probe --replay trace.csv -a trials.csv
+	assert_equal "$(cat trials.csv)" "a,b,rps,status
+1,x,10,ok"
+	# another column order and an extra column: placed by name, the extra dropped
+	printf 'b,a,pred\ny,1,0.5\nx,2,0.7\n' | mph-probe --replay trace.csv -a trials.csv
+	run cat trials.csv
+	assert_output "a,b,rps,status
+1,x,10,ok
+1,y,30,oom
+2,x,20,ok"
+}
+
+@test "--append adds nothing when the run fails, and refuses a file without a final line break" {
+	cd "$BATS_TEST_TMPDIR"
+	printf 'task,a,rps\nt,1,10\n' > trace.csv
+	printf 'a,rps,status\n1,10,ok\n' > trials.csv
+	run -1 --separate-stderr bash -c "printf 'a\n1\n3\n' | mph-probe --replay trace.csv -a trials.csv"
+	assert_equal "$stderr" "mph-probe: <stdin>:3: configuration not in trace 'trace.csv'"
+	assert_equal "$(cat trials.csv)" "a,rps,status
+1,10,ok"
+	printf 'a,rps,status\n1,10,ok' > glued.csv
+	run -1 --separate-stderr bash -c "printf 'a\n1\n' | mph-probe --replay trace.csv -a glued.csv"
+	assert_equal "$stderr" "mph-probe: glued.csv: does not end with a line break: not appending to it"
+	run -2 --separate-stderr mph-probe --replay trace.csv -a x.csv -o y.csv
+	assert_equal "${stderr_lines[0]}" "mph-probe: -a and -o exclude each other"
+}
