@@ -44,6 +44,8 @@ static int read_header(const char *path, char ***cols, size_t *n, mph_error *err
 		fclose(fp);
 		for (i = 0; i < *n; i++) free((*cols)[i]);
 		free(*cols);
+		*cols = NULL;
+		*n = 0;
 		return mph_error_set(err, path, 0, 0, "does not end with a line break: not appending to it");
 	}
 	fclose(fp);

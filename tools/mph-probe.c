@@ -12,10 +12,10 @@
 
 static const char usage_line[] =
 	"usage: mph-probe --replay TRACE [--task NAME] [-k KNOB,...] [--missing error|skip]\n"
-	"                 [--noise SD] [--seed S] [-o FILE] [CONFIGS]\n"
-	"       mph-probe --sim MODEL [--zoo DIR] [--slo MS] [--noise SD] [--seed S] [-o FILE] [CONFIGS]\n"
+	"                 [--noise SD] [--seed S] [-a TRIALS | -o FILE] [CONFIGS]\n"
+	"       mph-probe --sim MODEL [--zoo DIR] [--slo MS] [--noise SD] [--seed S] [-a TRIALS | -o FILE] [CONFIGS]\n"
 	"       mph-probe --exec CMD | --url URL [--start CMD --ready URL|PORT] [live options]\n"
-	"                 [-o FILE] [CONFIGS]\n";
+	"                 [-a TRIALS | -o FILE] [CONFIGS]\n";
 
 #define DEFAULT_SLO_MS 1000.0
 
@@ -55,6 +55,9 @@ static void help(const struct opts *o)
 	       "      --noise SD       multiply numeric measurements by exp(SD * N(0,1)) [%g]\n"
 	       "      --seed S         seed of the noise [%llu]\n"
 	       "  -o, --output FILE    write to FILE (complete or absent) [stdout]\n"
+	       "  -a, --append TRIALS  append the rows to the trials file TRIALS by column\n"
+	       "                       name (its header rules; new file: this header),\n"
+	       "                       all rows of the run or none\n"
 	       "  -h, --help           this help\n"
 	       "      --version        print the version\n\n",
 	       usage_line, o->slo_ms, o->noise, (unsigned long long)o->seed);
@@ -430,6 +433,7 @@ static int set_mode(struct opts *o, int mode, const char *arg)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{"append", required_argument, NULL, 'a'},
 		{"body", required_argument, NULL, OPT_BODY},
 		{"columns", required_argument, NULL, OPT_COLUMNS},
 		{"connections", required_argument, NULL, OPT_CONNECTIONS},
@@ -479,11 +483,16 @@ int main(int argc, char **argv)
 	mph_error err;
 	mph_csv *in;
 	mph_out *out;
+	const char *append = NULL;
+	char *buf = NULL;
+	size_t buflen = 0;
+	FILE *mem = NULL;
 
 	tool_prog = "mph-probe";
 	mph_live_opts_init(&o.live);
-	while ((ch = getopt_long(argc, argv, "hj:k:o:v", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "a:hj:k:o:v", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'a': append = optarg; break;
 		case 'h': help(&o); return 0;
 		case 'j': if (tool_long_opt("-j", optarg, 1, 256, &num)) goto usage; o.live.exec.jobs = (int)num; break;
 		case 'v': o.verbose = 1; break;
@@ -571,7 +580,30 @@ int main(int argc, char **argv)
 	if (o.live.start_cmd && !o.live.ready) { tool_usage_error("--start needs --ready"); goto usage; }
 	if (o.live.start_cmd && o.live.exec.jobs > 1) { tool_usage_error("--start runs one service at a time: -j must be 1"); goto usage; }
 
+	if (append && o.output) { tool_usage_error("-a and -o exclude each other"); goto usage; }
+
 	if ((in = mph_csv_open(o.input, &err)) == NULL) goto fail;
+	if (append) {
+		/* measured rows are appended by column name once all are in, so
+		 * the trials file gets every row of this run or none */
+		if ((mem = open_memstream(&buf, &buflen)) == NULL) { perror(tool_prog); return 1; }
+		if (modes[o.mode].run(&o, in, mem, &err) != 0) {
+			mph_csv_close(in);
+			fclose(mem); free(buf);
+			goto fail;
+		}
+		mph_csv_close(in);
+		fclose(mem);
+		mem = fmemopen(buf, buflen, "r");
+		if (mem == NULL || mph_append_csv(append, mem, "<measured>", &err) != 0) {
+			if (mem) fclose(mem);
+			free(buf);
+			goto fail;
+		}
+		fclose(mem);
+		free(buf);
+		return 0;
+	}
 	if ((out = mph_out_open(o.output, &err)) == NULL) { mph_csv_close(in); goto fail; }
 	if (modes[o.mode].run(&o, in, mph_out_fp(out), &err) != 0) {
 		mph_csv_close(in);
