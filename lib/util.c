@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "mph_internal.h"
 
@@ -106,6 +107,11 @@ mph_out *mph_out_open(const char *path, mph_error *err)
 	o->tmp = mph_malloc(strlen(path) + 16);
 	sprintf(o->tmp, "%s.tmpXXXXXX", path);
 	fd = mkstemp(o->tmp);
+	if (fd >= 0) { /* mkstemp makes 0600; give the file the mode a plain create would */
+		mode_t mask = umask(0);
+		umask(mask);
+		fchmod(fd, 0666 & ~mask);
+	}
 	if (fd < 0 || (o->fp = fdopen(fd, "w")) == NULL) {
 		mph_error_set(err, path, 0, 0, "cannot create: %s", strerror(errno));
 		if (fd >= 0) { close(fd); unlink(o->tmp); }

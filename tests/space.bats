@@ -211,3 +211,11 @@ bad() { # bad FIXTURE MESSAGE
 	assert_line --index 0 "cpu,gpu_mem,batch,gpu_type"
 	assert_equal "${#lines[@]}" 721
 }
+
+@test "-o files get the mode a plain create would give" {
+	cd "$BATS_TEST_TMPDIR"
+	umask 022
+	mph-space -o out.csv "$MPH_ROOT/share/mph/spaces/morphling.json"
+	run stat -c %a out.csv
+	assert_output 644
+}
