@@ -84,6 +84,9 @@ int mph_cholesky(int n, double *a, int lda);
 void mph_cholesky_solve(int n, int nrhs, const double *l, int lda, double *b, int ldb);
 /* Solves L X = B (lower triangular) in place. */
 void mph_trsolve_lower(int n, int nrhs, const double *l, int lda, double *b, int ldb);
+/* Replaces the lower Cholesky factor in a by the full (symmetric) inverse of
+ * L L^T; 0, or -1 on failure. */
+int mph_cholesky_inverse(int n, double *a, int lda);
 
 /* ==== sections below are filled in module by module ===================== */
 
@@ -125,6 +128,20 @@ void mph_csv_write_row(FILE *fp, const char *const *fields, size_t n);
 void mph_csv_write_double(FILE *fp, double x); /* mph_fmt_double, unquoted */
 /* @@csv@@ */
 
+/* Appending rows to a trials file by column name: the file's header (or,
+ * for a new or empty file, the rows' header, written first) decides the
+ * columns; a row's columns are placed by name, file columns it lacks are
+ * left empty, and its columns the file lacks are dropped (listed by
+ * mph_append_dropped so a tool can warn). Each row is flushed. */
+typedef struct mph_append mph_append;
+mph_append *mph_append_open(const char *path, const char *const *cols, size_t ncols, mph_error *err);
+int mph_append_row(mph_append *a, const char *const *fields, mph_error *err);
+size_t mph_append_ndropped(const mph_append *a);
+const char *mph_append_dropped(const mph_append *a, size_t i);
+int mph_append_close(mph_append *a, mph_error *err); /* frees a; NULL is fine */
+/* Appends every row of the CSV read from fp (name for messages) to path. */
+int mph_append_csv(const char *path, FILE *fp, const char *name, mph_error *err);
+
 /* ---- json --------------------------------------------------------------- */
 #include <jansson.h>
 /* Loads a JSON file ("-" for stdin) into err's file/line/column on failure. */
@@ -132,6 +149,9 @@ json_t *mph_json_load(const char *path, mph_error *err);
 /* Writes j with sorted keys and reals as mph_fmt_double (so files diff and
  * round-trip); 0 or -1. */
 int mph_json_dump(json_t *j, FILE *fp);
+/* Adds a best-effort line and column to an error about a JSON file's
+ * meaning (not its syntax), found from the names quoted in the message. */
+void mph_json_locate(const char *path, mph_error *err);
 /* @@json@@ */
 
 /* ---- expressions (constraints) ------------------------------------------ */
@@ -232,7 +252,7 @@ void mph_space_write_config(const mph_space *s, FILE *fp, const size_t *idx);
 /* Derives a space from a profiled trace (reads c to its end): knob columns
  * are those named in knobs (NULL: guessed — every column but task, status
  * and the excluded ones whose distinct values are few: at most 64 and at
- * most half the rows). Non-numeric columns become categorical; evenly spaced
+ * most half the rows, none empty). Non-numeric columns become categorical; evenly spaced
  * integers int ranges, evenly spaced reals float ranges, others ordinal
  * (log scale when all positive and max/min >= 8). */
 mph_space *mph_space_from_trace(mph_csv *c, const char *const *knobs, size_t nknobs,
@@ -477,7 +497,9 @@ typedef struct {
 } mph_model;
 
 /* Takes ownership of space and mlp (mlp's nin must equal the space's
- * nfeatures); adapt gets defaults (SGD, 10 steps... see mph-adapt -h). */
+ * nfeatures); adapt gets the default inner loop of mph_meta_opts_default
+ * (SGD, inner_steps steps of inner_lr, full batch). On failure nothing is
+ * taken. */
 mph_model *mph_model_new(mph_space *space, mph_mlp *mlp, const char *metric,
                          mph_norm_kind norm, mph_error *err);
 void mph_model_free(mph_model *m);
@@ -553,9 +575,234 @@ double mph_gp_ei(double mean, double var, double best, double xi);
 /* @@gp@@ */
 
 /* ---- acquisition and search --------------------------------------------- */
+/* Candidates: the configurations a search may choose from, each with its
+ * features (mph_space_encode), its id (mph_space_config_id) and its row's
+ * text, so that the objective (bound with MPH_OBJECTIVE_PREDICTED) can
+ * price it for any predicted metric. A configuration listed twice is kept
+ * once. o may be NULL (random and grid need none); s and o must outlive the
+ * set. */
+typedef struct mph_candidates mph_candidates;
+/* From CSV (knob columns found by name, other columns kept as text). */
+mph_candidates *mph_candidates_read(mph_csv *csv, const mph_space *s, const mph_objective *o,
+                                    mph_error *err);
+/* From n configurations (n x nknobs value indices); the text is the
+ * space's value strings under the knob names. */
+mph_candidates *mph_candidates_from_configs(const mph_space *s, const size_t *idx, size_t n,
+                                            const mph_objective *o, mph_error *err);
+void mph_candidates_free(mph_candidates *c);
+size_t mph_candidates_n(const mph_candidates *c);
+size_t mph_candidates_nfeatures(const mph_candidates *c);
+const mph_space *mph_candidates_space(const mph_candidates *c);
+const mph_objective *mph_candidates_objective(const mph_candidates *c);
+const double *mph_candidates_x(const mph_candidates *c); /* n x nfeatures */
+uint64_t mph_candidates_id(const mph_candidates *c, size_t i);
+const size_t *mph_candidates_config(const mph_candidates *c, size_t i); /* nknobs indices */
+size_t mph_candidates_ncols(const mph_candidates *c);
+const char *const *mph_candidates_header(const mph_candidates *c);
+const char *const *mph_candidates_fields(const mph_candidates *c, size_t i);
+/* The objective on candidate i with metric standing for the metric column. */
+int mph_candidates_score(const mph_candidates *c, size_t i, double metric,
+                         mph_objective_result *r, mph_error *err);
+
+/* History: the trials so far, in the order measured (order matters:
+ * morphling's confidence is the change the latest trial made). */
+typedef struct {
+	uint64_t id;     /* mph_space_config_id */
+	double metric;   /* measured metric; a failed trial's is the fail value */
+	double utility;  /* objective utility; NaN when failed or a constraint was
+	                    violated (the search values it as the worst seen, and
+	                    never above 0 when maximising) */
+	int failed;      /* status was not ok */
+} mph_trial;
+typedef struct mph_history mph_history;
+mph_history *mph_history_new(void);
+void mph_history_free(mph_history *h);
+void mph_history_add(mph_history *h, const mph_trial *t);
+void mph_history_truncate(mph_history *h, size_t n);
+size_t mph_history_n(const mph_history *h);
+const mph_trial *mph_history_get(const mph_history *h, size_t i);
+/* A trials file: the space's knob columns, an optional `status` column (a
+ * row whose status is not "ok" failed: its metric may be empty), and, when
+ * o is non-NULL, what o needs (its metric, cost and constraint columns). */
+mph_history *mph_history_load(const char *path, const mph_space *s, const mph_objective *o,
+                              double fail_value, mph_error *err);
+
+/* Algorithms (names as mph-suggest --algo takes them):
+ *   random        uniform without replacement (one seeded permutation)
+ *   grid          the candidates in their order
+ *   gp-ucb/gp-ei  exact GP on the trials' utilities (CherryPick-like BO)
+ *   ernest        the network trained from scratch on the trials, with
+ *                 morphling's acquisition
+ *   finetune      the pretrained network fine-tuned, morphling's acquisition
+ *   vizier        GP on the residuals of the unadapted prior model
+ *   morphling     the paper: adapt the meta-model on every trial, acq =
+ *                 predicted utility + delta * |u_after - u_before|, where
+ *                 before is the model adapted without the latest trial
+ *   morphling-ens bootstrap ensemble of adaptations, mean + kappa * sd
+ *   morphling-gp  GP on the residuals of the adapted meta-model, UCB or EI
+ * Models predict the objective's metric; utilities come from the objective. */
+typedef enum {
+	MPH_ALGO_RANDOM, MPH_ALGO_GRID, MPH_ALGO_GP_UCB, MPH_ALGO_GP_EI, MPH_ALGO_ERNEST,
+	MPH_ALGO_FINETUNE, MPH_ALGO_VIZIER, MPH_ALGO_MORPHLING, MPH_ALGO_MORPHLING_ENS,
+	MPH_ALGO_MORPHLING_GP, MPH_ALGO_COUNT
+} mph_algo;
+typedef enum { MPH_ACQ_UCB, MPH_ACQ_EI } mph_acq;
+const char *mph_algo_name(mph_algo a);
+int mph_algo_parse(const char *name, mph_algo *a); /* 0 or -1 */
+int mph_algo_needs_model(mph_algo a);
+int mph_algo_needs_objective(mph_algo a);
+
+typedef struct {
+	mph_algo algo;
+	uint64_t seed;
+	double delta;         /* weight of morphling's confidence [1] */
+	double kappa;         /* weight of the sd in UCB and the ensemble [2] */
+	double xi;            /* EI margin, times the sd of the utilities seen [0.01] */
+	mph_acq acq;          /* vizier, morphling-gp [UCB] */
+	int members;          /* morphling-ens [5] */
+	mph_train_opts adapt; /* fine-tuning; steps < 0: the model's own [-1] */
+	mph_train_opts scratch; /* ernest [Adam, 200 steps, lr 3e-3, full batch] */
+	size_t nhidden, hidden[MPH_MLP_MAX_HIDDEN]; /* ernest without a model [2 x 128] */
+	mph_gp_opts gp;
+} mph_search_opts;
+void mph_search_opts_init(mph_search_opts *o, mph_algo a);
+
+/* A search over one space: keeps scratch memory, a clone of the model to
+ * adapt, and a cache of adaptations (so a sequential search in one process
+ * adapts once per step), never state that changes a result: a suggestion
+ * depends only on the candidates, the history, the options and the seed.
+ * model (not owned, must outlive the search) is required when
+ * mph_algo_needs_model(); it must encode as space does. */
+typedef struct mph_search mph_search;
+mph_search *mph_search_new(const mph_space *space, const mph_model *model,
+                           const mph_search_opts *o, mph_error *err);
+void mph_search_free(mph_search *s);
+const mph_search_opts *mph_search_options(const mph_search *s);
+/* How many of n trials the GP algorithms fit hyper-parameters on: n up to
+ * 30, then the longest prefix whose length is a multiple of n / 10 (the
+ * fit is cached, the GP conditioned on all n). */
+size_t mph_search_gp_refit_point(size_t n);
+/* Another run of the same search (mph-eval: one object, many seeds). */
+void mph_search_set_seed(mph_search *s, uint64_t seed);
+
+typedef struct {
+	size_t cand;          /* index into the candidates */
+	double pred_metric;   /* NaN when the algorithm predicts no metric */
+	double pred_utility;  /* NaN for random and grid */
+	double uncertainty;   /* utility units: |u_after - u_before|, or an sd */
+	double acquisition;   /* what was maximised */
+} mph_suggestion;
+/* Up to want distinct unmeasured candidates into out, best first (a batch:
+ * kriging believer, each pick fantasised at its prediction before the
+ * next). Returns how many (0 when every candidate is measured), or -1. */
+long mph_search_suggest(mph_search *s, const mph_candidates *c, const mph_history *h,
+                        size_t want, mph_suggestion *out, mph_error *err);
 /* @@search@@ */
 
 /* ---- probes: replay, simulator -------------------------------------------- */
+/* Replay: a profiled trace (format: mph-trace(5)) loaded once and looked up
+ * many times, in process (mph-eval) or per input row (mph-probe --replay).
+ * Rows are grouped by task (one unnamed task when the trace has no `task`
+ * column). The knob columns are chosen by mph_replay_index: every other
+ * column but `task` is measured. Key values compare as numbers when both
+ * parse as numbers (1 == 1.0 == 1e0), as text otherwise. */
+typedef struct mph_replay mph_replay;
+/* task: keep only that task's rows (error "no task 'X'" if it has none), or
+ * NULL for every task. */
+mph_replay *mph_replay_load(const char *path, const char *task, mph_error *err);
+mph_replay *mph_replay_load_fp(FILE *fp, const char *name, const char *task, mph_error *err);
+void mph_replay_free(mph_replay *r);
+size_t mph_replay_ntasks(const mph_replay *r);
+const char *mph_replay_task(const mph_replay *r, size_t t); /* "" when unnamed */
+long mph_replay_task_index(const mph_replay *r, const char *name); /* -1 if none */
+size_t mph_replay_nrows(const mph_replay *r);                 /* all tasks */
+size_t mph_replay_ncols(const mph_replay *r);                 /* trace header */
+const char *mph_replay_col_name(const mph_replay *r, size_t col);
+long mph_replay_col(const mph_replay *r, const char *name);   /* -1 if none */
+/* Fields of a row as text, and as a number (NaN when not a number). */
+const char *mph_replay_str(const mph_replay *r, size_t row, size_t col);
+double mph_replay_num(const mph_replay *r, size_t row, size_t col);
+
+/* Builds the hash index over these knob columns (replacing any earlier
+ * index); an unknown name is "trace has no column 'X'". Two rows of a task
+ * with the same knob values are "duplicate configuration for task 'T' (lines
+ * 3 and 9)". The measured columns are then every column but task and knobs. */
+int mph_replay_index(mph_replay *r, const char *const *knobs, size_t nknobs, mph_error *err);
+/* Indexes over the knobs of space s and keeps s's value table, so
+ * mph_replay_find_config needs no parsing; every knob of s must be a column. */
+int mph_replay_index_space(mph_replay *r, const mph_space *s, mph_error *err);
+size_t mph_replay_nknobs(const mph_replay *r);
+size_t mph_replay_knob_col(const mph_replay *r, size_t k);
+size_t mph_replay_nmeasured(const mph_replay *r);
+size_t mph_replay_measured_col(const mph_replay *r, size_t j);
+/* Row of task t with these knob values (text, in index order), or -1. */
+long mph_replay_find(const mph_replay *r, size_t t, const char *const *values);
+/* Row of task t for a configuration of the indexed space, or -1. */
+long mph_replay_find_config(const mph_replay *r, size_t t, const size_t *idx);
+
+/* Seeded measurement noise: a factor exp(sd * z), z standard normal, drawn
+ * from a generator seeded by (seed, key) alone, so a configuration gets the
+ * same factor whether probed alone or in a batch, in any order; draw one
+ * factor per measured column in turn. sd 0 gives 1. */
+void mph_noise_seed(mph_rng *g, uint64_t seed, uint64_t key);
+double mph_noise_factor(mph_rng *g, double sd);
+/* Key of row of the trace for mph_noise_seed: hash of its task and knob text. */
+uint64_t mph_replay_row_key(const mph_replay *r, size_t row);
+
+/* Simulator: one model served from a container (mph-probe --sim). Every
+ * figure is sourced in share/mph/zoo/ (models.csv, gpus.csv, README.md) or
+ * at its definition in lib/sim.c. Units: 1e9 MACs, 1e6 parameters, 1e6
+ * bytes (MB), 1e9 bytes (GB). */
+typedef struct {
+	char name[64];
+	int text;              /* 1: the request is text (tokens), 0: an image */
+	double gmacs;          /* multiply-accumulates per sample, 1e9 */
+	double params_m;       /* parameters, 1e6 (fp32 weights: 4 bytes each) */
+	double layers;         /* convolution and dense layers run per batch */
+	double act_peak_mb;    /* peak activation memory per sample */
+	double act_sum_mb;     /* sum of all layer outputs per sample (traffic) */
+	double in_values;      /* input tensor elements per sample */
+	double out_values;     /* output tensor elements per sample */
+} mph_sim_model;
+typedef struct {
+	char name[32];
+	double mem_gb, fp32_tflops, fp16_tflops, bw_gbs, price; /* datasheet, paper */
+	double compute_eff;    /* achieved fraction of fp32 peak at large batch */
+	double bw_eff;         /* achieved fraction of memory bandwidth */
+	double layer_us;       /* fixed cost per layer per batch */
+	double pcie_gbs;       /* host to device bandwidth */
+} mph_sim_gpu;
+typedef enum { MPH_SIM_OK, MPH_SIM_OOM, MPH_SIM_SLO } mph_sim_status;
+typedef struct {
+	mph_sim_status status; /* OOM: does not fit; SLO: misses it even unloaded */
+	double rps;            /* peak load with p99 within the SLO; 0 unless OK */
+	double p50_ms, p99_ms; /* latency at that load (unloaded when SLO) */
+	double batch;          /* mean batch size at that load */
+	double mem_gb;         /* GPU memory needed at the configured batch */
+} mph_sim_result;
+/* A configuration: cores, GPU memory share (0..1], maximum batch size. */
+void mph_sim_run(const mph_sim_model *m, const mph_sim_gpu *g, int cpu, double gpu_mem,
+                 int batch, double slo_ms, mph_sim_result *out);
+const char *mph_sim_status_name(mph_sim_status s); /* "ok", "oom", "slo" */
+/* Parts of the model, exposed for tests and for the man page's worked example. */
+double mph_sim_batch_ms(const mph_sim_model *m, const mph_sim_gpu *g, double b);
+double mph_sim_cpu_ms(const mph_sim_model *m);      /* CPU time per request */
+double mph_sim_mem_gb(const mph_sim_model *m, double b);
+/* Latency quantile q (0.5, 0.99) in ms at offered load lambda (req/s); +inf
+ * when the load cannot be sustained. */
+double mph_sim_latency_ms(const mph_sim_model *m, const mph_sim_gpu *g, int cpu, int batch,
+                          double lambda, double q);
+
+/* The catalogue: models.csv and gpus.csv of share/mph/zoo (mph-trace(5)). */
+typedef struct mph_zoo mph_zoo;
+mph_zoo *mph_zoo_load(const char *models_csv, const char *gpus_csv, mph_error *err);
+void mph_zoo_free(mph_zoo *z);
+size_t mph_zoo_nmodels(const mph_zoo *z);
+const mph_sim_model *mph_zoo_model(const mph_zoo *z, size_t i);
+const mph_sim_model *mph_zoo_find_model(const mph_zoo *z, const char *name);
+size_t mph_zoo_ngpus(const mph_zoo *z);
+const mph_sim_gpu *mph_zoo_gpu(const mph_zoo *z, size_t i);
+const mph_sim_gpu *mph_zoo_find_gpu(const mph_zoo *z, const char *name);
 /* @@probe@@ */
 
 /* ---- probes: live (exec, HTTP load generator) ----------------------------- */
@@ -607,9 +854,9 @@ typedef struct {
 	uint64_t scheduled;     /* due inside the window; the rest count alike */
 	uint64_t sent, ok, errors, timeouts;
 	uint64_t conn_errors, http_4xx, http_5xx;
-	uint64_t ok_in_window, sent_in_window, polls;
+	uint64_t ok_in_window, sent_in_window;
 	double error_rate;      /* (errors + timeouts) / scheduled */
-	double p50_ms, p90_ms, p99_ms, p999_ms, pctl_ms, mean_ms, max_ms; /* of 2xx/3xx answers */
+	double p50_ms, p90_ms, p99_ms, p999_ms, pctl_ms, mean_ms, min_ms, max_ms; /* of 2xx/3xx answers */
 	double max_lag_s;       /* latest send behind schedule */
 	double seconds;         /* wall time of the step */
 	int stopped;            /* ended early by opts.stop */
@@ -645,7 +892,9 @@ typedef struct {
 	int converged;          /* the bracket closed within the tolerance (or hit a bound) */
 } mph_rate_result;
 /* Ramps up by doubling, then uses the throughput measured at an overloaded
- * step to aim just below it, bisecting (geometrically) otherwise. */
+ * step to aim just below it, bisecting (geometrically) otherwise. Both stop
+ * early, with peak 0, when a step has nothing but failed requests (refused,
+ * 5xx) or when even its fastest answer is slower than the SLO. */
 int mph_rate_search(const mph_rate_opts *o, mph_rate_step_fn step, void *ctx,
                     mph_rate_result *res, mph_error *err);
 /* Morphling's stress-test client, for comparison: double the rate until a
@@ -654,9 +903,225 @@ int mph_rate_search_doubling(const mph_rate_opts *o, mph_rate_step_fn step, void
                              mph_rate_result *res, mph_error *err);
 /* 1 when the step meets the SLO and error bound under o. */
 int mph_rate_step_passes(const mph_rate_opts *o, const mph_load_result *r);
+
+/* Running a command per configuration (mph-probe --exec). The knob values
+ * reach it only through its environment: MPH_<KNOB> (the name upper-cased,
+ * other characters than letters and digits as '_'), MPH_CONFIG (the values as
+ * one CSV line) and MPH_CONFIG_HEADER (the names, likewise). */
+/* The process's environment with those variables set (inherited ones of the
+ * same names dropped) and `extra` "NAME=value" strings (NULL-terminated, may
+ * be NULL) added; NULL-terminated, freed by mph_exec_env_free. */
+char **mph_exec_env(size_t n, const char *const *names, const char *const *values,
+                    const char *const *extra);
+void mph_exec_env_free(char **env);
+
+typedef struct {
+	const char *cmd;              /* run as /bin/sh -c CMD */
+	double timeout_s;             /* 0: none; then SIGTERM to its group, SIGKILL after kill_grace_s */
+	double kill_grace_s;          /* 2 */
+	int retries;                  /* further attempts after a failed one */
+	int jobs;                     /* trials at once, 1 */
+	const char *log_dir;          /* NULL: no logs; else DIR/trial-N.log (N from 1) */
+	const char *const *extra_env; /* NULL-terminated "NAME=value", or NULL */
+	size_t first_trial;           /* number of trial 0 less one, for log names */
+} mph_exec_opts;
+void mph_exec_opts_init(mph_exec_opts *o);
+
+typedef struct {
+	char status[32];        /* ok, error, timeout, or what the command printed as status= */
+	int exit_code;          /* -1 when killed by a signal */
+	int signal;
+	int attempts;
+	double seconds;         /* of the last attempt */
+	size_t n;               /* measurements, in the order first printed */
+	char **names, **values;
+	char stderr_tail[256];  /* last line of stderr */
+	char message[512];      /* why it is not ok, one line */
+	char *log_path;         /* NULL without a log folder */
+} mph_exec_result;
+void mph_exec_result_clear(mph_exec_result *r);
+const char *mph_exec_result_get(const mph_exec_result *r, const char *name);
+/* `name=value` lines (others ignored) or one JSON object, added to r. */
+int mph_exec_parse_output(const char *text, mph_exec_result *r, mph_error *err);
+
+/* Runs every trial (values[t] holds trial t's nknobs values), at most
+ * o->jobs at once, calling done in trial order; r is valid during the call
+ * only. A failing command is a result; -1 only when fork/pipe/log fail. */
+typedef void (*mph_exec_done_fn)(void *ctx, size_t trial, const mph_exec_result *r);
+int mph_exec_batch(const mph_exec_opts *o, size_t ntrials, size_t nknobs,
+                   const char *const *names, const char *const *const *values,
+                   mph_exec_done_fn done, void *ctx, mph_error *err);
+
+/* A service under test (mph-probe --start): /bin/sh -c CMD in its own
+ * process group with the given environment, output to log_path (NULL:
+ * /dev/null). `ready` is a URL (ready when it answers 2xx), a port number
+ * or HOST:PORT (ready when it accepts a connection). */
+typedef struct mph_service mph_service;
+mph_service *mph_service_start(const char *cmd, char *const *env, const char *log_path,
+                               mph_error *err);
+typedef enum { MPH_SERVICE_READY, MPH_SERVICE_CRASHED, MPH_SERVICE_NOT_READY } mph_service_state;
+/* Polls ready every 50 ms for up to timeout_s, or until the process exits. */
+mph_service_state mph_service_wait_ready(mph_service *s, const char *ready, double timeout_s);
+/* 1 while the process runs; 0 once it has exited (and is reaped). */
+int mph_service_alive(mph_service *s);
+/* How it ended, "exit status 3" or "killed by signal 9", once not alive. */
+const char *mph_service_how(const mph_service *s);
+/* SIGTERM to the group, SIGKILL after grace_s, reaps, frees; NULL is fine. */
+void mph_service_stop(mph_service *s, double grace_s);
+/* One readiness probe of `ready`: 1 answers, 0 does not, -1 unusable (err).
+ * With connect_only a URL counts as answering once its port accepts a
+ * connection (what tells that a port is already taken). */
+int mph_ready_probe(const char *ready, int connect_only, mph_error *err);
+
+/* mph-probe's live modes over a configurations CSV (header of knob names):
+ * writes the configuration columns, then rps, p50_ms, p90_ms, p99_ms,
+ * p999_ms, error_rate, status, probe_s and any `columns`, one row per
+ * configuration as it completes. status: ok; error (nothing answered, or the
+ * command failed); timeout; slo (even the lowest rate misses the SLO);
+ * crash, not-ready, port-in-use (--start); or what --exec's command printed.
+ * Progress and per-trial problems go to note() when set. */
+typedef struct {
+	const char *url;              /* --url: built-in load generator (load.url is set from it) */
+	mph_load_opts load;           /* per step; rate is set by the search */
+	mph_rate_opts rate;           /* search; rate.step_seconds is derived */
+	double fixed_rate;            /* >0: one step at this rate instead of a search */
+	int doubling;                 /* Morphling's doubling-then-bisecting search */
+	mph_exec_opts exec;           /* --exec: exec.cmd, timeout, retries, -j, log folder */
+	const char *start_cmd;        /* --start */
+	const char *ready;            /* URL or port */
+	double ready_timeout_s;       /* 30 */
+	double grace_s;               /* 5: SIGTERM to SIGKILL */
+	const char *const *columns;   /* more measured columns for --exec */
+	size_t ncolumns;
+	void (*note)(void *ctx, int progress, const char *msg); /* progress 0: a trial's problem */
+	void *note_ctx;
+} mph_live_opts;
+void mph_live_opts_init(mph_live_opts *o);
+int mph_live_probe(const mph_live_opts *o, mph_csv *in, FILE *out, mph_error *err);
 /* @@live@@ */
 
 /* ---- evaluation ----------------------------------------------------------- */
+/* Percentile q in [0,1] of n values by linear interpolation between the
+ * closest ranks (numpy's default); INFINITY sorts last and any interpolation
+ * that touches it is INFINITY; NaN when n is 0. v is not changed. */
+double mph_percentile(const double *v, size_t n, double q);
+
+/* Summary statistics of searches, per algorithm in order of first appearance.
+ * A run is its normalised best so far after each sample, best[i] after i + 1
+ * samples (1 = the task's optimum was measured). For each budget B: the p10,
+ * median and p90 of the runs' best after B samples (a run that reached the
+ * optimum before B counts as 1; one that stopped short of B without it is
+ * left out). For each level L (a fraction, 0.99 for 99 %): the p10, median
+ * and p90 of the samples a run needed to reach L of the optimum, INFINITY for
+ * a run that never did. */
+typedef struct mph_eval_stats mph_eval_stats;
+typedef struct {
+	size_t runs;     /* runs counted */
+	size_t reached;  /* budgets: runs at the optimum by then; levels: runs that reached it */
+	double p10, median, p90;
+} mph_eval_stat;
+mph_eval_stats *mph_eval_stats_new(const long *budgets, size_t nbudgets, const double *levels,
+                                   size_t nlevels);
+void mph_eval_stats_free(mph_eval_stats *st);
+void mph_eval_stats_add(mph_eval_stats *st, const char *algo, const double *best, size_t n);
+/* Adds every run of a per-step log (columns algo, task, seed, step,
+ * norm_best, and meta_seed if present; a run's rows consecutive with step
+ * 1, 2, ...). */
+int mph_eval_stats_read_log(mph_eval_stats *st, mph_csv *c, mph_error *err);
+size_t mph_eval_stats_nalgos(const mph_eval_stats *st);
+const char *mph_eval_stats_algo(const mph_eval_stats *st, size_t a);
+size_t mph_eval_stats_runs(const mph_eval_stats *st, size_t a);
+/* Statistic of algorithm a at budget b or level l: 0, or -1 when no run counts. */
+int mph_eval_stats_budget(const mph_eval_stats *st, size_t a, size_t b, mph_eval_stat *out);
+int mph_eval_stats_level(const mph_eval_stats *st, size_t a, size_t l, mph_eval_stat *out);
+/* The summary CSV (mph-eval(1)): algo,measure,at,runs,reached,p10,median,p90
+ * with measure "best" (at = budget) or "samples" (at = level in percent);
+ * a percentile beyond the runs that got there is written "inf". */
+void mph_eval_stats_write(const mph_eval_stats *st, FILE *fp);
+
+/* Train/test splits of tasks (by index into the trace's tasks) in folds:
+ * each fold meta-trains on its train tasks and is tested on the others. */
+typedef struct {
+	size_t nfolds, ntasks;
+	unsigned char *test; /* nfolds x ntasks: 1 where the task is tested in that fold */
+} mph_split;
+void mph_split_free(mph_split *sp);
+int mph_split_is_test(const mph_split *sp, size_t fold, size_t task);
+/* One fold: the tasks named are the test tasks (names_are_test) or the train
+ * tasks, the rest of the trace the other side. Errors: an unknown name, an
+ * empty side. */
+mph_split *mph_split_names(const char *const *tasks, size_t ntasks, const char *const *names,
+                           size_t nnames, int names_are_test, mph_error *err);
+/* The same with the names read from a file, one a line (blank lines and
+ * '#' comments skipped). */
+mph_split *mph_split_read(const char *path, const char *const *tasks, size_t ntasks,
+                          int names_are_test, mph_error *err);
+/* Leave one task out: ntasks folds. */
+mph_split *mph_split_loo(size_t ntasks, mph_error *err);
+/* k folds over groups of tasks that share the name up to the first character
+ * of sep (NULL or "": each task its own group); groups are dealt round-robin
+ * in name order. Error unless 2 <= k <= the number of groups. */
+mph_split *mph_split_kfold(const char *const *tasks, size_t ntasks, size_t k, const char *sep,
+                           mph_error *err);
+
+/* One task of a profiled trace made ready for replayed searches: its
+ * candidates (the space's feasible configurations the trace has for it, in
+ * id order, as mph-space lists them), the trial measuring each one gives
+ * (as mph_history_load reads mph-probe --replay's row back), each one's
+ * objective score and the optimum. r must be indexed on s
+ * (mph_replay_index_space); r, s and o must outlive the task. */
+typedef struct mph_eval_task mph_eval_task;
+mph_eval_task *mph_eval_task_new(const mph_replay *r, size_t task, const mph_space *s,
+                                 const mph_objective *o, double fail_value, mph_error *err);
+void mph_eval_task_free(mph_eval_task *t);
+const char *mph_eval_task_name(const mph_eval_task *t);
+size_t mph_eval_task_n(const mph_eval_task *t);
+const mph_candidates *mph_eval_task_candidates(const mph_eval_task *t);
+const size_t *mph_eval_task_config(const mph_eval_task *t, size_t i);
+double mph_eval_task_optimum(const mph_eval_task *t);   /* the best score */
+size_t mph_eval_task_nopt(const mph_eval_task *t);      /* configurations at it */
+
+/* One sample of a replayed search, as the per-step log shows it. */
+typedef struct {
+	size_t step;                    /* 1-based: samples so far, this one included */
+	int initial;                    /* from the initial design */
+	size_t cand;                    /* candidate index */
+	const size_t *config;           /* nknobs value indices */
+	const mph_trial *trial;
+	double value;                   /* objective score; NaN when failed or violated */
+	double best;                    /* best score so far; NaN while none is valid */
+	double norm_best;               /* best so far as a fraction of the optimum */
+	const mph_suggestion *suggestion; /* why it was chosen; NULL when initial */
+} mph_eval_step;
+typedef struct {
+	long cap;               /* the most samples, initial design included [100] */
+	const size_t *initial;  /* ninitial configurations measured first, in order */
+	size_t ninitial;
+	void (*on_step)(void *ctx, const mph_eval_task *t, const mph_eval_step *st);
+	void *ctx;
+} mph_eval_run_opts;
+void mph_eval_run_opts_init(mph_eval_run_opts *o);
+/* One search: the initial design, then one suggestion of s at a time, until
+ * the optimum is measured, cap samples are taken or nothing is left.
+ * norm_best (cap values) gets the normalised best after each sample: score
+ * over optimum when maximising positive scores (optimum over score when
+ * minimising), else the utility's place between the task's worst and best;
+ * 1 only at the optimum, 0 for failures. Returns the samples taken, or -1. */
+long mph_eval_run(const mph_eval_task *t, mph_search *s, const mph_eval_run_opts *o,
+                  double *norm_best, mph_error *err);
+
+/* Trains a fold's model in process, as mph-metatrain would with the same
+ * settings: on the tasks of t with use[k] set (use NULL: all). */
+typedef struct {
+	mph_meta_opts meta;     /* mode MAML or PRETRAIN (the finetune/vizier prior) */
+	mph_train_opts adapt;   /* stored in the model; steps, lr < 0 follow meta's inner [-1] */
+	size_t nhidden, hidden[MPH_MLP_MAX_HIDDEN]; /* [128,128] */
+	double fail_value;      /* [0] */
+	uint64_t seed;          /* [1] */
+} mph_eval_train_opts;
+void mph_eval_train_opts_init(mph_eval_train_opts *o);
+mph_model *mph_eval_train(const mph_trace *t, const unsigned char *use, const mph_space *s,
+                          const char *metric, const mph_eval_train_opts *o, mph_error *err);
 /* @@eval@@ */
 
 #endif

@@ -1,0 +1,152 @@
+#!/usr/bin/env bats
+# mph-metatrain: options, determinism, modes, provenance, bad input.
+
+setup() { load helper; }
+
+FIX=tests/fixtures/meta
+FAST="--iters 30 --hidden 16,16 --shots 8 --query 16"
+
+@test "-h prints every hyper-parameter with its default" {
+	run mph-metatrain -h
+	assert_success
+	assert_line --partial "usage: mph-metatrain"
+	assert_line --regexp '^ +--hidden N,\.\.\. +hidden layer sizes \[128,128\]$'
+	assert_line --regexp '^ +--iters N .*\[[0-9]+\]$'
+	assert_line --regexp '^ +--inner-lr A .*\[[0-9.e-]+\]$'
+	assert_line --regexp '^ +--norm RULE .*\[max\]$'
+	assert_line --regexp '^ +-m, --metric NAME .*\[rps\]$'
+}
+
+@test "--version" {
+	run mph-metatrain --version
+	assert_success
+	assert_output --regexp '^mph-metatrain [0-9]+\.[0-9]+\.[0-9]+$'
+}
+
+@test "usage errors exit 2 with the usage line" {
+	run -2 --separate-stderr mph-metatrain --bogus x
+	assert_equal "${stderr_lines[0]}" "mph-metatrain: unrecognized option '--bogus'"
+	[[ "${stderr_lines[1]}" == "usage: mph-metatrain "* ]]
+	run -2 --separate-stderr mph-metatrain --iters -3 "$MPH_ROOT/$FIX/trace.csv"
+	assert_equal "${stderr_lines[0]}" "mph-metatrain: --iters: illegal number: '-3' (expected 0..100000000)"
+	run -2 --separate-stderr mph-metatrain --mode bogus "$MPH_ROOT/$FIX/trace.csv"
+	assert_equal "${stderr_lines[0]}" "mph-metatrain: --mode: expected maml or pretrain: 'bogus'"
+	run -2 --separate-stderr mph-metatrain
+	assert_equal "${stderr_lines[0]}" "mph-metatrain: missing TRACE"
+	run -2 --separate-stderr mph-metatrain --mode pretrain --first-order "$MPH_ROOT/$FIX/trace.csv"
+	assert_equal "${stderr_lines[0]}" "mph-metatrain: --first-order goes with --mode maml"
+	run -2 --separate-stderr mph-metatrain -
+	assert_equal "${stderr_lines[0]}" "mph-metatrain: reading the trace from standard input needs -s SPACE"
+}
+
+@test "writes a model file with format, space, normalisation and provenance" {
+	cd "$MPH_ROOT"
+	run mph-metatrain -q -s $FIX/space.json $FAST -o "$BATS_TEST_TMPDIR/m.json" $FIX/trace.csv
+	assert_success
+	assert_output ""
+	m="$BATS_TEST_TMPDIR/m.json"
+	run jq -r '[.format, .version, .metric, .normalisation.rule, .normalisation.adapted,
+	            .network.inputs, (.network.hidden | join(",")), .provenance.tool, .provenance.mode,
+	            .provenance.data.rows, (.provenance.data.tasks | join(" ")), (.space.knobs | length)] | join(" ")' "$m"
+	assert_output "mph-model 1 rps max false 4 16,16 mph-metatrain maml 128 alpha beta gamma delta 3"
+	run jq -r '.provenance.data.digest | test("^[0-9a-f]{16}$")' "$m"
+	assert_output true
+	run jq -r '.network.layers[0].W | length' "$m"
+	assert_output 16
+}
+
+@test "same inputs and seed give byte-identical model files; another seed does not" {
+	cd "$MPH_ROOT"
+	d="$BATS_TEST_TMPDIR"
+	mph-metatrain -q -s $FIX/space.json $FAST --seed 7 -o "$d/a.json" $FIX/trace.csv
+	mph-metatrain -q -s $FIX/space.json $FAST --seed 7 -o "$d/b.json" $FIX/trace.csv
+	cmp "$d/a.json" "$d/b.json"
+	mph-metatrain -q -s $FIX/space.json $FAST --seed 8 -o "$d/c.json" $FIX/trace.csv
+	run cmp -s "$d/a.json" "$d/c.json"
+	assert_failure
+	# The output's name is not part of the model: stdout gives the same bytes.
+	mph-metatrain -q -s $FIX/space.json $FAST --seed 7 $FIX/trace.csv > "$d/e.json"
+	cmp "$d/a.json" "$d/e.json"
+	# From standard input, the same model (the arguments aside).
+	mph-metatrain -q -s $FIX/space.json $FAST --seed 7 - < $FIX/trace.csv > "$d/f.json"
+	run bash -c "diff <(jq -S 'del(.provenance.args)' '$d/a.json') <(jq -S 'del(.provenance.args)' '$d/f.json')"
+	assert_success
+}
+
+@test "pretrain and first-order modes, and the space derived from the trace" {
+	cd "$MPH_ROOT"
+	d="$BATS_TEST_TMPDIR"
+	run mph-metatrain -q --mode pretrain $FAST -o "$d/p.json" $FIX/trace.csv
+	assert_success
+	run jq -r '.provenance.mode + " " + (.space.knobs | map(.name) | join(","))' "$d/p.json"
+	assert_output "pretrain cpu,batch,gpu"
+	run mph-metatrain -q --first-order -s $FIX/space.json $FAST -o "$d/f.json" $FIX/trace.csv
+	assert_success
+	run jq -r .provenance.mode "$d/f.json"
+	assert_output fomaml
+}
+
+@test "--tasks and --exclude choose the training tasks" {
+	cd "$MPH_ROOT"
+	d="$BATS_TEST_TMPDIR"
+	mph-metatrain -q -s $FIX/space.json $FAST --exclude beta,delta -o "$d/x.json" $FIX/trace.csv
+	run jq -r '.provenance.data.tasks | join(",")' "$d/x.json"
+	assert_output "alpha,gamma"
+	mph-metatrain -q -s $FIX/space.json $FAST --tasks delta -o "$d/y.json" $FIX/trace.csv
+	run jq -r '.provenance.data.tasks | join(",")' "$d/y.json"
+	assert_output "delta"
+	run -1 --separate-stderr mph-metatrain -q -s $FIX/space.json $FAST --exclude nope $FIX/trace.csv
+	assert_equal "$stderr" "mph-metatrain: $FIX/trace.csv: --exclude: no task 'nope' in the trace"
+}
+
+@test "-v reports progress on stderr, stdout carries only the model" {
+	cd "$MPH_ROOT"
+	run --separate-stderr mph-metatrain -v -s $FIX/space.json $FAST $FIX/trace.csv
+	assert_success
+	assert_equal "${stderr_lines[0]}" "mph-metatrain: 4 tasks, 128 rows, 4 features, 369 parameters"
+	[[ "$stderr" == *"iteration 30/30 loss "* ]]
+	run jq -r .format <<< "$output"
+	assert_output mph-model
+}
+
+@test "a trace missing the metric: clear error, exit 1, no output file" {
+	cd "$MPH_ROOT"
+	mkdir "$BATS_TEST_TMPDIR/out"
+	run -1 --separate-stderr mph-metatrain -s $FIX/space.json -m p99_ms -o "$BATS_TEST_TMPDIR/out/m.json" $FIX/trace.csv
+	assert_equal "$stderr" "mph-metatrain: $FIX/trace.csv:1: missing required column 'p99_ms'"
+	run ls -A "$BATS_TEST_TMPDIR/out"
+	assert_output ""
+}
+
+@test "a task with too few rows for K shots: clear error, exit 1, no output file" {
+	cd "$MPH_ROOT"
+	mkdir "$BATS_TEST_TMPDIR/out"
+	run -1 --separate-stderr mph-metatrain -s $FIX/space.json --shots 32 -o "$BATS_TEST_TMPDIR/out/m.json" $FIX/trace.csv
+	assert_equal "$stderr" "mph-metatrain: $FIX/trace.csv: task 'alpha' has 32 rows, fewer than 33 (32 shots + 1 query)"
+	run ls -A "$BATS_TEST_TMPDIR/out"
+	assert_output ""
+}
+
+@test "a bad metric value names the line; a failed trial needs none" {
+	cd "$MPH_ROOT"
+	t="$BATS_TEST_TMPDIR/t.csv"
+	sed '5s/,ok$/,crash/; 5s/,[0-9.]*,crash$/,,crash/' $FIX/trace.csv > "$t"
+	run mph-metatrain -q -s $FIX/space.json $FAST "$t"
+	assert_success
+	sed '7s/,[0-9.]*,ok$/,fast,ok/' $FIX/trace.csv > "$t"
+	run -1 --separate-stderr mph-metatrain -q -s $FIX/space.json $FAST "$t"
+	assert_equal "$stderr" "mph-metatrain: $t:7: column 'rps': not a number: 'fast'"
+	sed '9s/^alpha,1,/alpha,9,/' $FIX/trace.csv > "$t"
+	run -1 --separate-stderr mph-metatrain -q -s $FIX/space.json $FAST "$t"
+	assert_equal "$stderr" "mph-metatrain: $t:9: column 'cpu': '9' is not a value of the space"
+}
+
+@test "falcon-sources: trains on the real trace, holding out a model" {
+	need_shared_data
+	cd "$MPH_ROOT"
+	run mph-metatrain -q -m rps_per_budget_norm --iters 20 --exclude bert-base \
+		-o "$BATS_TEST_TMPDIR/f.json" "$SHARED_DATA/falcon-sources/falcon-sources.csv"
+	assert_success
+	run jq -r '[.network.inputs, .provenance.data.rows, (.provenance.data.tasks | length)] | join(" ")' "$BATS_TEST_TMPDIR/f.json"
+	assert_output "8 24480 17"
+}

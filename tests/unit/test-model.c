@@ -1,0 +1,182 @@
+/* Model files: save/load round trip to the same bytes, load checks, the
+ * space check, adaptation and prediction in metric units, trace loading. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "mph.h"
+#include "unit.h"
+
+#define FIX "tests/fixtures/meta/"
+
+static char *slurp(const char *path, size_t *n)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf;
+	long len;
+	if (fp == NULL) return NULL;
+	fseek(fp, 0, SEEK_END);
+	len = ftell(fp);
+	rewind(fp);
+	buf = malloc((size_t)len + 1);
+	*n = fread(buf, 1, (size_t)len, fp);
+	buf[*n] = '\0';
+	fclose(fp);
+	return buf;
+}
+
+static void spit(const char *path, const char *s, size_t n)
+{
+	FILE *fp = fopen(path, "wb");
+	fwrite(s, 1, n, fp);
+	fclose(fp);
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/mph-test-model-XXXXXX", p1[64], p2[64], p3[64];
+	mph_error err;
+	mph_space *s, *other;
+	mph_trace *t, *tr;
+	mph_model *m, *m2, *w;
+	size_t hidden[2] = {16, 8}, n1, n2, k, i;
+	char *b1, *b2;
+	mph_rng r;
+	mph_meta_opts o;
+
+	/* Run from the repository root (make check does). */
+	if (access(FIX "space.json", R_OK) != 0 && chdir("../..") != 0) return 1;
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(p1, sizeof p1, "%s/a.json", dir);
+	snprintf(p2, sizeof p2, "%s/b.json", dir);
+	snprintf(p3, sizeof p3, "%s/c.json", dir);
+
+	s = mph_space_load(FIX "space.json", &err);
+	CHECK(s != NULL);
+	t = mph_trace_load(FIX "trace.csv", s, "rps", 0.0, &err);
+	CHECK(t != NULL);
+	CHECK(t->ntasks == 4 && t->nfeatures == mph_space_nfeatures(s));
+	CHECK(strcmp(t->tasks[2].name, "gamma") == 0);
+	for (k = 0; k < t->ntasks; k++) CHECK(t->tasks[k].n == 32);
+	/* The oom row is kept, with the fail value; the ok row with rps 0 too. */
+	{
+		size_t nfail = 0, nzero = 0;
+		for (k = 0; k < t->ntasks; k++)
+			for (i = 0; i < t->tasks[k].n; i++) {
+				nfail += t->tasks[k].failed[i];
+				nzero += t->tasks[k].y[i] == 0.0;
+			}
+		CHECK(nfail == 2);
+		CHECK(nzero == 3);
+	}
+	CHECK(mph_trace_task_index(t, "delta") == 3 && mph_trace_task_index(t, "nope") == -1);
+	tr = mph_trace_load(FIX "trace.csv", s, "rps", -1.0, &err);
+	CHECK(tr != NULL && tr->tasks[2].y[6] == -1.0 && tr->tasks[2].failed[6]);
+	CHECK(tr->digest == t->digest); /* the data, not how failures are valued */
+	mph_trace_free(tr);
+	CHECK(mph_trace_load(FIX "trace.csv", s, "nope", 0.0, &err) == NULL);
+	CHECK(strstr(err.text, "missing required column 'nope'") != NULL);
+	tr = mph_trials_load(FIX "trials.csv", s, "rps", 0.0, &err);
+	CHECK(tr != NULL && tr->ntasks == 1 && tr->tasks[0].n == 8 && tr->tasks[0].failed[5] == 1);
+
+	mph_rng_seed(&r, 1);
+	m = mph_model_new(s, mph_mlp_new(mph_space_nfeatures(s), 2, hidden), "rps", MPH_NORM_MAX, &err);
+	CHECK(m != NULL);
+	mph_mlp_init(m->mlp, &r);
+	mph_meta_opts_default(&o);
+	o.iters = 50; o.shots = 8; o.query = 16;
+	CHECK(mph_meta_train(m->mlp, t, &o, &r, &err) == 0);
+	o.shots = 32;
+	CHECK(mph_meta_train(m->mlp, t, &o, &r, &err) == -1);
+	CHECK(strcmp(err.text, "task 'alpha' has 32 rows, fewer than 33 (32 shots + 1 query)") == 0);
+	json_object_set_new(m->provenance, "tool", json_string("test-model"));
+
+	/* Saving what was loaded gives the same bytes, adapted or not. */
+	CHECK(mph_model_save(m, p1, &err) == 0);
+	m2 = mph_model_load(p1, &err);
+	CHECK(m2 != NULL);
+	CHECK(mph_model_save(m2, p2, &err) == 0);
+	b1 = slurp(p1, &n1); b2 = slurp(p2, &n2);
+	CHECK(n1 == n2 && memcmp(b1, b2, n1) == 0);
+	free(b2);
+	CHECK(memcmp(mph_mlp_params(m->mlp), mph_mlp_params(m2->mlp),
+	             mph_mlp_nparams(m->mlp) * sizeof(double)) == 0);
+	CHECK(mph_model_adapt(m2, tr->tasks[0].x, tr->tasks[0].y, tr->tasks[0].n, NULL, &r, &err) == 0);
+	CHECK(m2->adapted && m2->task_norm.scale == 780);
+	CHECK(mph_model_save(m2, p2, &err) == 0);
+	mph_model_free(m2);
+	m2 = mph_model_load(p2, &err);
+	CHECK(m2 != NULL && m2->adapted && m2->task_norm.scale == 780);
+	CHECK(mph_model_save(m2, p3, &err) == 0);
+	b2 = slurp(p2, &n2);
+	{
+		size_t n3;
+		char *b3 = slurp(p3, &n3);
+		CHECK(n2 == n3 && memcmp(b2, b3, n2) == 0);
+		free(b3);
+	}
+	free(b2);
+
+	/* Predictions come back in metric units, and reset undoes adaptation
+	 * without allocating a new model. */
+	{
+		double pred[8], pred2[8];
+		w = mph_model_clone(m);
+		mph_model_predict(m2, tr->tasks[0].x, 8, pred);
+		CHECK(mph_model_reset(w, m2) == 0);
+		mph_model_predict(w, tr->tasks[0].x, 8, pred2);
+		CHECK(memcmp(pred, pred2, sizeof pred) == 0);
+		CHECK(pred[7] > 100); /* the best trial is 780, not ~1 */
+		CHECK(mph_model_reset(w, m) == 0 && !w->adapted);
+		mph_model_free(w);
+	}
+
+	/* Damaged files. */
+	spit(p3, b1, n1 / 2);
+	CHECK(mph_model_load(p3, &err) == NULL);
+	CHECK(strncmp(err.text, "invalid JSON", 12) == 0);
+	{
+		char *bad = strdup(b1), *at = strstr(bad, "\"W\": [\n");
+		at = strchr(at + 8, '[') + 1;
+		memcpy(at, "NaN", 3);
+		spit(p3, bad, n1);
+		CHECK(mph_model_load(p3, &err) == NULL);
+		CHECK(strncmp(err.text, "invalid JSON", 12) == 0);
+		strcpy(bad, b1);
+		at = strstr(bad, "\"version\": 1");
+		at[11] = '7';
+		spit(p3, bad, n1);
+		CHECK(mph_model_load(p3, &err) == NULL);
+		CHECK(strcmp(err.text, "unsupported model version 7 (this is version 1)") == 0);
+		strcpy(bad, b1);
+		at = strstr(bad, "\"hidden\": [16, 8]");
+		memcpy(at, "\"hidden\": [16, 9]", 17);
+		spit(p3, bad, n1);
+		CHECK(mph_model_load(p3, &err) == NULL);
+		CHECK(strcmp(err.text, "network: layers[1].W must have 9 rows") == 0);
+		strcpy(bad, b1);
+		at = strstr(bad, "mph-model");
+		at[4] = 'x';
+		spit(p3, bad, n1);
+		CHECK(mph_model_load(p3, &err) == NULL);
+		CHECK(strcmp(err.text, "not a model file: 'format' is not \"mph-model\"") == 0);
+		free(bad);
+	}
+	free(b1);
+
+	/* The space check names the difference. */
+	other = mph_space_load(FIX "other-space.json", &err);
+	CHECK(other != NULL);
+	CHECK(mph_model_check_space(m, mph_model_space(m), "x", &err) == 0);
+	CHECK(mph_model_check_space(m, other, "m.json", &err) == -1);
+	CHECK(strcmp(err.text, "space differs from the model's: knob 'cpu' has 5 values, the model's has 4") == 0);
+	CHECK(strcmp(err.file, "m.json") == 0);
+	mph_space_free(other);
+
+	mph_model_free(m);
+	mph_model_free(m2);
+	mph_trace_free(t);
+	mph_trace_free(tr);
+	unlink(p1); unlink(p2); unlink(p3);
+	rmdir(dir);
+	return UNIT_DONE();
+}

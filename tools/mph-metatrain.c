@@ -1,0 +1,406 @@
+/* mph-metatrain: meta-train (MAML) or pretrain the performance model on the
+ * services of a profiled trace; writes a model file. */
+#include <getopt.h>
+#include <math.h>
+#include <time.h>
+#include <unistd.h>
+#include "tool.h"
+
+static const char usage_line[] =
+	"usage: mph-metatrain [-hqv] [-m METRIC] [-o FILE] [-s SPACE] [--mode maml|pretrain] [--first-order]\n"
+	"                     [--tasks T,...] [--exclude T,...] [--seed N] [hyper-parameters] TRACE\n";
+
+#define PRETRAIN_FT_STEPS 20
+#define PRETRAIN_FT_LR 0.01
+
+typedef struct {
+	mph_meta_opts meta;
+	mph_train_opts adapt;
+	char hidden[256];
+	const char *metric;
+	double fail_value;
+	uint64_t seed;
+} settings;
+
+static void defaults(settings *st)
+{
+	mph_meta_opts_default(&st->meta);
+	st->adapt.opt = MPH_OPT_SGD;
+	st->adapt.steps = -1; /* follows --inner-steps unless given */
+	st->adapt.lr = -1;    /* follows --inner-lr unless given */
+	st->adapt.batch = 0;
+	st->adapt.l2 = 0;
+	snprintf(st->hidden, sizeof st->hidden, "128,128");
+	st->metric = "rps";
+	st->fail_value = 0;
+	st->seed = 1;
+}
+
+static void help(void)
+{
+	settings d;
+	char a[32], b[32], c[32], e[32];
+	defaults(&d);
+	printf("%s\n"
+	       "Learns, from the configuration->performance surfaces of the services (tasks)\n"
+	       "of a profiled trace, a network that adapts to a new service from a few\n"
+	       "measurements, and writes it as a model file (mph-model(5)).\n\n"
+	       "  -s, --space FILE       space spec the trace is over [derived from TRACE]\n"
+	       "  -m, --metric NAME      trace column to learn [%s]\n"
+	       "  -o, --output FILE      write the model to FILE (complete or absent) [stdout]\n"
+	       "      --mode MODE        maml, or pretrain (plain regression on all tasks pooled,\n"
+	       "                         the Fine-tuning baseline) [maml]\n"
+	       "      --first-order      first-order MAML (no Hessian terms) [exact second order]\n"
+	       "      --tasks T,...      train on these tasks only [all]\n"
+	       "      --exclude T,...    leave these tasks out (held-out services)\n"
+	       "      --seed N           random seed [%llu]\n"
+	       "  -v, --verbose          progress on stderr even when it is not a terminal\n"
+	       "  -q, --quiet            no progress\n"
+	       "  -h, --help             this help\n"
+	       "      --version          print the version\n\n"
+	       "Hyper-parameters:\n"
+	       "      --hidden N,...     hidden layer sizes [%s]\n"
+	       "      --iters N          meta-iterations (pretrain: steps) [%d]\n"
+	       "      --meta-batch N     tasks per meta-iteration [%d]\n"
+	       "      --shots K          support rows per task and episode [%d]\n"
+	       "      --query N          query rows per task and episode [%d]\n"
+	       "      --inner-steps D    SGD steps on the support set [%d]\n"
+	       "      --inner-lr A       inner SGD learning rate [%s]\n"
+	       "      --outer-lr B       Adam learning rate of the meta-update [%s]\n"
+	       "      --norm RULE        per-task target normalisation: max, zscore, none [%s]\n"
+	       "      --fail-value X     metric of a failed configuration (status not ok) [%s]\n"
+	       "      --adapt-steps N    adaptation steps stored in the model [--inner-steps;\n"
+	       "                         pretrain: %d]\n"
+	       "      --adapt-lr X       adaptation learning rate stored in the model [--inner-lr;\n"
+	       "                         pretrain: %s]\n\n"
+	       "TRACE is CSV with a `task` column, the knob columns and the metric; - is\n"
+	       "standard input (then -s is needed). See mph-metatrain(1), mph-model(5).\n",
+	       usage_line, d.metric, (unsigned long long)d.seed, d.hidden, d.meta.iters,
+	       d.meta.meta_batch, d.meta.shots, d.meta.query, d.meta.inner_steps,
+	       mph_fmt_double(a, d.meta.inner_lr), mph_fmt_double(b, d.meta.outer_lr),
+	       mph_norm_name(d.meta.norm), mph_fmt_double(c, d.fail_value), PRETRAIN_FT_STEPS,
+	       mph_fmt_double(e, PRETRAIN_FT_LR));
+}
+
+enum {
+	OPT_ADAPT_LR = 256, OPT_ADAPT_STEPS, OPT_EXCLUDE, OPT_FAIL_VALUE, OPT_FIRST_ORDER, OPT_HIDDEN,
+	OPT_INNER_LR, OPT_INNER_STEPS, OPT_ITERS, OPT_META_BATCH, OPT_MODE, OPT_NORM, OPT_OUTER_LR,
+	OPT_QUERY, OPT_SEED, OPT_SHOTS, OPT_TASKS, OPT_VERSION
+};
+
+/* ---- progress ---- */
+
+typedef struct {
+	int tty;
+	struct timespec start;
+	double last;
+} progress;
+
+static double since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + 1e-9 * (double)(t.tv_nsec - t0->tv_nsec);
+}
+
+static void report(void *ctx, int iter, int iters, double loss)
+{
+	progress *p = ctx;
+	double el = since(&p->start);
+	if (iter < iters && el - p->last < 1.0) return;
+	p->last = el;
+	fprintf(stderr, "%s: iteration %d/%d loss %.4g, %.0fs left%s", tool_prog, iter, iters, loss,
+	        iter > 0 ? el / iter * (iters - iter) : 0.0,
+	        p->tty && iter < iters ? "   \r" : "\n");
+}
+
+/* ---- task selection ---- */
+
+static int in_list(const char *s, char **v, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++)
+		if (strcmp(s, v[i]) == 0) return 1;
+	return 0;
+}
+
+/* Keeps the tasks named in only (all when NULL) minus those in exclude. */
+static int select_tasks(mph_trace *t, const char *only, const char *exclude, mph_error *err)
+{
+	size_t no = 0, nx = 0, i, k, kept = 0;
+	char **ov = only ? tool_split(only, &no) : NULL, **xv = exclude ? tool_split(exclude, &nx) : NULL;
+	int rc = 0;
+	for (i = 0; i < no && rc == 0; i++)
+		if (mph_trace_task_index(t, ov[i]) < 0)
+			rc = mph_error_set(err, NULL, 0, 0, "--tasks: no task '%s' in the trace", ov[i]);
+	for (i = 0; i < nx && rc == 0; i++)
+		if (mph_trace_task_index(t, xv[i]) < 0)
+			rc = mph_error_set(err, NULL, 0, 0, "--exclude: no task '%s' in the trace", xv[i]);
+	if (rc == 0) {
+		for (k = 0; k < t->ntasks; k++) {
+			mph_task *tk = &t->tasks[k];
+			if ((ov == NULL || in_list(tk->name, ov, no)) && !in_list(tk->name, xv, nx)) {
+				t->tasks[kept++] = *tk;
+			} else {
+				free(tk->name); free(tk->idx); free(tk->x); free(tk->y); free(tk->failed);
+			}
+		}
+		t->ntasks = kept;
+		if (kept == 0) rc = mph_error_set(err, NULL, 0, 0, "no task left to train on");
+	}
+	free(ov);
+	free(xv);
+	return rc;
+}
+
+static mph_space *space_from_trace(const char *path, const char *metric, mph_error *err)
+{
+	const char *exclude[1];
+	mph_csv *c;
+	mph_space *s;
+	exclude[0] = metric;
+	if ((c = mph_csv_open(path, err)) == NULL) return NULL;
+	s = mph_space_from_trace(c, NULL, 0, exclude, 1, err);
+	mph_csv_close(c);
+	return s;
+}
+
+/* The command line as provenance: argv[0] and where the output went say
+ * nothing about the model, and leaving them out keeps a rerun's bytes equal. */
+static json_t *recorded_args(int argc, char **argv)
+{
+	json_t *a = json_array();
+	int i;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			for (; i < argc; i++) json_array_append_new(a, json_string(argv[i]));
+			break;
+		}
+		if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) { i++; continue; }
+		if (strncmp(argv[i], "--output=", 9) == 0 || (strncmp(argv[i], "-o", 2) == 0 && argv[i][1] == 'o'))
+			continue;
+		json_array_append_new(a, json_string(argv[i]));
+	}
+	return a;
+}
+
+static json_t *provenance(int argc, char **argv, const settings *st, const mph_trace *t, size_t rows)
+{
+	json_t *p = json_object(), *data = json_object(), *tasks = json_array();
+	json_t *hp = json_object();
+	char hex[17], seed[24];
+	size_t k;
+	const mph_meta_opts *o = &st->meta;
+	json_object_set_new(p, "tool", json_string("mph-metatrain"));
+	json_object_set_new(p, "version", json_string(MPH_VERSION));
+	json_object_set_new(p, "args", recorded_args(argc, argv));
+	json_object_set_new(p, "mode", json_string(o->mode == MPH_META_PRETRAIN ? "pretrain" :
+	                                              o->mode == MPH_META_FOMAML ? "fomaml" : "maml"));
+	snprintf(hex, sizeof hex, "%016llx", (unsigned long long)t->digest);
+	json_object_set_new(data, "digest", json_string(hex));
+	json_object_set_new(data, "rows", json_integer((json_int_t)rows));
+	for (k = 0; k < t->ntasks; k++) json_array_append_new(tasks, json_string(t->tasks[k].name));
+	json_object_set_new(data, "tasks", tasks);
+	json_object_set_new(p, "data", data);
+	json_object_set_new(hp, "iters", json_integer(o->iters));
+	json_object_set_new(hp, "meta_batch", json_integer(o->meta_batch));
+	json_object_set_new(hp, "shots", json_integer(o->shots));
+	json_object_set_new(hp, "query", json_integer(o->query));
+	json_object_set_new(hp, "inner_steps", json_integer(o->inner_steps));
+	json_object_set_new(hp, "inner_lr", json_real(o->inner_lr));
+	json_object_set_new(hp, "outer_lr", json_real(o->outer_lr));
+	json_object_set_new(hp, "norm", json_string(mph_norm_name(o->norm)));
+	json_object_set_new(hp, "fail_value", json_real(st->fail_value));
+	/* A string: a 64-bit seed does not fit every JSON reader's integers. */
+	snprintf(seed, sizeof seed, "%llu", (unsigned long long)st->seed);
+	json_object_set_new(hp, "seed", json_string(seed));
+	json_object_set_new(p, "training", hp);
+	return p;
+}
+
+static int parse_hidden(const char *s, size_t *hidden, size_t *nh)
+{
+	size_t n, i;
+	char **v = tool_split(s, &n);
+	int rc = 0;
+	if (n > MPH_MLP_MAX_HIDDEN) rc = -1;
+	for (i = 0; i < n && rc == 0; i++) {
+		long x;
+		if (mph_parse_long(v[i], &x) != 0 || x < 1 || x > 4096) rc = -1;
+		else hidden[i] = (size_t)x;
+	}
+	*nh = n;
+	free(v);
+	if (rc) tool_usage_error("--hidden: expected 1 to %d sizes in 1..4096: '%s'", MPH_MLP_MAX_HIDDEN, s);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"adapt-lr", required_argument, NULL, OPT_ADAPT_LR},
+		{"adapt-steps", required_argument, NULL, OPT_ADAPT_STEPS},
+		{"exclude", required_argument, NULL, OPT_EXCLUDE},
+		{"fail-value", required_argument, NULL, OPT_FAIL_VALUE},
+		{"first-order", no_argument, NULL, OPT_FIRST_ORDER},
+		{"help", no_argument, NULL, 'h'},
+		{"hidden", required_argument, NULL, OPT_HIDDEN},
+		{"inner-lr", required_argument, NULL, OPT_INNER_LR},
+		{"inner-steps", required_argument, NULL, OPT_INNER_STEPS},
+		{"iters", required_argument, NULL, OPT_ITERS},
+		{"meta-batch", required_argument, NULL, OPT_META_BATCH},
+		{"metric", required_argument, NULL, 'm'},
+		{"mode", required_argument, NULL, OPT_MODE},
+		{"norm", required_argument, NULL, OPT_NORM},
+		{"outer-lr", required_argument, NULL, OPT_OUTER_LR},
+		{"output", required_argument, NULL, 'o'},
+		{"query", required_argument, NULL, OPT_QUERY},
+		{"quiet", no_argument, NULL, 'q'},
+		{"seed", required_argument, NULL, OPT_SEED},
+		{"shots", required_argument, NULL, OPT_SHOTS},
+		{"space", required_argument, NULL, 's'},
+		{"tasks", required_argument, NULL, OPT_TASKS},
+		{"verbose", no_argument, NULL, 'v'},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{NULL, 0, NULL, 0}};
+	settings st;
+	const char *output = NULL, *space_path = NULL, *only = NULL, *exclude = NULL, *trace_path;
+	int ch, verbose = 0, quiet = 0, first_order = 0, pretrain = 0;
+	long x;
+	size_t hidden[MPH_MLP_MAX_HIDDEN], nh = 0, rows = 0, k;
+	mph_error err;
+	mph_space *s = NULL;
+	mph_trace *t = NULL;
+	mph_mlp *mlp = NULL;
+	mph_model *model = NULL;
+	mph_rng rng;
+	progress prog;
+
+	tool_prog = "mph-metatrain";
+	defaults(&st);
+	while ((ch = getopt_long(argc, argv, "hm:o:qs:v", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'h': help(); return 0;
+		case 'm': st.metric = optarg; break;
+		case 'o': output = optarg; break;
+		case 'q': quiet = 1; break;
+		case 's': space_path = optarg; break;
+		case 'v': verbose = 1; break;
+		case OPT_ADAPT_LR: if (tool_double_opt("--adapt-lr", optarg, 0, 1e6, &st.adapt.lr)) goto usage; break;
+		case OPT_ADAPT_STEPS:
+			if (tool_long_opt("--adapt-steps", optarg, 0, 1000000, &x)) goto usage;
+			st.adapt.steps = (int)x;
+			break;
+		case OPT_EXCLUDE: exclude = optarg; break;
+		case OPT_FAIL_VALUE: if (tool_double_opt("--fail-value", optarg, -1e308, 1e308, &st.fail_value)) goto usage; break;
+		case OPT_FIRST_ORDER: first_order = 1; break;
+		case OPT_HIDDEN: snprintf(st.hidden, sizeof st.hidden, "%s", optarg); break;
+		case OPT_INNER_LR: if (tool_double_opt("--inner-lr", optarg, 0, 1e6, &st.meta.inner_lr)) goto usage; break;
+		case OPT_INNER_STEPS:
+			if (tool_long_opt("--inner-steps", optarg, 0, 1000, &x)) goto usage;
+			st.meta.inner_steps = (int)x;
+			break;
+		case OPT_ITERS:
+			if (tool_long_opt("--iters", optarg, 0, 100000000, &x)) goto usage;
+			st.meta.iters = (int)x;
+			break;
+		case OPT_META_BATCH:
+			if (tool_long_opt("--meta-batch", optarg, 1, 100000, &x)) goto usage;
+			st.meta.meta_batch = (int)x;
+			break;
+		case OPT_MODE:
+			if (strcmp(optarg, "maml") == 0) pretrain = 0;
+			else if (strcmp(optarg, "pretrain") == 0) pretrain = 1;
+			else { tool_usage_error("--mode: expected maml or pretrain: '%s'", optarg); goto usage; }
+			break;
+		case OPT_NORM:
+			if (mph_norm_parse(optarg, &st.meta.norm) != 0) {
+				tool_usage_error("--norm: expected max, zscore or none: '%s'", optarg);
+				goto usage;
+			}
+			break;
+		case OPT_OUTER_LR: if (tool_double_opt("--outer-lr", optarg, 1e-300, 1e6, &st.meta.outer_lr)) goto usage; break;
+		case OPT_QUERY:
+			if (tool_long_opt("--query", optarg, 1, 1000000, &x)) goto usage;
+			st.meta.query = (int)x;
+			break;
+		case OPT_SEED: if (tool_seed_opt("--seed", optarg, &st.seed)) goto usage; break;
+		case OPT_SHOTS:
+			if (tool_long_opt("--shots", optarg, 1, 1000000, &x)) goto usage;
+			st.meta.shots = (int)x;
+			break;
+		case OPT_TASKS: only = optarg; break;
+		case OPT_VERSION: printf("mph-metatrain %s\n", MPH_VERSION); return 0;
+		default: goto usage;
+		}
+	}
+	if (optind + 1 != argc) {
+		tool_usage_error(optind == argc ? "missing TRACE" : "too many arguments");
+		goto usage;
+	}
+	trace_path = argv[optind];
+	if (space_path == NULL && strcmp(trace_path, "-") == 0) {
+		tool_usage_error("reading the trace from standard input needs -s SPACE");
+		goto usage;
+	}
+	if (first_order && pretrain) {
+		tool_usage_error("--first-order goes with --mode maml");
+		goto usage;
+	}
+	if (parse_hidden(st.hidden, hidden, &nh) != 0) goto usage;
+	st.meta.mode = pretrain ? MPH_META_PRETRAIN : first_order ? MPH_META_FOMAML : MPH_META_MAML;
+	/* MAML optimised the weights for its own inner loop; pretrained weights
+	 * were not, and fine-tune best with smaller, more steps (make bench). */
+	if (st.adapt.steps < 0) st.adapt.steps = pretrain ? PRETRAIN_FT_STEPS : st.meta.inner_steps;
+	if (st.adapt.lr < 0) st.adapt.lr = pretrain ? PRETRAIN_FT_LR : st.meta.inner_lr;
+
+	s = space_path ? mph_space_load(space_path, &err) : space_from_trace(trace_path, st.metric, &err);
+	if (s == NULL) goto fail;
+	if ((t = mph_trace_load(trace_path, s, st.metric, st.fail_value, &err)) == NULL) goto fail;
+	if (select_tasks(t, only, exclude, &err) != 0) {
+		snprintf(err.file, sizeof err.file, "%s", trace_path);
+		goto fail;
+	}
+	for (k = 0; k < t->ntasks; k++) rows += t->tasks[k].n;
+
+	mph_rng_seed(&rng, st.seed);
+	mlp = mph_mlp_new(mph_space_nfeatures(s), nh, hidden);
+	mph_mlp_init(mlp, &rng);
+	prog.tty = isatty(2);
+	prog.last = -1e9;
+	clock_gettime(CLOCK_MONOTONIC, &prog.start);
+	if (!quiet && (verbose || prog.tty)) {
+		st.meta.progress = report;
+		st.meta.progress_ctx = &prog;
+		fprintf(stderr, "%s: %zu tasks, %zu rows, %zu features, %zu parameters\n", tool_prog,
+		        t->ntasks, rows, mph_space_nfeatures(s), mph_mlp_nparams(mlp));
+	}
+	if (mph_meta_train(mlp, t, &st.meta, &rng, &err) != 0) {
+		snprintf(err.file, sizeof err.file, "%s", trace_path);
+		goto fail;
+	}
+	if (st.meta.progress)
+		fprintf(stderr, "%s: trained in %.1fs\n", tool_prog, since(&prog.start));
+
+	model = mph_model_new(s, mlp, st.metric, st.meta.norm, &err);
+	s = NULL;
+	mlp = NULL;
+	model->fail_value = st.fail_value;
+	model->adapt = st.adapt;
+	json_decref(model->provenance);
+	model->provenance = provenance(argc, argv, &st, t, rows);
+	if (mph_model_save(model, output, &err) != 0) goto fail;
+	mph_model_free(model);
+	mph_trace_free(t);
+	return 0;
+fail:
+	tool_error(&err);
+	mph_model_free(model);
+	mph_mlp_free(mlp);
+	mph_trace_free(t);
+	mph_space_free(s);
+	return 1;
+usage:
+	fputs(usage_line, stderr);
+	return 2;
+}
