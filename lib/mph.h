@@ -656,7 +656,8 @@ typedef struct {
 	mph_algo algo;
 	uint64_t seed;
 	double delta;         /* weight of morphling's confidence [1] */
-	double kappa;         /* weight of the sd in UCB and the ensemble [2] */
+	double kappa;         /* weight of the sd in UCB and the ensemble
+	                         [1 for morphling-gp and vizier, else 2] */
 	double xi;            /* EI margin, times the sd of the utilities seen [0.01] */
 	mph_acq acq;          /* vizier, morphling-gp [UCB] */
 	int members;          /* morphling-ens [5] */
@@ -665,6 +666,7 @@ typedef struct {
 	size_t nhidden, hidden[MPH_MLP_MAX_HIDDEN]; /* ernest without a model [2 x 128] */
 	mph_gp_opts gp;
 } mph_search_opts;
+/* Defaults, some of which depend on the algorithm. */
 void mph_search_opts_init(mph_search_opts *o, mph_algo a);
 
 /* A search over one space: keeps scratch memory, a clone of the model to
@@ -1080,6 +1082,12 @@ const mph_candidates *mph_eval_task_candidates(const mph_eval_task *t);
 const size_t *mph_eval_task_config(const mph_eval_task *t, size_t i);
 double mph_eval_task_optimum(const mph_eval_task *t);   /* the best score */
 size_t mph_eval_task_nopt(const mph_eval_task *t);      /* configurations at it */
+/* Candidate index of a configuration, or -1 when the task lacks it. */
+long mph_eval_task_find(const mph_eval_task *t, const size_t *config);
+/* 0 if the task has every one of n configurations (n x nknobs), else -1 with
+ * "task 'T': the trace has no row for initial configuration k=v,...". */
+int mph_eval_task_check_initial(const mph_eval_task *t, const size_t *initial, size_t n,
+                                mph_error *err);
 
 /* One sample of a replayed search, as the per-step log shows it. */
 typedef struct {

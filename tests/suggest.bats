@@ -1,0 +1,224 @@
+#!/usr/bin/env bats
+# mph-suggest on a hand-made space of 48 configurations (fixtures/suggest):
+# x 1..6, y 1..4, kind a|b. The test service's perf is
+#   20 - (x - 4)^2 - (y - 3)^2 + 3 [kind = b],
+# so the optimum is x=4 y=3 kind=b (23); x=6 y=4 does not fit (status oom).
+# trace.csv holds 8 profiled services with similar surfaces (other scales,
+# optimum shifted by one step or not) for the meta-model.
+
+setup_file() {
+	cd "$BATS_TEST_DIRNAME/fixtures/suggest"
+	export MODELS="$BATS_FILE_TMPDIR"
+	PATH="$BATS_TEST_DIRNAME/../bin:$PATH"
+	mph-metatrain -q -s space.json -m perf --hidden 32,32 --iters 300 --shots 8 --query 16 \
+		-o "$MODELS/meta.json" trace.csv
+	mph-metatrain -q --mode pretrain -s space.json -m perf --hidden 32,32 --iters 300 \
+		--shots 8 --query 16 -o "$MODELS/pretrain.json" trace.csv
+}
+
+setup() {
+	load helper
+	cd "$FIXTURES/suggest"
+	mph-space space.json > "$BATS_TEST_TMPDIR/all.csv"
+	ALL="$BATS_TEST_TMPDIR/all.csv"
+	TRIALS="$BATS_TEST_TMPDIR/trials.csv"
+}
+
+ALGOS="random grid gp-ucb gp-ei ernest finetune vizier morphling morphling-ens morphling-gp"
+USAGE="usage: mph-suggest [-h] [-a ALGO] [-m MODEL] [-n N] [-o OBJECTIVE] [-s SPACE] [--history TRIALS]"
+
+# The arguments an algorithm needs.
+args_for() {
+	case "$1" in
+	random|grid) echo "-a $1 -s space.json" ;;
+	gp-ucb|gp-ei|ernest) echo "-a $1 -s space.json -o objective.json" ;;
+	finetune|vizier) echo "-a $1 -m $MODELS/pretrain.json -o objective.json" ;;
+	*) echo "-a $1 -m $MODELS/meta.json -o objective.json" ;;
+	esac
+}
+
+# Appends the measurement of every configuration in the CSV on stdin (the
+# first three columns are x,y,kind) to $TRIALS, from truth.csv.
+measure() {
+	awk -F, 'NR == FNR { t[$1 "," $2 "," $3] = $0; next }
+	         FNR > 1 { print t[$1 "," $2 "," $3] }' truth.csv - >> "$TRIALS"
+}
+
+# Starts $TRIALS with the initial design (4 corners).
+start() {
+	head -1 truth.csv > "$TRIALS"
+	mph-space -i space.json | measure
+}
+
+# Runs ALGO until the optimum is measured; prints how many trials it took.
+search() {
+	local algo="$1" n
+	start
+	for n in $(seq 1 48); do
+		if grep -q '^4,3,b,' "$TRIALS"; then break; fi
+		# shellcheck disable=SC2046
+		mph-suggest $(args_for "$algo") --history "$TRIALS" < "$ALL" | measure
+	done
+	echo $(($(wc -l < "$TRIALS") - 1))
+}
+
+@test "--help prints the options with their defaults, --version the version" {
+	run -0 mph-suggest --help
+	assert_line --index 0 "$USAGE"
+	assert_line --partial "morphling, morphling-gp, morphling-ens, finetune, ernest,"
+	assert_line --partial "--delta X        weight of morphling's confidence |u_after - u_before| [1]"
+	assert_line --partial "--seed N         random seed [1]"
+	run -0 mph-suggest --version
+	assert_output "mph-suggest 0.1.0"
+}
+
+@test "every algorithm finds the optimum within the space size" {
+	for algo in $ALGOS; do
+		run -0 search "$algo"
+		echo "$algo: $output trials"
+		[ "$output" -le 48 ]
+		run -0 grep -c '^4,3,b,' "$TRIALS"
+		assert_output 1
+	done
+}
+
+@test "morphling with a meta-model of similar services finds the optimum in few steps" {
+	run -0 search morphling
+	echo "morphling: $output trials"
+	[ "$output" -le 10 ]
+	run -0 search morphling-gp
+	echo "morphling-gp: $output trials"
+	[ "$output" -le 12 ]
+}
+
+@test "no algorithm suggests a measured configuration, and -n gives N distinct ones" {
+	start
+	mph-space -n 10 -s 3 space.json | measure
+	for algo in $ALGOS; do
+		# shellcheck disable=SC2046
+		run -0 --separate-stderr mph-suggest $(args_for "$algo") --history "$TRIALS" -n 5 "$ALL"
+		[ "${#lines[@]}" -eq 6 ] || { echo "$algo: ${#lines[@]} lines"; false; }
+		printf '%s\n' "${lines[@]:1}" | cut -d, -f1-3 > "$BATS_TEST_TMPDIR/picked"
+		run -0 sort -u "$BATS_TEST_TMPDIR/picked"
+		[ "${#lines[@]}" -eq 5 ] || { echo "$algo: repeats within the batch"; false; }
+		run -1 grep -xFf "$BATS_TEST_TMPDIR/picked" <(tail -n +2 "$TRIALS" | cut -d, -f1-3)
+	done
+}
+
+@test "the same inputs and seed give the same bytes; another seed may differ" {
+	start
+	for algo in $ALGOS; do
+		# shellcheck disable=SC2046
+		mph-suggest $(args_for "$algo") --history "$TRIALS" -n 3 --seed 7 "$ALL" > "$BATS_TEST_TMPDIR/a"
+		# shellcheck disable=SC2046
+		mph-suggest $(args_for "$algo") --history "$TRIALS" -n 3 --seed 7 < "$ALL" > "$BATS_TEST_TMPDIR/b"
+		cmp "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+	done
+	mph-suggest -a random -s space.json --seed 1 -n 5 "$ALL" > "$BATS_TEST_TMPDIR/a"
+	mph-suggest -a random -s space.json --seed 2 -n 5 "$ALL" > "$BATS_TEST_TMPDIR/b"
+	run -1 cmp -s "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+}
+
+@test "the explanatory columns: predictions, objective through the cost model, acquisition" {
+	start
+	run -0 mph-suggest -a morphling -m "$MODELS/meta.json" -o per-cost.json --history "$TRIALS" "$ALL"
+	assert_line --index 0 "x,y,kind,pred_metric,pred_objective,uncertainty,acquisition"
+	# pred_objective = pred_metric / (1 + 0.5 x); acquisition = it + delta * uncertainty
+	echo "${lines[1]}" | awk -F, '{ c = 1 + 0.5 * $1; if (($5 - $4 / c)^2 > 1e-18 || ($7 - $5 - $6)^2 > 1e-18) exit 1 }'
+	run -0 mph-suggest -a morphling -m "$MODELS/meta.json" -o per-cost.json --history "$TRIALS" --delta 0 "$ALL"
+	echo "${lines[1]}" | awk -F, '$7 == $5 { ok = 1 } END { exit !ok }'
+	run -0 mph-suggest -a gp-ucb -s space.json -o objective.json --history "$TRIALS" --kappa 2 "$ALL"
+	echo "${lines[1]}" | awk -F, '$4 == "" && (($7 - $5 - 2 * $6)^2 < 1e-18) { ok = 1 } END { exit !ok }'
+	run -0 mph-suggest -a grid -s space.json --history "$TRIALS" "$ALL"
+	assert_line --index 1 "1,1,b,,,,"
+}
+
+@test "a failed trial is never suggested again and counts as worth nothing" {
+	head -1 truth.csv > "$TRIALS"
+	grep -E '^6,4,|^4,3,a' truth.csv >> "$TRIALS"
+	for algo in $ALGOS; do
+		# shellcheck disable=SC2046
+		run -0 mph-suggest $(args_for "$algo") --history "$TRIALS" -n 4 "$ALL"
+		refute_line --regexp '^6,4,'
+	done
+	# the failure's neighbour scores below the measured 4,3,a under the GP
+	run -0 mph-suggest -a gp-ucb -s space.json -o objective.json --history "$TRIALS" --kappa 0 -n 46 "$ALL"
+	refute_line --index 1 --regexp '^6,'
+}
+
+@test "every candidate measured: nothing suggested, exit 0, a message" {
+	cp truth.csv "$TRIALS"
+	run -0 --separate-stderr mph-suggest -a morphling -m "$MODELS/meta.json" -o objective.json --history "$TRIALS" "$ALL"
+	assert_output "x,y,kind,pred_metric,pred_objective,uncertainty,acquisition"
+	assert_equal "$stderr" "mph-suggest: every candidate has been measured: nothing to suggest"
+	head -3 truth.csv > "$TRIALS"
+	run -0 --separate-stderr bash -c "head -3 '$ALL' | mph-suggest -a random -s space.json --history '$TRIALS' -n 3"
+	assert_equal "$stderr" "mph-suggest: every candidate has been measured: nothing to suggest"
+	run -0 --separate-stderr bash -c "head -4 '$ALL' | mph-suggest -a random -s space.json --history '$TRIALS' -n 3"
+	assert_equal "$stderr" "mph-suggest: only 1 unmeasured candidates left"
+	assert_equal "${#lines[@]}" 2
+}
+
+@test "a configuration listed twice is one candidate" {
+	(cat "$ALL"; tail -n +2 "$ALL") | mph-suggest -a grid -s space.json -n 100 \
+		> "$BATS_TEST_TMPDIR/out" 2> "$BATS_TEST_TMPDIR/err"
+	run -0 wc -l < "$BATS_TEST_TMPDIR/out"
+	assert_output 49
+	run -0 bash -c "tail -n +2 '$BATS_TEST_TMPDIR/out' | sort -u | wc -l"
+	assert_output 48
+	run -0 cat "$BATS_TEST_TMPDIR/err"
+	assert_output "mph-suggest: only 48 unmeasured candidates left"
+}
+
+@test "an empty history file is no trials" {
+	: > "$TRIALS"
+	run -0 mph-suggest -a morphling -m "$MODELS/meta.json" -o objective.json --history "$TRIALS" "$ALL"
+	assert_equal "${#lines[@]}" 2
+}
+
+@test "bad input: clear messages and exit status" {
+	run -2 --separate-stderr mph-suggest -a nope -s space.json "$ALL"
+	assert_equal "$stderr" "mph-suggest: --algo: unknown algorithm: 'nope'
+$USAGE
+                   [--seed N] [--delta X] [--kappa X] [--xi X] [--acq ucb|ei] [--members N]
+                   [--adapt-steps N] [--adapt-lr X] [CANDIDATES]"
+	run -2 --separate-stderr mph-suggest -a gp-ucb -s space.json "$ALL"
+	assert_equal "${stderr_lines[0]}" "mph-suggest: --algo gp-ucb needs --objective"
+	run -2 --separate-stderr mph-suggest -a morphling -o objective.json -s space.json "$ALL"
+	assert_equal "${stderr_lines[0]}" "mph-suggest: --algo morphling needs --model"
+	run -2 --separate-stderr mph-suggest -a random "$ALL"
+	assert_equal "${stderr_lines[0]}" "mph-suggest: --space or --model is needed"
+	run -2 --separate-stderr mph-suggest -a random -s space.json -n 0 "$ALL"
+	assert_equal "${stderr_lines[0]}" "mph-suggest: --count: illegal number: '0' (expected 1..1000000)"
+	run -2 --separate-stderr mph-suggest -a random -s space.json "$ALL" extra
+	assert_equal "${stderr_lines[0]}" "mph-suggest: too many arguments"
+
+	# an empty candidate set
+	run -1 --separate-stderr bash -c "head -1 '$ALL' | mph-suggest -a random -s space.json"
+	assert_equal "$stderr" "mph-suggest: <stdin>: no candidate configurations"
+	run -1 --separate-stderr bash -c ": | mph-suggest -a random -s space.json"
+	assert_output ""
+	[ -n "$stderr" ]
+
+	# candidates from another space than the model's
+	printf 'x,y,flavour\n1,1,a\n' > "$BATS_TEST_TMPDIR/other.csv"
+	run -1 --separate-stderr mph-suggest -m "$MODELS/meta.json" -o objective.json "$BATS_TEST_TMPDIR/other.csv"
+	assert_equal "$stderr" "mph-suggest: $BATS_TEST_TMPDIR/other.csv:1: missing required column 'kind' (not the space of model $MODELS/meta.json)"
+	printf 'x,y,kind\n7,1,a\n' > "$BATS_TEST_TMPDIR/other.csv"
+	run -1 --separate-stderr mph-suggest -m "$MODELS/meta.json" -o objective.json "$BATS_TEST_TMPDIR/other.csv"
+	assert_equal "$stderr" "mph-suggest: $BATS_TEST_TMPDIR/other.csv:2: column 'x': '7' is not a value of the space (not the space of model $MODELS/meta.json)"
+	sed 's/"b"\]/"b", "c"]/' space.json > "$BATS_TEST_TMPDIR/space3.json"
+	run -1 --separate-stderr mph-suggest -m "$MODELS/meta.json" -s "$BATS_TEST_TMPDIR/space3.json" -o objective.json "$ALL"
+	assert_equal "$stderr" "mph-suggest: $MODELS/meta.json: space differs from the model's: knob 'kind' has 3 values, the model's has 2"
+
+	# a history that lacks the metric, or has a bad number
+	printf 'x,y,kind\n1,1,a\n' > "$TRIALS"
+	run -1 --separate-stderr mph-suggest -a gp-ucb -s space.json -o objective.json --history "$TRIALS" "$ALL"
+	assert_equal "$stderr" "mph-suggest: $TRIALS:1: missing required column 'perf'"
+	printf 'x,y,kind,perf\n1,1,a,abc\n' > "$TRIALS"
+	run -1 --separate-stderr mph-suggest -a gp-ucb -s space.json -o objective.json --history "$TRIALS" "$ALL"
+	assert_equal "$stderr" "mph-suggest: $TRIALS:2: column 'perf': not a number: 'abc'"
+	run -1 --separate-stderr mph-suggest -a gp-ucb -s space.json -o objective.json --history "$BATS_TEST_TMPDIR/none.csv" "$ALL"
+	assert_output ""
+	[ -n "$stderr" ]
+}

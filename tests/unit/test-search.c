@@ -1,0 +1,161 @@
+/* Search: a suggestion depends only on the candidates, history, options and
+ * seed. One search object reused over a whole search (mph-eval, with its
+ * caches) must choose what a fresh object per step (mph-suggest) chooses;
+ * batches are distinct and skip the history; failures are never re-picked. */
+#include <string.h>
+#include "mph.h"
+#include "unit.h"
+
+static const char *space_text =
+	"{\"knobs\": [{\"name\": \"x\", \"type\": \"int\", \"range\": [1, 6], \"step\": 1},"
+	"{\"name\": \"y\", \"type\": \"int\", \"range\": [1, 4], \"step\": 1},"
+	"{\"name\": \"kind\", \"type\": \"categorical\", \"values\": [\"a\", \"b\"]}]}";
+static const char *obj_text =
+	"{\"metric\": \"perf\", \"direction\": \"max\", \"score\": \"metric_per_cost\","
+	" \"cost\": {\"base\": 1, \"terms\": [{\"knob\": \"x\", \"price\": 0.5}]}}";
+
+static double perf(const mph_space *s, uint64_t id, int *failed)
+{
+	size_t idx[3];
+	double x, y;
+	mph_space_config_from_id(s, id, idx);
+	x = mph_space_value(s, 0, idx[0]);
+	y = mph_space_value(s, 1, idx[1]);
+	*failed = x == 6 && y == 4;
+	return *failed ? 0.0 : 20 - (x - 4) * (x - 4) - (y - 3) * (y - 3) + 3.0 * (double)idx[2];
+}
+
+static void measure(const mph_space *s, const mph_candidates *c, mph_history *h, size_t cand)
+{
+	mph_trial t;
+	mph_objective_result r;
+	t.id = mph_candidates_id(c, cand);
+	t.metric = perf(s, t.id, &t.failed);
+	t.utility = NAN;
+	if (!t.failed && mph_candidates_score(c, cand, t.metric, &r, NULL) == 0) t.utility = r.utility;
+	mph_history_add(h, &t);
+}
+
+static void same_as_fresh(const mph_space *s, const mph_model *model, const mph_candidates *c,
+                          mph_algo a, int steps)
+{
+	mph_search_opts o;
+	mph_search *kept, *fresh;
+	mph_history *h = mph_history_new();
+	mph_suggestion sk, sf;
+	mph_error err;
+	int i, differ = 0;
+
+	mph_search_opts_init(&o, a);
+	o.seed = 5;
+	kept = mph_search_new(s, model, &o, &err);
+	CHECK(kept != NULL);
+	if (kept == NULL) return;
+	measure(s, c, h, 0);
+	measure(s, c, h, 47);
+	for (i = 0; i < steps; i++) {
+		fresh = mph_search_new(s, model, &o, &err);
+		CHECK(mph_search_suggest(kept, c, h, 1, &sk, &err) == 1);
+		CHECK(mph_search_suggest(fresh, c, h, 1, &sf, &err) == 1);
+		if (sk.cand != sf.cand || memcmp(&sk.acquisition, &sf.acquisition, sizeof(double)) != 0) differ++;
+		mph_search_free(fresh);
+		measure(s, c, h, sk.cand);
+	}
+	if (differ) fprintf(stderr, "%s: %d steps differ\n", mph_algo_name(a), differ);
+	CHECK(differ == 0);
+	mph_search_free(kept);
+	mph_history_free(h);
+}
+
+static void batch(const mph_space *s, const mph_model *model, const mph_candidates *c, mph_algo a)
+{
+	mph_search_opts o;
+	mph_search *se;
+	mph_history *h = mph_history_new();
+	mph_suggestion sg[6];
+	mph_error err;
+	long got, i, j;
+	size_t k;
+
+	mph_search_opts_init(&o, a);
+	se = mph_search_new(s, model, &o, &err);
+	for (k = 0; k < 48; k += 7) measure(s, c, h, k);
+	for (k = 0; k < mph_candidates_n(c); k++) /* the failing configurations */
+		if (mph_candidates_config(c, k)[0] == 5 && mph_candidates_config(c, k)[1] == 3) measure(s, c, h, k);
+	got = mph_search_suggest(se, c, h, 6, sg, &err);
+	CHECK(got == 6);
+	for (i = 0; i < got; i++) {
+		for (j = 0; j < i; j++) CHECK(sg[i].cand != sg[j].cand);
+		for (k = 0; k < mph_history_n(h); k++) CHECK(mph_history_get(h, k)->id != mph_candidates_id(c, sg[i].cand));
+	}
+	mph_search_free(se);
+	mph_history_free(h);
+}
+
+int main(void)
+{
+	json_error_t je;
+	json_t *js = json_loads(space_text, 0, &je), *jo = json_loads(obj_text, 0, &je);
+	mph_space *s = mph_space_from_json(js, "space", NULL);
+	mph_objective *obj = mph_objective_from_json(jo, "objective", NULL);
+	size_t hidden[2] = {16, 16}, idx[48 * 3], i;
+	mph_rng rng;
+	mph_model *model;
+	mph_candidates *c;
+	mph_history *h;
+	mph_suggestion sg;
+	mph_error err;
+	json_t *js2 = mph_space_to_json(s);
+
+	CHECK(s != NULL && obj != NULL);
+	mph_rng_seed(&rng, 1);
+	model = mph_model_new(mph_space_from_json(js2, NULL, NULL),
+	                      mph_mlp_new(mph_space_nfeatures(s), 2, hidden), "perf", MPH_NORM_MAX, NULL);
+	mph_mlp_init(model->mlp, &rng);
+	for (i = 0; i < 48; i++) mph_space_config_from_id(s, i, idx + 3 * i);
+	c = mph_candidates_from_configs(s, idx, 48, obj, NULL);
+	CHECK(c != NULL && mph_candidates_n(c) == 48);
+
+	same_as_fresh(s, model, c, MPH_ALGO_MORPHLING, 12);
+	same_as_fresh(s, model, c, MPH_ALGO_MORPHLING_GP, 12);
+	same_as_fresh(s, model, c, MPH_ALGO_VIZIER, 6);
+	same_as_fresh(s, model, c, MPH_ALGO_ERNEST, 4);
+	same_as_fresh(s, NULL, c, MPH_ALGO_GP_UCB, 40); /* past 30 trials: fits on a prefix */
+	same_as_fresh(s, NULL, c, MPH_ALGO_RANDOM, 10);
+	for (i = 0; i < MPH_ALGO_COUNT; i++) batch(s, model, c, (mph_algo)i);
+
+	/* every candidate measured: nothing, no error */
+	h = mph_history_new();
+	for (i = 0; i < 48; i++) measure(s, c, h, i);
+	{
+		mph_search_opts o;
+		mph_search *se;
+		mph_search_opts_init(&o, MPH_ALGO_MORPHLING);
+		se = mph_search_new(s, model, &o, &err);
+		CHECK(mph_search_suggest(se, c, h, 3, &sg, &err) == 0);
+		mph_search_free(se);
+		/* a model-based algorithm without a model is refused */
+		CHECK(mph_search_new(s, NULL, &o, &err) == NULL);
+		CHECK(strcmp(err.text, "algorithm 'morphling' needs a model") == 0);
+	}
+	CHECK(mph_search_gp_refit_point(30) == 30);
+	CHECK(mph_search_gp_refit_point(47) == 44);
+	CHECK(mph_search_gp_refit_point(100) == 100);
+	CHECK(mph_search_gp_refit_point(109) == 100);
+	{
+		mph_algo a;
+		CHECK(mph_algo_parse("morphling-gp", &a) == 0 && a == MPH_ALGO_MORPHLING_GP);
+		CHECK(mph_algo_parse("nope", &a) == -1);
+		for (i = 0; i < MPH_ALGO_COUNT; i++)
+			CHECK(mph_algo_parse(mph_algo_name((mph_algo)i), &a) == 0 && a == (mph_algo)i);
+	}
+	mph_history_free(h);
+	mph_candidates_free(c);
+	mph_model_free(model);
+	mph_objective_free(obj);
+	mph_space_free(s);
+	json_decref(js);
+	json_decref(jo);
+	json_decref(js2);
+	return UNIT_DONE();
+}
