@@ -326,3 +326,8 @@ double mph_mlp_train(mph_mlp *m, const double *X, const double *y, size_t n,
 	}
 	return mph_mlp_loss_grad(m, X, y, n, NULL);
 }
+
+/* Adam at 3e-3 for 200 full-batch steps: measured by replayed searches
+ * (bench/bench-suggest.sh) as the from-scratch setting that found optima
+ * soonest; more steps overfit a handful of trials. */
+const mph_train_opts mph_train_scratch = {MPH_OPT_ADAM, 200, 3e-3, 0, 0.0};

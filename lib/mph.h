@@ -380,6 +380,10 @@ typedef struct {
 	size_t batch;   /* rows per step, 0 = all */
 	double l2;      /* weight decay towards zero (0 = none) */
 } mph_train_opts;
+/* Training from scratch (the Ernest baseline, mph-adapt --init random,
+ * mph-suggest --algo ernest): one setting for every tool, so that the
+ * baseline in an evaluation is the one a user runs. */
+extern const mph_train_opts mph_train_scratch;
 /* Returns the loss over all n rows after the last step. */
 double mph_mlp_train(mph_mlp *m, const double *X, const double *y, size_t n,
                      const mph_train_opts *o, mph_rng *rng);

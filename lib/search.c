@@ -62,11 +62,7 @@ void mph_search_opts_init(mph_search_opts *o, mph_algo a)
 	o->acq = MPH_ACQ_UCB;
 	o->members = 5;
 	o->adapt.steps = -1; /* the model's own */
-	o->scratch.opt = MPH_OPT_ADAM;
-	o->scratch.steps = 200;
-	o->scratch.lr = 3e-3;
-	o->scratch.batch = 0;
-	o->scratch.l2 = 0.0;
+	o->scratch = mph_train_scratch;
 	o->hidden[0] = o->hidden[1] = 128;
 	o->nhidden = 2;
 	mph_gp_opts_init(&o->gp);

@@ -78,7 +78,7 @@ setup() {
 	run cmp -s "$BATS_TEST_TMPDIR/r1.json" "$BATS_TEST_TMPDIR/r3.json"
 	assert_failure
 	run jq -r '.provenance.adaptation | [.init, .optimizer, .steps] | join(" ")' "$BATS_TEST_TMPDIR/r1.json"
-	assert_output "random adam 300"
+	assert_output "random adam 200"
 }
 
 @test "a model from another space is rejected" {

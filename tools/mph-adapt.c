@@ -8,9 +8,6 @@ static const char usage_line[] =
 	"usage: mph-adapt [-hqv] [-m METRIC] [-o FILE] [-s SPACE] [--init meta|random] [--optimizer sgd|adam]\n"
 	"                 [--steps N] [--lr X] [--batch N] [--l2 X] [--seed N] [--predict CONFIGS] MODEL [TRIALS]\n";
 
-/* From scratch (the Ernest baseline) a network needs far more steps than
- * from a meta-learnt start, and Adam copes with the untuned scale. */
-static const mph_train_opts scratch = {MPH_OPT_ADAM, 300, 0.01, 0, 0.0};
 
 static void help(void)
 {
@@ -39,7 +36,7 @@ static void help(void)
 	       "      --batch N          rows per step, 0 = all\n"
 	       "      --l2 X             weight decay\n\n"
 	       "TRIALS defaults to standard input. See mph-adapt(1), mph-model(5).\n",
-	       usage_line, scratch.steps, mph_fmt_double(a, scratch.lr));
+	       usage_line, mph_train_scratch.steps, mph_fmt_double(a, mph_train_scratch.lr));
 }
 
 enum { OPT_BATCH = 256, OPT_INIT, OPT_L2, OPT_LR, OPT_OPTIMIZER, OPT_PREDICT, OPT_SEED, OPT_STEPS, OPT_VERSION };
@@ -221,7 +218,7 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 	mph_rng_seed(&rng, seed);
-	o = random_init ? scratch : m->adapt;
+	o = random_init ? mph_train_scratch : m->adapt;
 	if (opt >= 0) o.opt = (mph_optimizer)opt;
 	if (steps >= 0) o.steps = (int)steps;
 	if (lr >= 0) o.lr = lr;
