@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 #include <math.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include "mph_internal.h"
 
@@ -155,6 +156,7 @@ int mph_load_run(const mph_load_opts *o, mph_load_result *r, mph_error *err)
 	mph_rng rng;
 	double start, win_start, win_end, hard_end, next_due, now;
 	int inflight = 0, ret = -1, n = o->connections;
+	unsigned long loops = 0;
 
 	memset(r, 0, sizeof *r);
 	r->offered_rps = o->rate;
@@ -170,6 +172,11 @@ int mph_load_run(const mph_load_opts *o, mph_load_result *r, mph_error *err)
 	curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)n);
 	curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long)n);
 	for (i = 0; i < o->nheaders; i++) hdrs = curl_slist_append(hdrs, o->headers[i]);
+	/* A server that ignores "Expect: 100-continue" would cost every large
+	 * body a second of libcurl's waiting, unless the user asked for it. */
+	for (i = 0; i < o->nheaders && strncasecmp(o->headers[i], "expect:", 7) != 0; i++)
+		;
+	if (o->body && i == o->nheaders) hdrs = curl_slist_append(hdrs, "Expect:");
 	slots = mph_calloc((size_t)n, sizeof *slots);
 	free_ = mph_malloc((size_t)n * sizeof *free_);
 	for (i = 0; i < (size_t)n; i++) {
@@ -231,7 +238,7 @@ int mph_load_run(const mph_load_opts *o, mph_load_result *r, mph_error *err)
 		}
 		if (now >= win_end && ((inflight == 0 && backlog.head == backlog.tail) || now >= hard_end))
 			break;
-		if (o->stop && ((r->polls++ & 63) == 0) && o->stop(o->stop_ctx)) {
+		if (o->stop && (loops++ & 63) == 0 && o->stop(o->stop_ctx)) {
 			r->stopped = 1;
 			break;
 		}

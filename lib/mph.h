@@ -900,7 +900,8 @@ typedef struct {
 /* Ramps up by doubling, then uses the throughput measured at an overloaded
  * step to aim just below it, bisecting (geometrically) otherwise. Both stop
  * early, with peak 0, when a step has nothing but failed requests (refused,
- * 5xx) or when even its fastest answer is slower than the SLO. */
+ * 5xx) or when, before any step passed, even the fastest answer of a step
+ * the service kept up with was slower than the SLO. */
 int mph_rate_search(const mph_rate_opts *o, mph_rate_step_fn step, void *ctx,
                     mph_rate_result *res, mph_error *err);
 /* Morphling's stress-test client, for comparison: double the rate until a

@@ -82,7 +82,7 @@ static int search_common(const mph_rate_opts *o, mph_rate_step_fn step, void *ct
 	search s = { o, step, ctx, res, mph_now(), 0 };
 	mph_load_result r;
 	double rate = o->start_rate, hint = 0;
-	int pass, guided_passes = 0, last_guided_up = 0;
+	int pass, guided_passes = 0, aimed = 0; /* aimed: 1 below a hint, 2 just above lo */
 
 	memset(res, 0, sizeof *res);
 	if (check_opts(o, err) < 0) return -1;
@@ -96,16 +96,22 @@ static int search_common(const mph_rate_opts *o, mph_rate_step_fn step, void *ct
 		/* A lower rate cannot fix a service that fails every request, nor
 		 * one whose fastest answer is too slow while it keeps up. */
 		if (!pass && r.ok == 0 && r.errors > 0 && r.errors + r.timeouts >= r.scheduled) break;
-		if (!pass && r.ok > 0 && r.min_ms > o->slo_ms && r.rps >= rate * (1 - o->tolerance)) break;
+		if (!pass && r.ok > 0 && r.min_ms > o->slo_ms && r.rps >= rate * (1 - o->tolerance) &&
+		    res->peak == 0)
+			break; /* (after a passing step, a backlog left by an overloaded one can do this) */
 		/* Throughput under overload: a capacity estimate, if it is one. */
 		hint = !pass && guided && r.rps > 0 && r.rps < rate * (1 - o->tolerance) ? r.rps : 0;
 		if (res->fail_rate == 0) {
+			/* Not 4x, though the hint would bring it back: on one
+			 * machine a far overloaded step starves the service of
+			 * CPU and its throughput then understates the capacity. */
 			rate = fmin(rate * 2, o->max_rate);
 			continue;
 		}
 		if (res->peak == 0) {
-			double next = hint > 0 ? hint * (1 - o->tolerance / 2) : rate / 2;
-			if (next >= res->fail_rate) next = res->fail_rate / 2;
+			double next = hint > 0 ? hint * (1 - o->tolerance) : rate / 2;
+			aimed = hint > 0;
+			if (next >= res->fail_rate) { next = res->fail_rate / 2; aimed = 0; }
 			rate = fmax(next, o->min_rate);
 			continue;
 		}
@@ -113,20 +119,24 @@ static int search_common(const mph_rate_opts *o, mph_rate_step_fn step, void *ct
 			double lo = res->peak, hi = res->fail_rate;
 			/* Morphling bisects arithmetically; ours geometrically, as rates span decades. */
 			double next = guided ? sqrt(lo * hi) : (lo + hi) / 2;
-			if (guided && guided_passes < 2) {
-				if (hint > 0 && hint * (1 - o->tolerance / 2) > lo * (1 + o->tolerance / 4)) {
-					next = hint * (1 - o->tolerance / 2);
-					last_guided_up = 0;
-				} else if (pass && last_guided_up) {
-					/* aimed just above the peak and it passed: try once more */
-					guided_passes++;
-					next = lo * (1 + o->tolerance * 0.95);
-				} else if (hint > 0 || pass) {
-					/* close the bracket from just above the best passing rate */
-					next = lo * (1 + o->tolerance * 0.95);
-					last_guided_up = 1;
+			if (guided) {
+				/* below: a whole tolerance under, as a service run that close
+				 * to its capacity queues up on any hiccup */
+				double below = hint * (1 - o->tolerance), above = lo * (1 + o->tolerance * 0.95);
+				int was = aimed;
+				aimed = 0;
+				if (hint > 0 && below > lo * (1 + o->tolerance / 4)) {
+					next = below;          /* just under the throughput it managed */
+					aimed = 1;
+				} else if (hint > 0 || (pass && was == 1)) {
+					next = above;          /* the capacity is near lo: close from above */
+					aimed = 2;
+				} else if (pass && was == 2 && guided_passes < 2) {
+					guided_passes++;       /* above passed too: once or twice more */
+					next = above;
+					aimed = 2;
 				}
-				if (!(next > lo && next < hi)) next = sqrt(lo * hi);
+				if (!(next > lo && next < hi)) { next = sqrt(lo * hi); aimed = 0; }
 			}
 			rate = next;
 		}
