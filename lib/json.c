@@ -10,22 +10,40 @@ json_t *mph_json_load(const char *path, mph_error *err)
 {
 	json_error_t je;
 	json_t *j;
-	const char *name = (path == NULL || strcmp(path, "-") == 0) ? "<stdin>" : path;
-	if (path == NULL || strcmp(path, "-") == 0)
-		j = json_loadf(stdin, JSON_REJECT_DUPLICATES, &je);
-	else {
-		FILE *fp = fopen(path, "r");
-		if (fp == NULL) {
-			mph_error_set(err, path, 0, 0, "cannot open: %s", strerror(errno));
-			return NULL;
-		}
-		j = json_loadf(fp, JSON_REJECT_DUPLICATES, &je);
-		fclose(fp);
+	const char *name = mph_input_name(path);
+	FILE *fp = stdin;
+	int read_errno = 0;
+	if (path != NULL && strcmp(path, "-") != 0 && (fp = fopen(path, "r")) == NULL) {
+		mph_error_set(err, path, 0, 0, "cannot open: %s", strerror(errno));
+		return NULL;
 	}
-	if (j == NULL)
+	errno = 0;
+	j = json_loadf(fp, JSON_REJECT_DUPLICATES, &je);
+	/* A directory opens but cannot be read: say so, not "expected '{'". */
+	if (j == NULL && ferror(fp)) read_errno = errno ? errno : EIO;
+	if (fp != stdin) fclose(fp);
+	if (read_errno != 0)
+		mph_error_set(err, name, 0, 0, "read error: %s", strerror(read_errno));
+	else if (j == NULL)
 		mph_error_set(err, name, je.line > 0 ? je.line : 0, je.column > 0 ? je.column : 0,
 		              "invalid JSON: %s", je.text);
 	return j;
+}
+
+int mph_json_check_keys(json_t *obj, const char *const *allowed, const char *file,
+                        const char *where, mph_error *err)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach(obj, key, v) {
+		size_t i;
+		for (i = 0; allowed[i] != NULL; i++)
+			if (strcmp(key, allowed[i]) == 0) break;
+		if (allowed[i] == NULL)
+			return mph_error_set(err, file, 0, 0, "%s%sunknown key '%.64s'", where,
+			                     *where ? ": " : "", key);
+	}
+	return 0;
 }
 
 static void put_string(FILE *fp, const char *s)

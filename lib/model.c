@@ -3,7 +3,6 @@
  * came from. Loading trusts nothing: format, version, shapes and numbers are
  * all checked, so a damaged file fails here and not deep inside a search. */
 #include <math.h>
-#include <stdarg.h>
 #include <string.h>
 #include "mph_internal.h"
 
@@ -139,41 +138,26 @@ int mph_model_save(const mph_model *m, const char *path, mph_error *err)
 {
 	mph_out *o = mph_out_open(path, err);
 	json_t *j;
-	int rc;
 	if (o == NULL) return -1;
 	j = mph_model_to_json(m);
-	rc = mph_json_dump(j, mph_out_fp(o));
+	/* A failed write leaves the stream's error flag set, and the commit
+	 * reports it with the file's name and the reason (and removes it). */
+	mph_json_dump(j, mph_out_fp(o));
 	json_decref(j);
-	if (rc < 0) {
-		mph_out_abort(o);
-		return mph_error_set(err, path, 0, 0, "write error");
-	}
 	return mph_out_commit(o, err);
 }
 
 /* ---- reading ---- */
-
-static int bad(mph_error *err, const char *file, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int bad(mph_error *err, const char *file, const char *fmt, ...)
-{
-	char text[sizeof err->text];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
-	va_end(ap);
-	return mph_error_set(err, file, 0, 0, "%s", text);
-}
 
 static int get_size(json_t *o, const char *key, const char *where, size_t lo, size_t hi, size_t *out,
                     const char *file, mph_error *err)
 {
 	json_t *v = json_object_get(o, key);
 	json_int_t x;
-	if (!json_is_integer(v)) return bad(err, file, "%s: '%s' must be an integer", where, key);
+	if (!json_is_integer(v)) return mph_error_file(err, file, "%s: '%s' must be an integer", where, key);
 	x = json_integer_value(v);
 	if (x < (json_int_t)lo || x > (json_int_t)hi)
-		return bad(err, file, "%s: '%s' out of range: %" JSON_INTEGER_FORMAT, where, key, x);
+		return mph_error_file(err, file, "%s: '%s' out of range: %" JSON_INTEGER_FORMAT, where, key, x);
 	*out = (size_t)x;
 	return 0;
 }
@@ -182,9 +166,9 @@ static int get_real(json_t *o, const char *key, const char *where, double *out, 
                     mph_error *err)
 {
 	json_t *v = json_object_get(o, key);
-	if (!json_is_number(v)) return bad(err, file, "%s: '%s' must be a number", where, key);
+	if (!json_is_number(v)) return mph_error_file(err, file, "%s: '%s' must be a number", where, key);
 	*out = json_number_value(v);
-	if (!isfinite(*out)) return bad(err, file, "%s: '%s' is not finite", where, key);
+	if (!isfinite(*out)) return mph_error_file(err, file, "%s: '%s' is not finite", where, key);
 	return 0;
 }
 
@@ -194,12 +178,12 @@ static int get_vector(json_t *a, size_t n, double *p, const char *where, const c
 {
 	size_t i;
 	if (!json_is_array(a) || json_array_size(a) != n)
-		return bad(err, file, "%s: expected an array of %zu numbers", where, n);
+		return mph_error_file(err, file, "%s: expected an array of %zu numbers", where, n);
 	for (i = 0; i < n; i++) {
 		json_t *v = json_array_get(a, i);
-		if (!json_is_number(v)) return bad(err, file, "%s[%zu]: not a number", where, i);
+		if (!json_is_number(v)) return mph_error_file(err, file, "%s[%zu]: not a number", where, i);
 		p[i] = json_number_value(v);
-		if (!isfinite(p[i])) return bad(err, file, "%s[%zu]: not finite", where, i);
+		if (!isfinite(p[i])) return mph_error_file(err, file, "%s[%zu]: not finite", where, i);
 	}
 	return 0;
 }
@@ -212,26 +196,26 @@ static int load_network(json_t *net, const mph_space *s, mph_mlp **out, const ch
 	mph_mlp *m;
 	double *p;
 	char where[64];
-	if (!json_is_object(net)) return bad(err, file, "'network' must be an object");
+	if (!json_is_object(net)) return mph_error_file(err, file, "'network' must be an object");
 	if (get_size(net, "inputs", "network", 1, 1000000, &nin, file, err) < 0) return -1;
 	if (nin != mph_space_nfeatures(s))
-		return bad(err, file, "network: %zu inputs, but its space encodes %zu features", nin,
+		return mph_error_file(err, file, "network: %zu inputs, but its space encodes %zu features", nin,
 		           mph_space_nfeatures(s));
 	act = json_object_get(net, "activation");
 	if (!json_is_string(act) || strcmp(json_string_value(act), "relu") != 0)
-		return bad(err, file, "network: 'activation' must be \"relu\"");
+		return mph_error_file(err, file, "network: 'activation' must be \"relu\"");
 	if (!json_is_array(hid) || json_array_size(hid) > MPH_MLP_MAX_HIDDEN)
-		return bad(err, file, "network: 'hidden' must be an array of at most %d layer sizes",
+		return mph_error_file(err, file, "network: 'hidden' must be an array of at most %d layer sizes",
 		           MPH_MLP_MAX_HIDDEN);
 	nh = json_array_size(hid);
 	for (l = 0; l < nh; l++) {
 		json_t *v = json_array_get(hid, l);
 		if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 100000)
-			return bad(err, file, "network: hidden[%zu] must be a positive integer", l);
+			return mph_error_file(err, file, "network: hidden[%zu] must be a positive integer", l);
 		hidden[l] = (size_t)json_integer_value(v);
 	}
 	if (!json_is_array(layers) || json_array_size(layers) != nh + 1)
-		return bad(err, file, "network: 'layers' must be an array of %zu layers", nh + 1);
+		return mph_error_file(err, file, "network: 'layers' must be an array of %zu layers", nh + 1);
 	m = mph_mlp_new(nin, nh, hidden);
 	p = mph_mlp_params(m);
 	in = nin;
@@ -240,13 +224,13 @@ static int load_network(json_t *net, const mph_space *s, mph_mlp **out, const ch
 		size_t out = l < nh ? hidden[l] : 1;
 		if (!json_is_object(layer)) {
 			mph_mlp_free(m);
-			return bad(err, file, "network: layers[%zu] must be an object", l);
+			return mph_error_file(err, file, "network: layers[%zu] must be an object", l);
 		}
 		w = json_object_get(layer, "W");
 		b = json_object_get(layer, "b");
 		if (!json_is_array(w) || json_array_size(w) != out) {
 			mph_mlp_free(m);
-			return bad(err, file, "network: layers[%zu].W must have %zu rows", l, out);
+			return mph_error_file(err, file, "network: layers[%zu].W must have %zu rows", l, out);
 		}
 		for (r = 0; r < out; r++) {
 			snprintf(where, sizeof where, "network: layers[%zu].W[%zu]", l, r);
@@ -272,17 +256,17 @@ static int load_adapt(json_t *ad, mph_train_opts *o, const char *file, mph_error
 {
 	json_t *opt;
 	size_t steps, batch;
-	if (!json_is_object(ad)) return bad(err, file, "'adapt' must be an object");
+	if (!json_is_object(ad)) return mph_error_file(err, file, "'adapt' must be an object");
 	opt = json_object_get(ad, "optimizer");
 	if (json_is_string(opt) && strcmp(json_string_value(opt), "sgd") == 0) o->opt = MPH_OPT_SGD;
 	else if (json_is_string(opt) && strcmp(json_string_value(opt), "adam") == 0) o->opt = MPH_OPT_ADAM;
-	else return bad(err, file, "adapt: 'optimizer' must be \"sgd\" or \"adam\"");
+	else return mph_error_file(err, file, "adapt: 'optimizer' must be \"sgd\" or \"adam\"");
 	if (get_size(ad, "steps", "adapt", 0, 10000000, &steps, file, err) < 0 ||
 	    get_size(ad, "batch", "adapt", 0, 100000000, &batch, file, err) < 0 ||
 	    get_real(ad, "lr", "adapt", &o->lr, file, err) < 0 ||
 	    get_real(ad, "l2", "adapt", &o->l2, file, err) < 0)
 		return -1;
-	if (o->lr < 0 || o->l2 < 0) return bad(err, file, "adapt: 'lr' and 'l2' must not be negative");
+	if (o->lr < 0 || o->l2 < 0) return mph_error_file(err, file, "adapt: 'lr' and 'l2' must not be negative");
 	o->steps = (int)steps;
 	o->batch = batch;
 	return 0;
@@ -299,37 +283,28 @@ mph_model *mph_model_from_json(json_t *j, const char *file, mph_error *err)
 	double fail_value;
 	static const char *const keys[] = {"adapt", "fail_value", "format", "metric", "network",
 	                                   "normalisation", "provenance", "space", "version", NULL};
-	const char *key;
 	if (!json_is_object(j)) {
-		bad(err, file, "not a model file: expected a JSON object");
+		mph_error_file(err, file, "not a model file: expected a JSON object");
 		return NULL;
 	}
 	v = json_object_get(j, "format");
 	if (!json_is_string(v) || strcmp(json_string_value(v), MPH_MODEL_FORMAT) != 0) {
-		bad(err, file, "not a model file: 'format' is not \"%s\"", MPH_MODEL_FORMAT);
+		mph_error_file(err, file, "not a model file: 'format' is not \"%s\"", MPH_MODEL_FORMAT);
 		return NULL;
 	}
 	v = json_object_get(j, "version");
 	if (!json_is_integer(v) || json_integer_value(v) != MPH_MODEL_VERSION) {
 		if (json_is_integer(v))
-			bad(err, file, "unsupported model version %" JSON_INTEGER_FORMAT " (this is version %d)",
+			mph_error_file(err, file, "unsupported model version %" JSON_INTEGER_FORMAT " (this is version %d)",
 			    json_integer_value(v), MPH_MODEL_VERSION);
 		else
-			bad(err, file, "'version' must be an integer");
+			mph_error_file(err, file, "'version' must be an integer");
 		return NULL;
 	}
-	json_object_foreach(j, key, v) {
-		size_t i;
-		int known = 0;
-		for (i = 0; keys[i]; i++) known |= strcmp(key, keys[i]) == 0;
-		if (!known) {
-			bad(err, file, "unknown key '%s'", key);
-			return NULL;
-		}
-	}
+	if (mph_json_check_keys(j, keys, file, "", err) < 0) return NULL;
 	v = json_object_get(j, "metric");
 	if (!json_is_string(v) || *json_string_value(v) == '\0') {
-		bad(err, file, "'metric' must be a non-empty string");
+		mph_error_file(err, file, "'metric' must be a non-empty string");
 		return NULL;
 	}
 	if (get_real(j, "fail_value", "model", &fail_value, file, err) < 0) return NULL;
@@ -337,18 +312,18 @@ mph_model *mph_model_from_json(json_t *j, const char *file, mph_error *err)
 	if (!json_is_object(nm) || !json_is_string(json_object_get(nm, "rule")) ||
 	    mph_norm_parse(json_string_value(json_object_get(nm, "rule")), &rule) < 0 ||
 	    !json_is_boolean(json_object_get(nm, "adapted"))) {
-		bad(err, file, "'normalisation' must have a 'rule' (none, max or zscore) and 'adapted'");
+		mph_error_file(err, file, "'normalisation' must have a 'rule' (none, max or zscore) and 'adapted'");
 		return NULL;
 	}
 	if (load_adapt(json_object_get(j, "adapt"), &ad, file, err) < 0) return NULL;
 	prov = json_object_get(j, "provenance");
 	if (!json_is_object(prov)) {
-		bad(err, file, "'provenance' must be an object");
+		mph_error_file(err, file, "'provenance' must be an object");
 		return NULL;
 	}
 	v = json_object_get(j, "space");
 	if (!json_is_object(v)) {
-		bad(err, file, "'space' must be an object");
+		mph_error_file(err, file, "'space' must be an object");
 		return NULL;
 	}
 	if ((s = mph_space_from_json(v, file, err)) == NULL) return NULL;
@@ -369,7 +344,7 @@ mph_model *mph_model_from_json(json_t *j, const char *file, mph_error *err)
 			return NULL;
 		}
 		if (!(m->task_norm.scale > 0)) {
-			bad(err, file, "normalisation: 'scale' must be positive");
+			mph_error_file(err, file, "normalisation: 'scale' must be positive");
 			mph_model_free(m);
 			return NULL;
 		}
@@ -379,7 +354,7 @@ mph_model *mph_model_from_json(json_t *j, const char *file, mph_error *err)
 
 mph_model *mph_model_load(const char *path, mph_error *err)
 {
-	const char *name = (path == NULL || strcmp(path, "-") == 0) ? "<stdin>" : path;
+	const char *name = mph_input_name(path);
 	json_t *j = mph_json_load(path, err);
 	mph_model *m;
 	if (j == NULL) return NULL;
@@ -394,25 +369,25 @@ int mph_model_check_space(const mph_model *m, const mph_space *s, const char *fi
 	size_t k, nk = mph_space_nknobs(ms);
 	if (mph_space_digest(ms) == mph_space_digest(s)) return 0;
 	if (mph_space_nknobs(s) != nk)
-		return bad(err, file, "space differs from the model's: %zu knobs, the model has %zu",
+		return mph_error_file(err, file, "space differs from the model's: %zu knobs, the model has %zu",
 		           mph_space_nknobs(s), nk);
 	for (k = 0; k < nk; k++) {
 		size_t i;
 		if (strcmp(mph_space_knob_name(s, k), mph_space_knob_name(ms, k)) != 0)
-			return bad(err, file, "space differs from the model's: knob %zu is '%s', the model's is '%s'",
+			return mph_error_file(err, file, "space differs from the model's: knob %zu is '%s', the model's is '%s'",
 			           k + 1, mph_space_knob_name(s, k), mph_space_knob_name(ms, k));
 		if (mph_space_nvalues(s, k) != mph_space_nvalues(ms, k))
-			return bad(err, file,
+			return mph_error_file(err, file,
 			           "space differs from the model's: knob '%s' has %zu values, the model's has %zu",
 			           mph_space_knob_name(s, k), mph_space_nvalues(s, k), mph_space_nvalues(ms, k));
 		for (i = 0; i < mph_space_nvalues(s, k); i++)
 			if (strcmp(mph_space_value_str(s, k, i), mph_space_value_str(ms, k, i)) != 0)
-				return bad(err, file,
+				return mph_error_file(err, file,
 				           "space differs from the model's: knob '%s' value %zu is '%s', the model's is '%s'",
 				           mph_space_knob_name(s, k), i + 1, mph_space_value_str(s, k, i),
 				           mph_space_value_str(ms, k, i));
 	}
-	return bad(err, file, "space differs from the model's: the encoding differs");
+	return mph_error_file(err, file, "space differs from the model's: the encoding differs");
 }
 
 /* ---- use ---- */

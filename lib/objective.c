@@ -1,7 +1,6 @@
 /* The objective spec: loading and checking its JSON, binding it to a CSV
  * header, and scoring rows (metric, cost model, constraints). */
 #include <math.h>
-#include <stdarg.h>
 #include <string.h>
 #include "mph_internal.h"
 
@@ -61,22 +60,6 @@ static int bad(mph_error *err, const char *file, const char *path, const char *w
 	return mph_error_set(err, file, 0, 0, "%s: expected %s, got %s", path, want, show(v, buf, sizeof buf));
 }
 
-static int check_keys(json_t *obj, const char *const *allowed, const char *file,
-                      const char *where, mph_error *err)
-{
-	const char *key;
-	json_t *v;
-	json_object_foreach(obj, key, v) {
-		size_t i;
-		for (i = 0; allowed[i] != NULL; i++)
-			if (strcmp(key, allowed[i]) == 0) break;
-		if (allowed[i] == NULL)
-			return mph_error_set(err, file, 0, 0, "%s%sunknown key '%.64s'", where,
-			                     *where ? ": " : "", key);
-	}
-	return 0;
-}
-
 static int get_string(json_t *obj, const char *key, const char *path, int required,
                       const char **out, const char *file, mph_error *err)
 {
@@ -108,7 +91,7 @@ static int load_term(struct term *t, json_t *j, size_t i, const char *file, mph_
 	json_t *v, *prices;
 	snprintf(path, sizeof path, "cost.terms[%zu]", i);
 	if (!json_is_object(j)) return bad(err, file, path, "an object", j);
-	if (check_keys(j, keys, file, path, err) < 0) return -1;
+	if (mph_json_check_keys(j, keys, file, path, err) < 0) return -1;
 	snprintf(sub, sizeof sub, "%s.knob", path);
 	if (get_string(j, "knob", sub, 0, &s, file, err) < 0) return -1;
 	if (s) t->knob = mph_strdup(s);
@@ -153,7 +136,7 @@ static int load_cost(mph_objective *o, json_t *cost, const char *file, mph_error
 	json_t *v, *terms;
 	size_t i;
 	if (!json_is_object(cost)) return bad(err, file, "cost", "an object", cost);
-	if (check_keys(cost, keys, file, "cost", err) < 0) return -1;
+	if (mph_json_check_keys(cost, keys, file, "cost", err) < 0) return -1;
 	o->has_cost = 1;
 	if ((v = json_object_get(cost, "base")) != NULL && get_price(v, "cost.base", &o->base, file, err) < 0)
 		return -1;
@@ -199,7 +182,7 @@ mph_objective *mph_objective_from_json(json_t *j, const char *file, mph_error *e
 		return NULL;
 	}
 	o = mph_calloc(1, sizeof *o);
-	if (check_keys(j, keys, file, "", err) < 0) goto fail;
+	if (mph_json_check_keys(j, keys, file, "", err) < 0) goto fail;
 	if ((v = json_object_get(j, "description")) != NULL && !json_is_string(v)) {
 		bad(err, file, "description", "a string", v);
 		goto fail;
@@ -252,8 +235,9 @@ mph_objective *mph_objective_load(const char *path, mph_error *err)
 	json_t *j = mph_json_load(path, err);
 	mph_objective *o;
 	if (j == NULL) return NULL;
-	o = mph_objective_from_json(j, (path == NULL || strcmp(path, "-") == 0) ? "<stdin>" : path, err);
+	o = mph_objective_from_json(j, mph_input_name(path), err);
 	json_decref(j);
+	if (o == NULL) mph_json_locate(path, err);
 	return o;
 }
 

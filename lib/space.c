@@ -7,6 +7,9 @@
 #include "mph_internal.h"
 
 #define MAX_VALUES 1000000 /* per knob: a range finer than this is a mistake */
+/* Bytes of a knob name, categorical value or attribute name: enough for any
+ * real one, and "name=value" feature names stay whole. */
+#define MAX_NAME 255
 
 typedef struct {
 	char *name;
@@ -37,30 +40,6 @@ struct mph_space {
 
 static const char *type_names[] = {"int", "float", "ordinal", "categorical"};
 
-static int bad(mph_error *err, const char *file, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int bad(mph_error *err, const char *file, const char *fmt, ...)
-{
-	char text[sizeof err->text];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
-	va_end(ap);
-	return mph_error_set(err, file, 0, 0, "%s", text);
-}
-
-static int check_keys(json_t *obj, const char *const *allowed, const char *file, const char *where, mph_error *err)
-{
-	const char *key;
-	json_t *v;
-	json_object_foreach(obj, key, v) {
-		size_t i;
-		int ok = 0;
-		for (i = 0; allowed[i]; i++) ok |= strcmp(key, allowed[i]) == 0;
-		if (!ok) return bad(err, file, "%s: unknown key '%s'", where, key);
-	}
-	return 0;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -89,13 +68,13 @@ static int parse_values(knob *kb, json_t *jk, const char *file, mph_error *err)
 	json_t *jstep = json_object_get(jk, "step"), *jfactor = json_object_get(jk, "factor");
 	size_t i;
 	if ((values == NULL) == (range == NULL))
-		return bad(err, file, "knob '%s': give exactly one of \"values\" or \"range\"", kb->name);
+		return mph_error_file(err, file, "knob '%s': give exactly one of \"values\" or \"range\"", kb->name);
 	if (values != NULL && (jstep || jfactor))
-		return bad(err, file, "knob '%s': \"step\" and \"factor\" go with \"range\"", kb->name);
+		return mph_error_file(err, file, "knob '%s': \"step\" and \"factor\" go with \"range\"", kb->name);
 	if (kb->type == MPH_KNOB_CATEGORICAL) {
-		if (range) return bad(err, file, "knob '%s': a categorical knob takes \"values\", not \"range\"", kb->name);
+		if (range) return mph_error_file(err, file, "knob '%s': a categorical knob takes \"values\", not \"range\"", kb->name);
 		if (!json_is_array(values) || json_array_size(values) == 0)
-			return bad(err, file, "knob '%s': \"values\" must be a non-empty array", kb->name);
+			return mph_error_file(err, file, "knob '%s': \"values\" must be a non-empty array", kb->name);
 		kb->n = json_array_size(values);
 		kb->v = mph_malloc(kb->n * sizeof *kb->v);
 		kb->str = mph_calloc(kb->n, sizeof *kb->str);
@@ -103,10 +82,12 @@ static int parse_values(knob *kb, json_t *jk, const char *file, mph_error *err)
 			json_t *e = json_array_get(values, i);
 			size_t j;
 			if (!json_is_string(e) || json_string_length(e) == 0)
-				return bad(err, file, "knob '%s': value %zu: expected a non-empty string", kb->name, i + 1);
+				return mph_error_file(err, file, "knob '%s': value %zu: expected a non-empty string", kb->name, i + 1);
+			if (json_string_length(e) > MAX_NAME)
+				return mph_error_file(err, file, "knob '%s': value %zu: longer than %d bytes", kb->name, i + 1, MAX_NAME);
 			for (j = 0; j < i; j++)
 				if (strcmp(kb->str[j], json_string_value(e)) == 0)
-					return bad(err, file, "knob '%s': duplicate value '%s'", kb->name, json_string_value(e));
+					return mph_error_file(err, file, "knob '%s': duplicate value '%s'", kb->name, json_string_value(e));
 			kb->str[i] = mph_strdup(json_string_value(e));
 			kb->v[i] = (double)i;
 		}
@@ -114,27 +95,27 @@ static int parse_values(knob *kb, json_t *jk, const char *file, mph_error *err)
 	}
 	if (values != NULL) {
 		if (!json_is_array(values) || json_array_size(values) == 0)
-			return bad(err, file, "knob '%s': \"values\" must be a non-empty array", kb->name);
+			return mph_error_file(err, file, "knob '%s': \"values\" must be a non-empty array", kb->name);
 		kb->n = json_array_size(values);
 		kb->v = mph_malloc(kb->n * sizeof *kb->v);
 		for (i = 0; i < kb->n; i++)
 			if (number_of(json_array_get(values, i), &kb->v[i]) != 0)
-				return bad(err, file, "knob '%s': value %zu: expected a number", kb->name, i + 1);
+				return mph_error_file(err, file, "knob '%s': value %zu: expected a number", kb->name, i + 1);
 	} else {
 		double lo, hi, step = 1.0, factor = 0.0;
 		size_t n;
 		if (!json_is_array(range) || json_array_size(range) != 2 ||
 		    number_of(json_array_get(range, 0), &lo) || number_of(json_array_get(range, 1), &hi))
-			return bad(err, file, "knob '%s': \"range\" must be [low, high]", kb->name);
-		if (lo > hi) return bad(err, file, "knob '%s': range low is above high", kb->name);
-		if (jstep && jfactor) return bad(err, file, "knob '%s': give \"step\" or \"factor\", not both", kb->name);
+			return mph_error_file(err, file, "knob '%s': \"range\" must be [low, high]", kb->name);
+		if (lo > hi) return mph_error_file(err, file, "knob '%s': range low is above high", kb->name);
+		if (jstep && jfactor) return mph_error_file(err, file, "knob '%s': give \"step\" or \"factor\", not both", kb->name);
 		if (jstep && (number_of(jstep, &step) || !(step > 0)))
-			return bad(err, file, "knob '%s': \"step\" must be a positive number", kb->name);
+			return mph_error_file(err, file, "knob '%s': \"step\" must be a positive number", kb->name);
 		if (jfactor && (number_of(jfactor, &factor) || !(factor > 1)))
-			return bad(err, file, "knob '%s': \"factor\" must be a number above 1", kb->name);
-		if (jfactor && !(lo > 0)) return bad(err, file, "knob '%s': a range with \"factor\" must start above 0", kb->name);
+			return mph_error_file(err, file, "knob '%s': \"factor\" must be a number above 1", kb->name);
+		if (jfactor && !(lo > 0)) return mph_error_file(err, file, "knob '%s': a range with \"factor\" must start above 0", kb->name);
 		if (!jstep && !jfactor && kb->type == MPH_KNOB_FLOAT)
-			return bad(err, file, "knob '%s': a float range needs \"step\" or \"factor\"", kb->name);
+			return mph_error_file(err, file, "knob '%s': a float range needs \"step\" or \"factor\"", kb->name);
 		if (factor > 0) {
 			double x = lo;
 			for (n = 0; x <= hi * (1 + 1e-9) && n <= MAX_VALUES; n++) x *= factor;
@@ -142,7 +123,7 @@ static int parse_values(knob *kb, json_t *jk, const char *file, mph_error *err)
 			double count = floor((hi - lo) / step * (1 + 1e-12) + 1e-9) + 1;
 			n = count > MAX_VALUES ? MAX_VALUES + 1 : (size_t)count;
 		}
-		if (n > MAX_VALUES) return bad(err, file, "knob '%s': range gives more than %d values", kb->name, MAX_VALUES);
+		if (n > MAX_VALUES) return mph_error_file(err, file, "knob '%s': range gives more than %d values", kb->name, MAX_VALUES);
 		kb->n = n;
 		kb->v = mph_malloc(n * sizeof *kb->v);
 		for (i = 0; i < n; i++)
@@ -153,9 +134,9 @@ static int parse_values(knob *kb, json_t *jk, const char *file, mph_error *err)
 	for (i = 0; i < kb->n; i++) {
 		char buf[40];
 		if (i > 0 && kb->v[i] == kb->v[i - 1])
-			return bad(err, file, "knob '%s': duplicate value %s", kb->name, mph_fmt_double(buf, kb->v[i]));
+			return mph_error_file(err, file, "knob '%s': duplicate value %s", kb->name, mph_fmt_double(buf, kb->v[i]));
 		if (kb->type == MPH_KNOB_INT && (kb->v[i] != floor(kb->v[i]) || fabs(kb->v[i]) > 9e15))
-			return bad(err, file, "knob '%s': int knob has a non-integer value %s", kb->name, mph_fmt_double(buf, kb->v[i]));
+			return mph_error_file(err, file, "knob '%s': int knob has a non-integer value %s", kb->name, mph_fmt_double(buf, kb->v[i]));
 		kb->str[i] = mph_strdup(mph_fmt_double(buf, kb->v[i]));
 	}
 	return 0;
@@ -168,19 +149,24 @@ static int parse_attributes(knob *kb, json_t *jattr, const char *file, mph_error
 	json_t *v;
 	size_t i, a;
 	if (kb->type != MPH_KNOB_CATEGORICAL)
-		return bad(err, file, "knob '%s': only categorical knobs take \"attributes\"", kb->name);
-	if (!json_is_object(jattr)) return bad(err, file, "knob '%s': \"attributes\" must be an object", kb->name);
+		return mph_error_file(err, file, "knob '%s': only categorical knobs take \"attributes\"", kb->name);
+	if (!json_is_object(jattr)) return mph_error_file(err, file, "knob '%s': \"attributes\" must be an object", kb->name);
 	json_object_foreach(jattr, key, v) {
 		for (i = 0; i < kb->n; i++) if (strcmp(kb->str[i], key) == 0) break;
-		if (i == kb->n) return bad(err, file, "knob '%s': attributes for unknown value '%s'", kb->name, key);
+		if (i == kb->n) return mph_error_file(err, file, "knob '%s': attributes for unknown value '%s'", kb->name, key);
 	}
 	first = json_object_get(jattr, kb->str[0]);
 	if (!json_is_object(first) || json_object_size(first) == 0)
-		return bad(err, file, "knob '%s': value '%s' has no attributes", kb->name, kb->str[0]);
+		return mph_error_file(err, file, "knob '%s': value '%s' has no attributes", kb->name, kb->str[0]);
 	kb->nattr = json_object_size(first);
 	kb->attr_name = mph_calloc(kb->nattr, sizeof *kb->attr_name);
 	a = 0;
-	json_object_foreach(first, key, v) kb->attr_name[a++] = mph_strdup(key);
+	json_object_foreach(first, key, v) {
+		if (strlen(key) > MAX_NAME)
+			return mph_error_file(err, file, "knob '%s': value '%s': an attribute name is longer than %d bytes",
+			                      kb->name, kb->str[0], MAX_NAME);
+		kb->attr_name[a++] = mph_strdup(key);
+	}
 	/* attribute order is sorted so the encoding does not depend on key order */
 	{
 		char **names = kb->attr_name;
@@ -193,12 +179,12 @@ static int parse_attributes(knob *kb, json_t *jattr, const char *file, mph_error
 	kb->attr = mph_malloc(kb->n * kb->nattr * sizeof *kb->attr);
 	for (i = 0; i < kb->n; i++) {
 		json_t *o = json_object_get(jattr, kb->str[i]);
-		if (!json_is_object(o)) return bad(err, file, "knob '%s': value '%s' has no attributes", kb->name, kb->str[i]);
+		if (!json_is_object(o)) return mph_error_file(err, file, "knob '%s': value '%s' has no attributes", kb->name, kb->str[i]);
 		if (json_object_size(o) != kb->nattr)
-			return bad(err, file, "knob '%s': value '%s' must have the same attributes as '%s'", kb->name, kb->str[i], kb->str[0]);
+			return mph_error_file(err, file, "knob '%s': value '%s' must have the same attributes as '%s'", kb->name, kb->str[i], kb->str[0]);
 		for (a = 0; a < kb->nattr; a++)
 			if (number_of(json_object_get(o, kb->attr_name[a]), &kb->attr[i * kb->nattr + a]) != 0)
-				return bad(err, file, "knob '%s': value '%s': attribute '%s' must be a number", kb->name, kb->str[i], kb->attr_name[a]);
+				return mph_error_file(err, file, "knob '%s': value '%s': attribute '%s' must be a number", kb->name, kb->str[i], kb->attr_name[a]);
 	}
 	return 0;
 }
@@ -211,28 +197,30 @@ static int parse_knob(knob *kb, json_t *jk, size_t index, const char *file, mph_
 	char where[64];
 	size_t t;
 	snprintf(where, sizeof where, "knobs[%zu]", index);
-	if (!json_is_object(jk)) return bad(err, file, "%s: expected an object", where);
+	if (!json_is_object(jk)) return mph_error_file(err, file, "%s: expected an object", where);
 	jname = json_object_get(jk, "name");
 	if (!json_is_string(jname) || json_string_length(jname) == 0)
-		return bad(err, file, "%s: \"name\" must be a non-empty string", where);
+		return mph_error_file(err, file, "%s: \"name\" must be a non-empty string", where);
+	if (json_string_length(jname) > MAX_NAME)
+		return mph_error_file(err, file, "%s: \"name\" is longer than %d bytes", where, MAX_NAME);
 	kb->name = mph_strdup(json_string_value(jname));
 	if (strpbrk(kb->name, ",\"\r\n") != NULL)
-		return bad(err, file, "knob '%s': a name cannot hold commas, quotes or line breaks", kb->name);
+		return mph_error_file(err, file, "knob '%s': a name cannot hold commas, quotes or line breaks", kb->name);
 	snprintf(where, sizeof where, "knob '%.40s'", kb->name);
-	if (check_keys(jk, keys, file, where, err)) return -1;
+	if (mph_json_check_keys(jk, keys, file, where, err)) return -1;
 	jtype = json_object_get(jk, "type");
-	if (!json_is_string(jtype)) return bad(err, file, "%s: \"type\" must be a string", where);
+	if (!json_is_string(jtype)) return mph_error_file(err, file, "%s: \"type\" must be a string", where);
 	for (t = 0; t < 4; t++) if (strcmp(json_string_value(jtype), type_names[t]) == 0) break;
 	if (t == 4)
-		return bad(err, file, "%s: unknown type '%s' (expected int, float, ordinal or categorical)",
+		return mph_error_file(err, file, "%s: unknown type '%s' (expected int, float, ordinal or categorical)",
 		           where, json_string_value(jtype));
 	kb->type = (mph_knob_type)t;
 	if (parse_values(kb, jk, file, err)) return -1;
 	jlog = json_object_get(jk, "log");
-	if (jlog && !json_is_boolean(jlog)) return bad(err, file, "%s: \"log\" must be true or false", where);
+	if (jlog && !json_is_boolean(jlog)) return mph_error_file(err, file, "%s: \"log\" must be true or false", where);
 	kb->log = jlog ? json_is_true(jlog) : json_object_get(jk, "factor") != NULL;
-	if (kb->log && kb->type == MPH_KNOB_CATEGORICAL) return bad(err, file, "%s: a categorical knob has no log scale", where);
-	if (kb->log && !(kb->v[0] > 0)) return bad(err, file, "%s: a log scale needs values above 0", where);
+	if (kb->log && kb->type == MPH_KNOB_CATEGORICAL) return mph_error_file(err, file, "%s: a categorical knob has no log scale", where);
+	if (kb->log && !(kb->v[0] > 0)) return mph_error_file(err, file, "%s: a log scale needs values above 0", where);
 	jattr = json_object_get(jk, "attributes");
 	if (jattr && parse_attributes(kb, jattr, file, err)) return -1;
 	jenc = json_object_get(jk, "encode");
@@ -240,14 +228,14 @@ static int parse_knob(knob *kb, json_t *jk, size_t index, const char *file, mph_
 	kb->use_attr = kb->nattr > 0;
 	if (jenc) {
 		const char *e = json_is_string(jenc) ? json_string_value(jenc) : "";
-		if (kb->type != MPH_KNOB_CATEGORICAL) return bad(err, file, "%s: only categorical knobs take \"encode\"", where);
+		if (kb->type != MPH_KNOB_CATEGORICAL) return mph_error_file(err, file, "%s: only categorical knobs take \"encode\"", where);
 		if (strcmp(e, "onehot") == 0) kb->onehot = 1, kb->use_attr = 0;
 		else if (strcmp(e, "attributes") == 0 || strcmp(e, "both") == 0) {
-			if (kb->nattr == 0) return bad(err, file, "%s: \"encode\": \"%s\" needs \"attributes\"", where, e);
+			if (kb->nattr == 0) return mph_error_file(err, file, "%s: \"encode\": \"%s\" needs \"attributes\"", where, e);
 			kb->use_attr = 1;
 			kb->onehot = e[0] == 'b';
 		} else
-			return bad(err, file, "%s: \"encode\" must be onehot, attributes or both", where);
+			return mph_error_file(err, file, "%s: \"encode\" must be onehot, attributes or both", where);
 	}
 	return 0;
 }
@@ -292,32 +280,32 @@ static int parse_initial(mph_space *s, json_t *ji, const char *file, mph_error *
 	json_t *jc, *jf, *v;
 	const char *key;
 	size_t i;
-	if (!json_is_object(ji)) return bad(err, file, "\"initial\" must be an object");
-	if (check_keys(ji, keys, file, "initial", err)) return -1;
+	if (!json_is_object(ji)) return mph_error_file(err, file, "\"initial\" must be an object");
+	if (mph_json_check_keys(ji, keys, file, "initial", err)) return -1;
 	jc = json_object_get(ji, "corners");
 	if (jc) {
-		if (!json_is_array(jc)) return bad(err, file, "initial: \"corners\" must be an array of knob names");
+		if (!json_is_array(jc)) return mph_error_file(err, file, "initial: \"corners\" must be an array of knob names");
 		memset(s->corner, 0, s->nk * sizeof *s->corner);
 		for (i = 0; i < json_array_size(jc); i++) {
 			json_t *e = json_array_get(jc, i);
 			long k = json_is_string(e) ? mph_space_knob_index(s, json_string_value(e)) : -1;
-			if (k < 0) return bad(err, file, "initial: corners: unknown knob '%s'", json_is_string(e) ? json_string_value(e) : "?");
+			if (k < 0) return mph_error_file(err, file, "initial: corners: unknown knob '%s'", json_is_string(e) ? json_string_value(e) : "?");
 			s->corner[k] = 1;
 		}
 	}
 	jf = json_object_get(ji, "fixed");
 	if (jf) {
-		if (!json_is_object(jf)) return bad(err, file, "initial: \"fixed\" must be an object");
+		if (!json_is_object(jf)) return mph_error_file(err, file, "initial: \"fixed\" must be an object");
 		json_object_foreach(jf, key, v) {
 			long k = mph_space_knob_index(s, key);
 			char text[64];
 			int found;
-			if (k < 0) return bad(err, file, "initial: fixed: unknown knob '%s'", key);
+			if (k < 0) return mph_error_file(err, file, "initial: fixed: unknown knob '%s'", key);
 			if (json_is_string(v)) snprintf(text, sizeof text, "%s", json_string_value(v));
 			else if (json_is_number(v)) mph_fmt_double(text, json_number_value(v));
-			else return bad(err, file, "initial: fixed: '%s' must be a value", key);
+			else return mph_error_file(err, file, "initial: fixed: '%s' must be a value", key);
 			s->fixed[k] = value_index(&s->k[k], text, &found);
-			if (!found) return bad(err, file, "initial: fixed: '%s' is not a value of knob '%s'", text, key);
+			if (!found) return mph_error_file(err, file, "initial: fixed: '%s' is not a value of knob '%s'", text, key);
 		}
 	}
 	return 0;
@@ -329,16 +317,16 @@ mph_space *mph_space_from_json(json_t *j, const char *file, mph_error *err)
 	mph_space *s;
 	json_t *jk, *jc, *jn;
 	size_t i, k;
-	if (!json_is_object(j)) { bad(err, file, "a space spec must be a JSON object"); return NULL; }
-	if (check_keys(j, keys, file, "space", err)) return NULL;
+	if (!json_is_object(j)) { mph_error_file(err, file, "a space spec must be a JSON object"); return NULL; }
+	if (mph_json_check_keys(j, keys, file, "space", err)) return NULL;
 	jk = json_object_get(j, "knobs");
 	if (!json_is_array(jk) || json_array_size(jk) == 0) {
-		bad(err, file, "\"knobs\" must be a non-empty array");
+		mph_error_file(err, file, "\"knobs\" must be a non-empty array");
 		return NULL;
 	}
 	s = mph_calloc(1, sizeof *s);
 	jn = json_object_get(j, "name");
-	if (jn && !json_is_string(jn)) { bad(err, file, "\"name\" must be a string"); goto fail; }
+	if (jn && !json_is_string(jn)) { mph_error_file(err, file, "\"name\" must be a string"); goto fail; }
 	s->name = mph_strdup(jn ? json_string_value(jn) : "");
 	s->nk = json_array_size(jk);
 	s->k = mph_calloc(s->nk, sizeof *s->k);
@@ -346,23 +334,23 @@ mph_space *mph_space_from_json(json_t *j, const char *file, mph_error *err)
 		if (parse_knob(&s->k[k], json_array_get(jk, k), k, file, err)) goto fail;
 		for (i = 0; i < k; i++)
 			if (strcmp(s->k[i].name, s->k[k].name) == 0) {
-				bad(err, file, "duplicate knob name '%s'", s->k[k].name);
+				mph_error_file(err, file, "duplicate knob name '%s'", s->k[k].name);
 				goto fail;
 			}
 	}
 	jc = json_object_get(j, "constraints");
 	if (jc) {
-		if (!json_is_array(jc)) { bad(err, file, "\"constraints\" must be an array of strings"); goto fail; }
+		if (!json_is_array(jc)) { mph_error_file(err, file, "\"constraints\" must be an array of strings"); goto fail; }
 		s->cons = mph_calloc(json_array_size(jc) + 1, sizeof *s->cons);
 		for (i = 0; i < json_array_size(jc); i++) {
 			json_t *e = json_array_get(jc, i);
 			mph_error e2;
-			if (!json_is_string(e)) { bad(err, file, "constraints[%zu]: expected a string", i); goto fail; }
+			if (!json_is_string(e)) { mph_error_file(err, file, "constraints[%zu]: expected a string", i); goto fail; }
 			s->cons[i] = mph_expr_parse(json_string_value(e), &e2);
 			s->ncons = i + (s->cons[i] != NULL);
 			if (s->cons[i] == NULL || mph_expr_bind(s->cons[i], resolve_knob, s, &e2) != 0) {
-				if (e2.col) bad(err, file, "constraint '%s': column %ld: %s", json_string_value(e), e2.col, e2.text);
-				else bad(err, file, "constraint '%s': %s", json_string_value(e), e2.text);
+				if (e2.col) mph_error_file(err, file, "constraint '%s': column %ld: %s", json_string_value(e), e2.col, e2.text);
+				else mph_error_file(err, file, "constraint '%s': %s", json_string_value(e), e2.text);
 				s->ncons = i + 1;
 				goto fail;
 			}
@@ -392,7 +380,7 @@ mph_space *mph_space_load(const char *path, mph_error *err)
 	json_t *j = mph_json_load(path, err);
 	mph_space *s;
 	if (j == NULL) return NULL;
-	s = mph_space_from_json(j, (path == NULL || strcmp(path, "-") == 0) ? "<stdin>" : path, err);
+	s = mph_space_from_json(j, mph_input_name(path), err);
 	json_decref(j);
 	if (s == NULL) mph_json_locate(path, err);
 	return s;
@@ -633,7 +621,7 @@ int mph_space_set_initial(mph_space *s, const char *corners, const char *fixed, 
 		buf = mph_strdup(corners);
 		for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 			long k = mph_space_knob_index(s, tok);
-			if (k < 0) { free(buf); return mph_error_set(err, NULL, 0, 0, "corners: unknown knob '%s'", tok); }
+			if (k < 0) { mph_error_set(err, NULL, 0, 0, "corners: unknown knob '%s'", tok); free(buf); return -1; }
 			s->corner[k] = 1;
 		}
 		free(buf);

@@ -10,13 +10,26 @@ typedef struct {
 	char *v[MAX_KNOB_VALUES + 1];
 	size_t n;
 	int overflow, numeric, empty;
+	long nonfinite_line; /* first row with NaN or infinity, which no knob takes */
+	char *nonfinite;
 } distinct;
 
-static void add_value(distinct *d, const char *s)
+static int is_nonfinite(const char *s)
+{
+	char *end;
+	double x = strtod(s, &end);
+	return end != s && *end == '\0' && !isfinite(x);
+}
+
+static void add_value(distinct *d, const char *s, long line)
 {
 	size_t i;
 	double x;
 	if (*s == '\0') d->empty = 1; /* a knob always has a value; a failed measurement may not */
+	if (d->nonfinite == NULL && is_nonfinite(s)) {
+		d->nonfinite = mph_strdup(s);
+		d->nonfinite_line = line;
+	}
 	if (d->overflow) return;
 	for (i = 0; i < d->n; i++) if (strcmp(d->v[i], s) == 0) return;
 	if (d->n == MAX_KNOB_VALUES) { d->overflow = 1; return; }
@@ -92,7 +105,7 @@ mph_space *mph_space_from_trace(mph_csv *c, const char *const *knobs, size_t nkn
 	for (i = 0; i < nc; i++) d[i].numeric = 1;
 	while ((rc = mph_csv_read(c, err)) == 1) {
 		const char *const *f = mph_csv_fields(c);
-		for (i = 0; i < nc; i++) add_value(&d[i], f[i]);
+		for (i = 0; i < nc; i++) add_value(&d[i], f[i], mph_csv_line(c));
 		rows++;
 	}
 	if (rc < 0) goto out;
@@ -109,6 +122,11 @@ mph_space *mph_space_from_trace(mph_csv *c, const char *const *knobs, size_t nkn
 		if (!is_knob) continue;
 		if (d[i].empty) {
 			mph_error_set(err, mph_csv_name(c), 0, 0, "column '%s': empty values: not a knob", hdr[i]);
+			goto out;
+		}
+		if (d[i].nonfinite != NULL) {
+			mph_error_set(err, mph_csv_name(c), d[i].nonfinite_line, 0, "column '%s': not a finite number: '%s'",
+			              hdr[i], d[i].nonfinite);
 			goto out;
 		}
 		if (d[i].overflow) {
@@ -128,6 +146,7 @@ out:
 	for (i = 0; i < nc; i++) {
 		size_t j;
 		for (j = 0; j < d[i].n; j++) free(d[i].v[j]);
+		free(d[i].nonfinite);
 	}
 	free(d);
 	return s;

@@ -151,3 +151,83 @@ setup() {
 	assert_equal "${#lines[@]}" 1441
 	assert_line --index 0 "batch,cpu,gpu_mem_gb,gpu_power_pct,gpu_type,rps_per_budget_norm,pred_rps_per_budget_norm"
 }
+
+@test "bad trials: NaN and infinity, ragged rows, a directory, no output file" {
+	cd "$BATS_TEST_TMPDIR"
+	mkdir out d
+	for v in nan inf -inf 1e999; do
+		sed "3s/^\(1,8,a\),280,/\1,$v,/" "$FIX/trials.csv" > t.csv
+		run -1 --separate-stderr mph-adapt -o out/a.json "$META" t.csv
+		assert_equal "$stderr" "mph-adapt: t.csv:3: column 'rps': not a number: '$v'"
+		sed "3s/^1,8,a,/$v,8,a,/" "$FIX/trials.csv" > t.csv
+		run -1 --separate-stderr mph-adapt -o out/a.json "$META" t.csv
+		assert_equal "$stderr" "mph-adapt: t.csv:3: column 'cpu': not a number: '$v'"
+	done
+	sed '4s/,ok$//' "$FIX/trials.csv" > t.csv
+	run -1 --separate-stderr mph-adapt -o out/a.json "$META" t.csv
+	assert_equal "$stderr" "mph-adapt: t.csv:4: expected 5 fields, found 4"
+	: > t.csv
+	run -1 --separate-stderr mph-adapt -o out/a.json "$META" t.csv
+	assert_equal "$stderr" "mph-adapt: t.csv: empty input: a header row is required"
+	run -1 --separate-stderr mph-adapt -o out/a.json "$META" d
+	assert_equal "$stderr" "mph-adapt: d: read error: Is a directory"
+	run ls -A out
+	assert_output ""
+}
+
+@test "bad models: a directory, an empty file, broken JSON, an unknown key" {
+	cd "$BATS_TEST_TMPDIR"
+	mkdir out d
+	run -1 --separate-stderr mph-adapt -o out/a.json d "$FIX/trials.csv"
+	assert_equal "$stderr" "mph-adapt: d: read error: Is a directory"
+	: > m.json
+	run -1 --separate-stderr mph-adapt -o out/a.json m.json "$FIX/trials.csv"
+	assert_equal "$stderr" "mph-adapt: m.json:1: invalid JSON: '[' or '{' expected near end of file"
+	printf '{"format": "mph-model",\n "version": 1,\n' > m.json
+	run -1 --separate-stderr mph-adapt -o out/a.json m.json "$FIX/trials.csv"
+	assert_equal "$stderr" "mph-adapt: m.json:3: invalid JSON: string or '}' expected near end of file"
+	jq '.extra = 1' "$META" > m.json
+	run -1 --separate-stderr mph-adapt -o out/a.json m.json "$FIX/trials.csv"
+	assert_equal "$stderr" "mph-adapt: m.json: unknown key 'extra'"
+	run -1 --separate-stderr mph-adapt -s d -o out/a.json "$META" "$FIX/trials.csv"
+	assert_equal "$stderr" "mph-adapt: d: read error: Is a directory"
+	run ls -A out
+	assert_output ""
+}
+
+@test "--predict: bad configurations give no output file" {
+	cd "$BATS_TEST_TMPDIR"
+	mkdir out d
+	mph-space "$FIX/space.json" > all.csv
+	sed '3s/^1,1,b/nan,1,b/' all.csv > c.csv
+	run -1 --separate-stderr mph-adapt --predict c.csv -o out/p.csv "$META" "$FIX/trials.csv"
+	assert_equal "$stderr" "mph-adapt: c.csv:3: column 'cpu': not a number: 'nan'"
+	sed '3s/^1,1,b/1,1/' all.csv > c.csv
+	run -1 --separate-stderr mph-adapt --predict c.csv -o out/p.csv "$META" "$FIX/trials.csv"
+	assert_equal "$stderr" "mph-adapt: c.csv:3: expected 3 fields, found 2"
+	cut -d, -f1,2 all.csv > c.csv
+	run -1 --separate-stderr mph-adapt --predict c.csv -o out/p.csv "$META" "$FIX/trials.csv"
+	assert_equal "$stderr" "mph-adapt: c.csv:1: missing required column 'gpu'"
+	: > c.csv
+	run -1 --separate-stderr mph-adapt --predict c.csv -o out/p.csv "$META" "$FIX/trials.csv"
+	assert_equal "$stderr" "mph-adapt: c.csv: empty input: a header row is required"
+	run -1 --separate-stderr mph-adapt --predict d -o out/p.csv "$META" "$FIX/trials.csv"
+	assert_equal "$stderr" "mph-adapt: d: read error: Is a directory"
+	run ls -A out
+	assert_output ""
+}
+
+@test "a full or closed stdout is an error: the model, --predict, --help" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	mph-space "$FIX/space.json" > "$BATS_TEST_TMPDIR/all.csv"
+	for args in "" "--predict $BATS_TEST_TMPDIR/all.csv"; do
+		run -1 --separate-stderr bash -c "mph-adapt $args '$META' '$FIX/trials.csv' > /dev/full"
+		assert_equal "$stderr" "mph-adapt: <stdout>: write error: No space left on device"
+		run -1 --separate-stderr bash -c "mph-adapt $args '$META' '$FIX/trials.csv' >&-"
+		assert_equal "$stderr" "mph-adapt: <stdout>: write error: Bad file descriptor"
+	done
+	for opt in --help --version; do
+		run -1 --separate-stderr bash -c "mph-adapt $opt > /dev/full"
+		assert_equal "$stderr" "mph-adapt: <stdout>: write error: No space left on device"
+	done
+}

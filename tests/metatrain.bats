@@ -150,3 +150,84 @@ FAST="--iters 30 --hidden 16,16 --shots 8 --query 16"
 	run jq -r '[.network.inputs, .provenance.data.rows, (.provenance.data.tasks | length)] | join(" ")' "$BATS_TEST_TMPDIR/f.json"
 	assert_output "8 24480 17"
 }
+
+@test "bad traces: NaN and infinity in the metric or a knob, each with line and value, no output file" {
+	cd "$BATS_TEST_TMPDIR"
+	mkdir out
+	for v in nan inf -inf 1e999 Infinity; do
+		sed "3s/^\(alpha,1,1,b\),[0-9.]*,ok/\1,$v,ok/" "$MPH_ROOT/$FIX/trace.csv" > t.csv
+		run -1 --separate-stderr mph-metatrain -s "$MPH_ROOT/$FIX/space.json" $FAST -o out/m.json t.csv
+		assert_equal "$stderr" "mph-metatrain: t.csv:3: column 'rps': not a number: '$v'"
+		sed "3s/^alpha,1,1,b,/alpha,$v,1,b,/" "$MPH_ROOT/$FIX/trace.csv" > t.csv
+		run -1 --separate-stderr mph-metatrain -s "$MPH_ROOT/$FIX/space.json" $FAST -o out/m.json t.csv
+		assert_equal "$stderr" "mph-metatrain: t.csv:3: column 'cpu': not a number: '$v'"
+		# the space derived from the trace refuses it too
+		run -1 --separate-stderr mph-metatrain $FAST -o out/m.json t.csv
+		assert_equal "$stderr" "mph-metatrain: t.csv:3: column 'cpu': not a finite number: '$v'"
+	done
+	run ls -A out
+	assert_output ""
+}
+
+@test "bad traces: ragged, empty, header only, no task column, a directory, a field of megabytes" {
+	cd "$BATS_TEST_TMPDIR"
+	mkdir out d
+	S="$MPH_ROOT/$FIX/space.json"
+	sed '4s/,ok$//' "$MPH_ROOT/$FIX/trace.csv" > t.csv
+	run -1 --separate-stderr mph-metatrain -s "$S" -o out/m.json t.csv
+	assert_equal "$stderr" "mph-metatrain: t.csv:4: expected 6 fields, found 5"
+	: > t.csv
+	run -1 --separate-stderr mph-metatrain -s "$S" -o out/m.json t.csv
+	assert_equal "$stderr" "mph-metatrain: t.csv: empty input: a header row is required"
+	run -1 --separate-stderr mph-metatrain -o out/m.json t.csv
+	assert_equal "$stderr" "mph-metatrain: t.csv: empty input: a header row is required"
+	head -1 "$MPH_ROOT/$FIX/trace.csv" > t.csv
+	run -1 --separate-stderr mph-metatrain -s "$S" -o out/m.json t.csv
+	assert_equal "$stderr" "mph-metatrain: t.csv: no rows after the header"
+	cut -d, -f2- "$MPH_ROOT/$FIX/trace.csv" > t.csv
+	run -1 --separate-stderr mph-metatrain -s "$S" -o out/m.json t.csv
+	assert_equal "$stderr" "mph-metatrain: t.csv:1: missing required column 'task'"
+	run -1 --separate-stderr mph-metatrain -s "$S" -o out/m.json d
+	assert_equal "$stderr" "mph-metatrain: d: read error: Is a directory"
+	run -1 --separate-stderr mph-metatrain -s d -o out/m.json "$MPH_ROOT/$FIX/trace.csv"
+	assert_equal "$stderr" "mph-metatrain: d: read error: Is a directory"
+	{ head -2 "$MPH_ROOT/$FIX/trace.csv"; printf 'alpha,1,2,a,'; head -c 2000000 /dev/zero | tr '\0' 7; echo ',ok'; } > t.csv
+	run -1 --separate-stderr mph-metatrain -s "$S" -o out/m.json t.csv
+	assert_equal "$stderr" "mph-metatrain: t.csv:3: field longer than 1048576 bytes"
+	run ls -A out
+	assert_output ""
+}
+
+@test "a full or closed stdout is an error, for the model and for --help" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	cd "$MPH_ROOT"
+	run -1 --separate-stderr bash -c "mph-metatrain -q -s $FIX/space.json $FAST $FIX/trace.csv > /dev/full"
+	assert_equal "$stderr" "mph-metatrain: <stdout>: write error: No space left on device"
+	run -1 --separate-stderr bash -c "mph-metatrain -q -s $FIX/space.json --iters 1 --hidden 2 $FIX/trace.csv > /dev/full"
+	assert_equal "$stderr" "mph-metatrain: <stdout>: write error: No space left on device"
+	run -1 --separate-stderr bash -c "mph-metatrain -q -s $FIX/space.json $FAST $FIX/trace.csv >&-"
+	assert_equal "$stderr" "mph-metatrain: <stdout>: write error: Bad file descriptor"
+	for opt in --help --version; do
+		run -1 --separate-stderr bash -c "mph-metatrain $opt > /dev/full"
+		assert_equal "$stderr" "mph-metatrain: <stdout>: write error: No space left on device"
+	done
+}
+
+@test "the same bytes whatever OpenBLAS's thread count or the CPUs allowed" {
+	need_shared_data
+	# 8 features and 1024-row batches: shapes where threaded OpenBLAS dgemm
+	# sums in another order.
+	f="$SHARED_DATA/falcon-sources/falcon-sources.csv"
+	d="$BATS_TEST_TMPDIR"
+	args="-q -m rps_per_budget_norm --mode pretrain --iters 2 --query 1024 --seed 4"
+	mph-metatrain $args "$f" > "$d/a.json"
+	OPENBLAS_NUM_THREADS=2 mph-metatrain $args "$f" > "$d/b.json"
+	cmp "$d/a.json" "$d/b.json"
+	if command -v taskset > /dev/null; then
+		taskset -c 0 mph-metatrain $args "$f" > "$d/c.json"
+		cmp "$d/a.json" "$d/c.json"
+	fi
+	OPENBLAS_NUM_THREADS=2 mph-metatrain -q -s "$MPH_ROOT/$FIX/space.json" $FAST "$MPH_ROOT/$FIX/trace.csv" > "$d/e.json"
+	mph-metatrain -q -s "$MPH_ROOT/$FIX/space.json" $FAST "$MPH_ROOT/$FIX/trace.csv" > "$d/f.json"
+	cmp "$d/e.json" "$d/f.json"
+}

@@ -199,9 +199,9 @@ $ROW3,250"
 	printf '{\n  "metric": "rps",\n  "direction" "max"\n}\n' > o.json
 	fails_with 1 "mph-pick: o.json:3:19: invalid JSON: ':' expected near '\"max\"'" -o o.json "$t"
 	echo '{"metric": "rps", "direction": "max", "goal": 1}' > o.json
-	fails_with 1 "mph-pick: o.json: unknown key 'goal'" -o o.json "$t"
+	fails_with 1 "mph-pick: o.json:1:39: unknown key 'goal'" -o o.json "$t"
 	echo '{"metric": "rps", "direction": "up"}' > o.json
-	fails_with 1 "mph-pick: o.json: direction: expected 'max' or 'min', got 'up'" -o o.json "$t"
+	fails_with 1 "mph-pick: o.json:1:32: direction: expected 'max' or 'min', got 'up'" -o o.json "$t"
 	echo '{"direction": "max"}' > o.json
 	fails_with 1 "mph-pick: o.json: missing key 'metric'" -o o.json "$t"
 	echo '{"metric": "rps"}' > o.json
@@ -209,13 +209,13 @@ $ROW3,250"
 	echo '{"metric": "rps", "direction": "max", "cost": {"terms": [{"knob": "cpu", "price": -0.02}]}}' > o.json
 	fails_with 1 "mph-pick: o.json: cost.terms[0].price: expected a non-negative number, got -0.02" -o o.json "$t"
 	echo '{"metric": "rps", "direction": "max", "cost": {"terms": [{"knob": "gpu_mem", "price_by": "gpu_type", "prices": {"T4": "0.4"}}]}}' > o.json
-	fails_with 1 "mph-pick: o.json: cost.terms[0].prices.T4: expected a non-negative number, got '0.4'" -o o.json "$t"
+	fails_with 1 "mph-pick: o.json:1:119: cost.terms[0].prices.T4: expected a non-negative number, got '0.4'" -o o.json "$t"
 	echo '{"metric": "rps", "direction": "max", "constraints": ["p99_ms <= (1000"]}' > o.json
-	fails_with 1 "mph-pick: o.json: constraints[0] 'p99_ms <= (1000': expected ')' at column 16" -o o.json "$t"
+	fails_with 1 "mph-pick: o.json:1:55: constraints[0] 'p99_ms <= (1000': expected ')' at column 16" -o o.json "$t"
 	echo '{"metric": "rps", "direction": "max", "constraints": ["p99_ms = 1000"]}' > o.json
-	fails_with 1 "mph-pick: o.json: constraints[0] 'p99_ms = 1000': unexpected '=' (use '==') at column 8" -o o.json "$t"
+	fails_with 1 "mph-pick: o.json:1:63: constraints[0] 'p99_ms = 1000': unexpected '=' (use '==') at column 8" -o o.json "$t"
 	echo '{"metric": "rps", "direction": "max", "score": "metric_per_cost"}' > o.json
-	fails_with 1 "mph-pick: o.json: score 'metric_per_cost' needs a 'cost' model" -o o.json "$t"
+	fails_with 1 "mph-pick: o.json:1:60: score 'metric_per_cost' needs a 'cost' model" -o o.json "$t"
 	echo '{"metric": "rps", "direction": "max", "score": "metric_per_cost", "cost": {"terms": [{"knob": "cpu", "price": 0}]}}' > o.json
 	fails_with 1 "mph-pick: $t:2: cost is not positive: 0" -o o.json "$t"
 	fails_with 1 "mph-pick: nope.json: cannot open: No such file or directory" -o nope.json "$t"
@@ -256,4 +256,46 @@ $USAGE" -o "$OBJ/rps.json" paper.csv ties.csv
 	run -1 --separate-stderr bash -c "mph-pick -o '$OBJ/rps.json' paper.csv > /dev/full"
 	assert_output ""
 	[ -n "$stderr" ]
+}
+
+@test "bad trials: NaN and infinity spelt every way, in the metric and in a knob" {
+	cd "$BATS_TEST_TMPDIR"
+	for v in nan NaN inf -inf Infinity 1e999 -1e999; do
+		printf 'cpu,gpu_mem,gpu_type,rps\n1,0.1,T4,5\n1,0.1,T4,%s\n' "$v" > t.csv
+		fails_with 1 "mph-pick: t.csv:3: column 'rps': not a number: '$v'" -o "$OBJ/rps.json" t.csv
+		printf 'cpu,gpu_mem,gpu_type,rps\n1,%s,T4,5\n' "$v" > t.csv
+		fails_with 1 "mph-pick: t.csv:2: column 'gpu_mem': not a number: '$v'" -o "$OBJ/rps-per-dollar.json" t.csv
+	done
+}
+
+@test "bad input: a directory for the trials or the objective, a ragged row" {
+	cd "$BATS_TEST_TMPDIR"
+	mkdir d
+	fails_with 1 "mph-pick: d: read error: Is a directory" -o "$OBJ/rps.json" d
+	fails_with 1 "mph-pick: d: read error: Is a directory" -o d "$FIXTURES/pick/paper.csv"
+	printf 'cpu,gpu_mem,gpu_type,rps\n1,0.1,T4,5,6\n' > t.csv
+	fails_with 1 "mph-pick: t.csv:2: expected 4 fields, found 5" -o "$OBJ/rps.json" t.csv
+}
+
+@test "bad objectives: a mistake in a file of many lines names its line and column" {
+	cd "$BATS_TEST_TMPDIR"
+	t="$FIXTURES/pick/paper.csv"
+	sed 's/"M60": 0.4/"M60": "cheap"/' "$OBJ/rps-per-dollar.json" > o.json
+	line=$(grep -n '"cheap"' o.json | cut -d: -f1)
+	col=$(( $(grep '"cheap"' o.json | sed 's/"cheap".*//' | wc -c) ))
+	fails_with 1 "mph-pick: o.json:$line:$col: cost.terms[1].prices.M60: expected a non-negative number, got 'cheap'" -o o.json "$t"
+	sed 's/"direction": "max"/"direction": "maximum"/' "$OBJ/rps.json" > o.json
+	fails_with 1 "mph-pick: o.json:5:16: direction: expected 'max' or 'min', got 'maximum'" -o o.json "$t"
+}
+
+@test "--help and --version to a full or closed stdout exit 1" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	for opt in --help --version; do
+		run -1 --separate-stderr bash -c "mph-pick $opt > /dev/full"
+		assert_equal "$stderr" "mph-pick: <stdout>: write error: No space left on device"
+		run -1 --separate-stderr bash -c "mph-pick $opt >&-"
+		assert_equal "$stderr" "mph-pick: <stdout>: write error: Bad file descriptor"
+	done
+	run -1 --separate-stderr bash -c "mph-pick -a -o '$OBJ/rps.json' paper.csv >&-"
+	assert_equal "$stderr" "mph-pick: <stdout>: write error: Bad file descriptor"
 }

@@ -219,3 +219,62 @@ bad() { # bad FIXTURE MESSAGE
 	run stat -c %a out.csv
 	assert_output 644
 }
+
+@test "bad input: a directory, names and values of megabytes" {
+	cd "$BATS_TEST_TMPDIR"
+	mkdir d out
+	run -1 --separate-stderr mph-space -o out/s.csv d
+	assert_equal "$stderr" "mph-space: d: read error: Is a directory"
+	run -1 --separate-stderr bash -c 'mph-space - < d'
+	assert_equal "$stderr" "mph-space: <stdin>: read error: Is a directory"
+	{ printf '{"knobs": [{"name": "'; head -c 2000000 /dev/zero | tr '\0' a; printf '", "type": "int", "values": [1]}]}\n'; } > name.json
+	run -1 --separate-stderr mph-space -o out/s.csv name.json
+	assert_equal "$stderr" 'mph-space: name.json: knobs[0]: "name" is longer than 255 bytes'
+	{ printf '{"knobs": [{"name": "a", "type": "categorical", "values": ["x", "'; head -c 2000000 /dev/zero | tr '\0' y; printf '"]}]}\n'; } > value.json
+	run -1 --separate-stderr mph-space -o out/s.csv value.json
+	assert_equal "$stderr" "mph-space: value.json:1:21: knob 'a': value 2: longer than 255 bytes"
+	run ls -A out
+	assert_output ""
+}
+
+@test "--from-trace: NaN or infinity in a knob column names its line and value" {
+	cd "$BATS_TEST_TMPDIR"
+	mkdir out
+	for v in nan inf -inf 1e999 Infinity; do
+		printf 'task,a,b,rps\nm,1,x,1\nm,%s,y,2\nm,1,y,nan\nm,2,x,3\nm,2,y,4\nm,1,x,5\nm,2,x,6\n' "$v" > t.csv
+		run -1 --separate-stderr mph-space --from-trace t.csv -x rps -o out/s.json
+		assert_equal "$stderr" "mph-space: t.csv:3: column 'a': not a finite number: '$v'"
+	done
+	# a measured column may hold NaN: it is not a knob
+	printf 'task,a,rps\nm,1,nan\nm,1,inf\nm,2,1\nm,2,2\n' > t.csv
+	run -0 mph-space --from-trace t.csv -o out/s.json
+	run -0 mph-space -c out/s.json
+	assert_output 2
+	rm out/s.json
+	# a CSV whose row is ragged
+	printf 'task,a,rps\nm,1,1\nm,2\n' > t.csv
+	run -1 --separate-stderr mph-space --from-trace t.csv -o out/s.json
+	assert_equal "$stderr" "mph-space: t.csv:3: expected 3 fields, found 2"
+	run ls -A out
+	assert_output ""
+}
+
+@test "--corners with an unknown knob names it" {
+	cd "$MPH_ROOT"
+	run -1 --separate-stderr mph-space -i --corners cpu,nosuch "$PAPER"
+	assert_equal "$stderr" "mph-space: corners: unknown knob 'nosuch'"
+	run -1 --separate-stderr mph-space -i --fix cpu=9 "$PAPER"
+	assert_equal "$stderr" "mph-space: fixed: '9' is not a value of knob 'cpu'"
+}
+
+@test "a full or closed stdout is an error, whatever is written" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	cd "$MPH_ROOT"
+	for args in "$PAPER" "-c $PAPER" "-i $PAPER" "-n 5 $PAPER" "--from-trace $SHARE/zoo/trace.csv" --help --version; do
+		run -1 --separate-stderr bash -c "mph-space $args > /dev/full"
+		assert_equal "$stderr" "mph-space: <stdout>: write error: No space left on device"
+		assert_output ""
+		run -1 --separate-stderr bash -c "mph-space $args >&-"
+		assert_equal "$stderr" "mph-space: <stdout>: write error: Bad file descriptor"
+	done
+}

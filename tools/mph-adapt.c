@@ -84,25 +84,6 @@ static int predict(mph_model *m, const char *path, FILE *fp, mph_error *err)
 	return rc < 0 ? -1 : 0;
 }
 
-/* The command line as provenance: argv[0] and where the output went say
- * nothing about the model, and leaving them out keeps a rerun's bytes equal. */
-static json_t *recorded_args(int argc, char **argv)
-{
-	json_t *a = json_array();
-	int i;
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0) {
-			for (; i < argc; i++) json_array_append_new(a, json_string(argv[i]));
-			break;
-		}
-		if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) { i++; continue; }
-		if (strncmp(argv[i], "--output=", 9) == 0 || (strncmp(argv[i], "-o", 2) == 0 && argv[i][1] == 'o'))
-			continue;
-		json_array_append_new(a, json_string(argv[i]));
-	}
-	return a;
-}
-
 static json_t *adaptation(int argc, char **argv, const mph_trace *t, const mph_train_opts *o,
                           int random_init)
 {
@@ -113,7 +94,7 @@ static json_t *adaptation(int argc, char **argv, const mph_trace *t, const mph_t
 	snprintf(hex, sizeof hex, "%016llx", (unsigned long long)t->digest);
 	json_object_set_new(a, "tool", json_string("mph-adapt"));
 	json_object_set_new(a, "version", json_string(MPH_VERSION));
-	json_object_set_new(a, "args", recorded_args(argc, argv));
+	json_object_set_new(a, "args", tool_recorded_args(argc, argv));
 	json_object_set_new(a, "init", json_string(random_init ? "random" : "meta"));
 	json_object_set_new(a, "trials", json_integer((json_int_t)t->tasks[0].n));
 	json_object_set_new(a, "failed", json_integer((json_int_t)failed));
@@ -163,7 +144,7 @@ int main(int argc, char **argv)
 	tool_prog = "mph-adapt";
 	while ((ch = getopt_long(argc, argv, "hm:o:qs:v", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'h': help(); return 0;
+		case 'h': help(); return tool_stdout_status();
 		case 'm': metric = optarg; break;
 		case 'o': output = optarg; break;
 		case 'q': verbose = 0; break;
@@ -185,7 +166,7 @@ int main(int argc, char **argv)
 		case OPT_PREDICT: predict_path = optarg; break;
 		case OPT_SEED: if (tool_seed_opt("--seed", optarg, &seed)) goto usage; break;
 		case OPT_STEPS: if (tool_long_opt("--steps", optarg, 0, 10000000, &steps)) goto usage; break;
-		case OPT_VERSION: printf("mph-adapt %s\n", MPH_VERSION); return 0;
+		case OPT_VERSION: printf("mph-adapt %s\n", MPH_VERSION); return tool_stdout_status();
 		default: goto usage;
 		}
 	}

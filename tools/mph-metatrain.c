@@ -153,37 +153,6 @@ static int select_tasks(mph_trace *t, const char *only, const char *exclude, mph
 	return rc;
 }
 
-static mph_space *space_from_trace(const char *path, const char *metric, mph_error *err)
-{
-	const char *exclude[1];
-	mph_csv *c;
-	mph_space *s;
-	exclude[0] = metric;
-	if ((c = mph_csv_open(path, err)) == NULL) return NULL;
-	s = mph_space_from_trace(c, NULL, 0, exclude, 1, err);
-	mph_csv_close(c);
-	return s;
-}
-
-/* The command line as provenance: argv[0] and where the output went say
- * nothing about the model, and leaving them out keeps a rerun's bytes equal. */
-static json_t *recorded_args(int argc, char **argv)
-{
-	json_t *a = json_array();
-	int i;
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0) {
-			for (; i < argc; i++) json_array_append_new(a, json_string(argv[i]));
-			break;
-		}
-		if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) { i++; continue; }
-		if (strncmp(argv[i], "--output=", 9) == 0 || (strncmp(argv[i], "-o", 2) == 0 && argv[i][1] == 'o'))
-			continue;
-		json_array_append_new(a, json_string(argv[i]));
-	}
-	return a;
-}
-
 static json_t *provenance(int argc, char **argv, const settings *st, const mph_trace *t, size_t rows)
 {
 	json_t *p = json_object(), *data = json_object(), *tasks = json_array();
@@ -193,7 +162,7 @@ static json_t *provenance(int argc, char **argv, const settings *st, const mph_t
 	const mph_meta_opts *o = &st->meta;
 	json_object_set_new(p, "tool", json_string("mph-metatrain"));
 	json_object_set_new(p, "version", json_string(MPH_VERSION));
-	json_object_set_new(p, "args", recorded_args(argc, argv));
+	json_object_set_new(p, "args", tool_recorded_args(argc, argv));
 	json_object_set_new(p, "mode", json_string(o->mode == MPH_META_PRETRAIN ? "pretrain" :
 	                                              o->mode == MPH_META_FOMAML ? "fomaml" : "maml"));
 	snprintf(hex, sizeof hex, "%016llx", (unsigned long long)t->digest);
@@ -280,7 +249,7 @@ int main(int argc, char **argv)
 	defaults(&st);
 	while ((ch = getopt_long(argc, argv, "hm:o:qs:v", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'h': help(); return 0;
+		case 'h': help(); return tool_stdout_status();
 		case 'm': st.metric = optarg; break;
 		case 'o': output = optarg; break;
 		case 'q': quiet = 1; break;
@@ -330,7 +299,7 @@ int main(int argc, char **argv)
 			st.meta.shots = (int)x;
 			break;
 		case OPT_TASKS: only = optarg; break;
-		case OPT_VERSION: printf("mph-metatrain %s\n", MPH_VERSION); return 0;
+		case OPT_VERSION: printf("mph-metatrain %s\n", MPH_VERSION); return tool_stdout_status();
 		default: goto usage;
 		}
 	}
@@ -354,7 +323,7 @@ int main(int argc, char **argv)
 	if (st.adapt.steps < 0) st.adapt.steps = pretrain ? PRETRAIN_FT_STEPS : st.meta.inner_steps;
 	if (st.adapt.lr < 0) st.adapt.lr = pretrain ? PRETRAIN_FT_LR : st.meta.inner_lr;
 
-	s = space_path ? mph_space_load(space_path, &err) : space_from_trace(trace_path, st.metric, &err);
+	s = space_path ? mph_space_load(space_path, &err) : tool_space_from_trace(trace_path, st.metric, &err);
 	if (s == NULL) goto fail;
 	if ((t = mph_trace_load(trace_path, s, st.metric, st.fail_value, &err)) == NULL) goto fail;
 	if (select_tasks(t, only, exclude, &err) != 0) {

@@ -170,11 +170,11 @@ int main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "ahk:o:p", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a': mode = ALL; nmodes++; break;
-		case 'h': help(); return 0;
+		case 'h': help(); return tool_stdout_status();
 		case 'k': if (tool_long_opt("-k", optarg, 1, 1000000000, &top)) goto usage; nmodes++; break;
 		case 'o': objective_path = optarg; break;
 		case 'p': mode = PARETO; nmodes++; break;
-		case OPT_VERSION: printf("mph-pick %s\n", MPH_VERSION); return 0;
+		case OPT_VERSION: printf("mph-pick %s\n", MPH_VERSION); return tool_stdout_status();
 		default: goto usage;
 		}
 	}

@@ -113,7 +113,7 @@ int main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "chik:n:o:s:x:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': count = 1; break;
-		case 'h': help(); return 0;
+		case 'h': help(); return tool_stdout_status();
 		case 'i': initial = 1; break;
 		case 'k': knobs = optarg; break;
 		case 'n': if (tool_long_opt("-n", optarg, 0, 100000000, &sample)) goto usage; break;
@@ -123,7 +123,7 @@ int main(int argc, char **argv)
 		case OPT_CORNERS: corners = optarg; break;
 		case OPT_FIX: fix = optarg; break;
 		case OPT_FROM_TRACE: trace = optarg; break;
-		case OPT_VERSION: printf("mph-space %s\n", MPH_VERSION); return 0;
+		case OPT_VERSION: printf("mph-space %s\n", MPH_VERSION); return tool_stdout_status();
 		default: goto usage;
 		}
 	}

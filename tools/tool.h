@@ -39,6 +39,20 @@ static void tool_usage_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* The exit status after writing to stdout outside mph_out (--help,
+ * --version): 0, or 1 after saying why it could not be written. */
+static int tool_stdout_status(void) __attribute__((unused));
+static int tool_stdout_status(void)
+{
+	mph_error err;
+	mph_out *o = mph_out_open(NULL, &err);
+	if (o == NULL || mph_out_commit(o, &err) != 0) {
+		tool_error(&err);
+		return 1;
+	}
+	return 0;
+}
+
 /* Parses an option's number in [lo, hi]; on failure says so and returns -1. */
 static int tool_long_opt(const char *opt, const char *s, long lo, long hi, long *out) __attribute__((unused));
 static int tool_long_opt(const char *opt, const char *s, long lo, long hi, long *out)
@@ -88,5 +102,38 @@ static char **tool_split(const char *s, size_t *n)
 	v[k] = NULL;
 	*n = k;
 	return v;
+}
+/* The command line as provenance for an output file's header: argv[0] and
+ * where the output went say nothing about the result, and leaving them out
+ * keeps a rerun's bytes equal. */
+static json_t *tool_recorded_args(int argc, char **argv) __attribute__((unused));
+static json_t *tool_recorded_args(int argc, char **argv)
+{
+	json_t *a = json_array();
+	int i;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			for (; i < argc; i++) json_array_append_new(a, json_string(argv[i]));
+			break;
+		}
+		if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) { i++; continue; }
+		if (strncmp(argv[i], "--output=", 9) == 0 || strncmp(argv[i], "-o", 2) == 0) continue;
+		json_array_append_new(a, json_string(argv[i]));
+	}
+	return a;
+}
+
+/* The space of a trace file, every column but the metric a candidate knob. */
+static mph_space *tool_space_from_trace(const char *path, const char *metric, mph_error *err) __attribute__((unused));
+static mph_space *tool_space_from_trace(const char *path, const char *metric, mph_error *err)
+{
+	const char *exclude[1];
+	mph_csv *c;
+	mph_space *s;
+	exclude[0] = metric;
+	if ((c = mph_csv_open(path, err)) == NULL) return NULL;
+	s = mph_space_from_trace(c, NULL, 0, exclude, 1, err);
+	mph_csv_close(c);
+	return s;
 }
 #endif
