@@ -164,6 +164,20 @@ mph_replay *mph_replay_load_fp(FILE *fp, const char *name, const char *task, mph
 			r->num[at] = mph_parse_double(f[i], &x) == 0 ? x : NAN;
 		}
 		r->nrows++;
+		/* text reads as text, but a number that is not finite is a broken
+		 * measurement: replaying it would pass it on */
+		for (i = 0; i < r->ncols; i++) {
+			char *end;
+			if (!isnan(r->num[(r->nrows - 1) * r->ncols + i]) || f[i][0] == '\0') continue;
+			strtod(f[i], &end);
+			if (*end == '\0') {
+				mph_error_set(err, name, mph_csv_line(c), 0, "column '%s': not a finite number: '%.64s'",
+				              r->header[i], f[i]);
+				rc = -1;
+				break;
+			}
+		}
+		if (rc < 0) break;
 	}
 	mph_csv_close(c);
 	if (rc < 0) {
@@ -177,6 +191,11 @@ mph_replay *mph_replay_load_fp(FILE *fp, const char *name, const char *task, mph
 	}
 	if (task != NULL && r->nrows == 0) {
 		mph_error_set(err, name, 0, 0, "no task '%s'", task);
+		mph_replay_free(r);
+		return NULL;
+	}
+	if (r->nrows == 0) {
+		mph_error_set(err, name, 0, 0, "no rows after the header");
 		mph_replay_free(r);
 		return NULL;
 	}

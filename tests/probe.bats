@@ -223,3 +223,23 @@ shared_knobs() {
 	run -2 --separate-stderr mph-probe --replay trace.csv -a x.csv -o y.csv
 	assert_equal "${stderr_lines[0]}" "mph-probe: -a and -o exclude each other"
 }
+
+@test "replay: a trace with a non-finite number or no rows is an error naming it" {
+	cd "$BATS_TEST_TMPDIR"
+	printf 'task,a,rps\nt,1,nan\n' > nan.csv
+	run -1 --separate-stderr bash -c "printf 'a\n1\n' | mph-probe --replay nan.csv"
+	assert_equal "$stderr" "mph-probe: nan.csv:2: column 'rps': not a finite number: 'nan'"
+	assert_output ""
+	printf 'task,a,rps\nt,1,2\nt,1e999,1\n' > inf.csv
+	run -1 --separate-stderr bash -c "printf 'a\n1\n' | mph-probe --replay inf.csv"
+	assert_equal "$stderr" "mph-probe: inf.csv:3: column 'a': not a finite number: '1e999'"
+	printf 'task,a,rps\n' > empty.csv
+	run -1 --separate-stderr bash -c "printf 'a\n1\n' | mph-probe --replay empty.csv"
+	assert_equal "$stderr" "mph-probe: empty.csv: no rows after the header"
+}
+
+@test "probe: --help and --version to a full stdout fail" {
+	run -1 --separate-stderr bash -c "mph-probe --help > /dev/full"
+	assert_equal "$stderr" "mph-probe: <stdout>: write error: No space left on device"
+	run -1 --separate-stderr bash -c "mph-probe --version > /dev/full"
+}

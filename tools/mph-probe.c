@@ -493,7 +493,7 @@ int main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "a:hj:k:o:v", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a': append = optarg; break;
-		case 'h': help(&o); return 0;
+		case 'h': help(&o); return tool_stdout_status();
 		case 'j': if (tool_long_opt("-j", optarg, 1, 256, &num)) goto usage; o.live.exec.jobs = (int)num; break;
 		case 'v': o.verbose = 1; break;
 		case OPT_BODY: if (read_body(&o, optarg)) goto usage; o.live_only = 1; break;
@@ -549,7 +549,7 @@ int main(int argc, char **argv)
 		case OPT_SIM: if (set_mode(&o, MODE_SIM, optarg)) goto usage; break;
 		case OPT_SLO: if (tool_double_opt("--slo", optarg, 1e-3, 1e9, &o.slo_ms)) goto usage; break;
 		case OPT_TASK: o.task = optarg; break;
-		case OPT_VERSION: printf("mph-probe %s\n", MPH_VERSION); return 0;
+		case OPT_VERSION: printf("mph-probe %s\n", MPH_VERSION); return tool_stdout_status();
 		case OPT_ZOO: o.zoo = optarg; break;
 		default: goto usage;
 		}
