@@ -1,0 +1,257 @@
+#!/usr/bin/env bats
+# mph-eval: replayed searches, the per-step log, the summary, splits, and
+# agreement with the shell pipeline mph-space | mph-suggest | mph-probe.
+
+setup() {
+	load helper
+	EV="$FIXTURES/eval"
+	cd "$BATS_TEST_TMPDIR"
+}
+
+# mph-eval on the fixture: 6 services over 32 configurations.
+ev() {
+	mph-eval -o "$EV/objective.json" -s "$EV/space.json" "$@" "$EV/trace.csv"
+}
+
+# The search of one task as a shell loop of the pipeline tools, one
+# configuration a step: prints the configurations measured, one a line.
+# usage: pipeline SPACE TRACE OBJECTIVE TASK STEPS [mph-suggest options]
+pipeline() {
+	local space=$1 trace=$2 obj=$3 task=$4 steps=$5 nk i
+	shift 5
+	nk=$(mph-space -i "$space" | head -1 | tr ',' '\n' | wc -l)
+	mph-space -i "$space" | mph-probe --replay "$trace" --task "$task" > trials.csv
+	for ((i = 0; i < steps; i++)); do
+		mph-space "$space" |
+			mph-suggest -o "$obj" --history trials.csv "$@" |
+			cut -d, -f1-"$nk" |
+			mph-probe --replay "$trace" --task "$task" | tail -n +2 >> trials.csv
+	done
+	tail -n +2 trials.csv | cut -d, -f1-"$nk"
+}
+
+# The configurations mph-eval measured, from its log, one a line.
+eval_configs() { # LOG NKNOBS
+	awk -F, -v nk="$2" 'NR > 1 { s = $7; for (i = 8; i < 7 + nk; i++) s = s "," $i; print s }' "$1"
+}
+
+@test "mph-eval --help and --version" {
+	run -0 mph-eval --help
+	assert_line --index 0 --partial "usage: mph-eval [-hkqv] -o OBJECTIVE"
+	assert_output --partial "--cap N            the most samples per search, initial design included [100]"
+	assert_output --partial "--levels P,...     levels of the summary, percent of the optimum [70,80,90,95,99,100]"
+	run -0 mph-eval --version
+	assert_output "mph-eval 0.1.0"
+}
+
+@test "mph-eval: usage errors exit 2 with one message" {
+	run -2 --separate-stderr mph-eval -s "$EV/space.json" "$EV/trace.csv"
+	assert_equal "${stderr_lines[0]}" "mph-eval: missing -o OBJECTIVE"
+	run -2 --separate-stderr ev -a random,foo
+	assert_equal "${stderr_lines[0]}" "mph-eval: --algos: unknown algorithm: 'foo'"
+	run -2 --separate-stderr ev --loo --kfold 2
+	assert_equal "${stderr_lines[0]}" "mph-eval: --test-tasks, --train-tasks, --tasks, --loo and --kfold exclude each other"
+	run -2 --separate-stderr ev --cap 0
+	assert_equal "${stderr_lines[0]}" "mph-eval: --cap: illegal number: '0' (expected 1..100000000)"
+	run -2 --separate-stderr ev --levels 90,101
+	assert_equal "${stderr_lines[0]}" "mph-eval: --levels: illegal number: '101' (expected 1e-09..100)"
+	run -2 --separate-stderr mph-eval --from-log
+	assert_equal "${stderr_lines[0]}" "mph-eval: --from-log needs at least one LOG"
+	assert_equal "${stderr_lines[1]}" "usage: mph-eval [-hkqv] -o OBJECTIVE [-a ALGO,...] [-m MODEL] [-p MODEL] [-s SPACE] [-r RUNS]"
+}
+
+@test "mph-eval: data errors exit 1 and name the problem" {
+	run -1 --separate-stderr ev -a random --tasks t1,nope
+	assert_equal "$stderr" "mph-eval: no task 'nope' in the trace"
+	run -1 --separate-stderr ev -a random --kfold 7
+	assert_equal "$stderr" "mph-eval: 7 folds asked for, but the trace has 6 task groups (2..6 folds possible)"
+	printf 't1\n# comment\n\nzz\n' > test.txt
+	run -1 --separate-stderr ev -a random --test-tasks test.txt
+	assert_equal "$stderr" "mph-eval: test.txt:4: no task 'zz' in the trace"
+	run -1 --separate-stderr ev -a morphling --tasks t1 -m /nonexistent.json
+	[[ "$stderr" == "mph-eval: /nonexistent.json: "* ]]
+	# an initial configuration the trace lacks
+	grep -v '^t2,1,1,a,' "$EV/trace.csv" > holed.csv
+	run -1 --separate-stderr mph-eval -o "$EV/objective.json" -s "$EV/space.json" -a random --tasks t2 holed.csv
+	assert_equal "$stderr" "mph-eval: task 't2': the trace has no row for initial configuration cpu=1,batch=1,gpu=a"
+}
+
+@test "mph-eval: a failing search stops the evaluation, or with -k counts as stuck" {
+	run -1 --separate-stderr ev -a morphling --tasks t5 --iters 10 --adapt-lr 1000 --adapt-steps 50
+	assert_equal "$stderr" "mph-eval: task 't5', morphling, meta_seed 1, seed 1: adaptation diverged (try a smaller learning rate) (-k goes on)"
+	run -0 --separate-stderr ev -k -a morphling,random --tasks t5 --iters 10 --adapt-lr 1000 --adapt-steps 50 --summary
+	assert_equal "${stderr_lines[0]}" "mph-eval: warning: t5 morphling meta_seed=1 seed=1: search failed after 4 samples, counted as stuck there: adaptation diverged (try a smaller learning rate)"
+	assert_equal "${stderr_lines[1]}" "mph-eval: warning: 1 search failed and was counted as stuck"
+	# stuck at the initial design's best, at every budget; random still runs
+	assert_line --index 4 --regexp '^morphling,best,50,1,0,0.35139092240009456,'
+	assert_line --index 11 --regexp '^random,best,10,1,'
+}
+
+@test "mph-eval: the log has a row per sample, stops at the optimum, best never falls" {
+	run -0 ev -a random,gp-ucb -r 2
+	assert_line --index 0 "task,algo,meta_seed,seed,step,phase,cpu,batch,gpu,status,value,best,norm_best"
+	ev -a random,gp-ucb -r 2 > log.csv
+	# 6 tasks x 2 algorithms x 2 seeds, each run counted from step 1
+	[ "$(awk -F, '$5 == 1' log.csv | wc -l)" -eq 24 ]
+	# the initial design first (4 corners, gpu a), then the search
+	[ "$(awk -F, 'NR > 1 && $5 <= 4 && $6 != "initial"' log.csv | wc -l)" -eq 0 ]
+	[ "$(awk -F, 'NR > 1 && $5 == 1 && !($7 == 1 && $8 == 1 && $9 == "a")' log.csv | wc -l)" -eq 0 ]
+	# norm_best never falls within a run, and each run ends at 1 (32 < cap)
+	run -0 awk -F, 'NR > 1 { if ($5 > 1 && $13 < last) bad++; last = $13;
+		key = $1 "," $2 "," $4; end[key] = $13 }
+		END { for (k in end) if (end[k] != 1) bad++; print bad + 0 }' log.csv
+	assert_output 0
+	# no configuration twice in a run
+	run -0 awk -F, 'NR > 1 { k = $1 "," $2 "," $4 "," $7 "," $8 "," $9; if (seen[k]++) print k }' log.csv
+	assert_output ""
+	# failed configurations are logged as such, with no value
+	run -0 awk -F, 'NR > 1 && $10 == "failed" && $11 != ""' log.csv
+	assert_output ""
+}
+
+@test "mph-eval: the value and the optimum are the objective's" {
+	ev -a grid --tasks t1 --no-initial > log.csv
+	# t1 (gpu a, cpu 1, batch 4): rps min(30, 10 * 4^0.8) * 0.92 = 27.6, cost 0.65
+	run -0 awk -F, '$7 == 1 && $8 == 4 && $9 == "a" { print $10, $11 }' log.csv
+	assert_output "ok 42.4615384615"
+	# grid runs in id order and stops at the first optimum
+	run -0 tail -1 log.csv
+	assert_output "t1,grid,,1,5,search,1,4,a,ok,42.4615384615,42.4615384615,1"
+}
+
+@test "mph-eval: --cap bounds every run" {
+	ev -a random -r 3 --cap 5 --no-initial > log.csv
+	run -0 awk -F, 'NR > 1 && $5 > 5' log.csv
+	assert_output ""
+	[ "$(awk -F, '$5 == 5' log.csv | wc -l)" -gt 0 ]
+}
+
+@test "mph-eval: same inputs and seed, same bytes; another seed, another search" {
+	ev -a random,gp-ucb -r 2 > a.csv
+	ev -a random,gp-ucb -r 2 > b.csv
+	cmp a.csv b.csv
+	ev -a random -r 2 --seed 7 > c.csv
+	run -0 awk -F, '$2 == "random" && $4 == 7' c.csv
+	refute_output ""
+	! cmp -s <(grep ',random,' a.csv | cut -d, -f5-) <(grep ',random,' c.csv | cut -d, -f5-)
+}
+
+@test "mph-eval --summary: one row per algorithm and budget or level" {
+	run -0 ev -a random,grid -r 2 --summary
+	assert_line --index 0 "algo,measure,at,runs,reached,p10,median,p90"
+	assert_equal "${#lines[@]}" 21
+	assert_line --index 1 --regexp '^random,best,10,12,'
+	assert_line --index 10 --regexp '^random,samples,100,12,12,'
+	assert_line --index 20 --regexp '^grid,samples,100,12,12,'
+	run -0 ev -a grid --summary --budgets 3 --levels 50,100 --tasks t1
+	assert_equal "${#lines[@]}" 4
+}
+
+@test "mph-eval: --summary of the run equals --from-log of its --log" {
+	ev -a random,gp-ucb -r 2 --summary --log log.csv > summary.csv
+	head -1 log.csv | grep -q '^task,algo,meta_seed,seed,step'
+	mph-eval --from-log log.csv > again.csv
+	cmp summary.csv again.csv
+	# logs concatenated: runs counted once each
+	tail -n +2 log.csv > body.csv
+	cat log.csv body.csv > twice.csv
+	run -0 mph-eval --from-log twice.csv
+	assert_line --index 1 --regexp '^random,best,10,24,'
+}
+
+@test "mph-eval --from-log: a cut log is an error" {
+	ev -a random > log.csv
+	awk -F, 'NR != 3' log.csv > cut.csv
+	run -1 --separate-stderr mph-eval --from-log cut.csv
+	assert_equal "$stderr" "mph-eval: cut.csv:3: column 'step': expected 2 for task 't1', algo 'random', seed 1, got '3'"
+}
+
+@test "mph-eval: --kfold and --loo test every task once" {
+	ev -a random --loo > loo.csv
+	[ "$(awk -F, '$5 == 1' loo.csv | wc -l)" -eq 6 ]
+	ev -a random --kfold 3 > k3.csv
+	# random needs no training: folds only regroup the tasks
+	cmp <(sort loo.csv) <(sort k3.csv)
+	run -0 awk -F, '$5 == 1 { print $1 }' k3.csv
+	assert_output "$(printf 't1\nt4\nt2\nt5\nt3\nt6')"
+}
+
+@test "mph-eval: a model trained in process equals mph-metatrain's" {
+	mph-metatrain -q -s "$EV/space.json" --exclude t3,t5 --iters 30 -o meta.json "$EV/trace.csv"
+	ev -a morphling --tasks t3,t5 --iters 30 -r 2 > inside.csv
+	ev -a morphling -m meta.json -r 2 > given.csv      # split from the model's record
+	cmp <(cut -d, -f1,2,4- inside.csv) <(cut -d, -f1,2,4- given.csv)
+	[ "$(cut -d, -f3 inside.csv | sort -u | tr '\n' ' ')" = "1 meta_seed " ]
+}
+
+@test "mph-eval: several meta-seeds give runs of their own" {
+	run -0 --separate-stderr ev -a morphling,random --tasks t3 --iters 10 --meta-seeds 1,2 --summary
+	assert_line --index 1 --regexp '^morphling,best,10,2,'
+	assert_line --index 11 --regexp '^random,best,10,1,'
+}
+
+@test "mph-eval and the shell pipeline measure the same configurations" {
+	# t5's optimum is not among the initial corners
+	mph-metatrain -q -s "$EV/space.json" --exclude t5 --iters 40 -o meta.json "$EV/trace.csv"
+	mph-metatrain -q -s "$EV/space.json" --exclude t5 --iters 40 --mode pretrain -o pre.json "$EV/trace.csv"
+	for algo in random gp-ucb morphling finetune; do
+		ev -a "$algo" -m meta.json -p pre.json --seed 5 > log.csv
+		eval_configs log.csv 3 > eval.txt
+		n=$(wc -l < eval.txt)
+		model=meta.json
+		[ "$algo" = finetune ] && model=pre.json
+		pipeline "$EV/space.json" "$EV/trace.csv" "$EV/objective.json" t5 $((n - 4)) \
+			-a "$algo" -m "$model" --seed 5 > pipe.txt
+		diff pipe.txt eval.txt || { echo "algo $algo differs"; return 1; }
+		[ "$n" -gt 4 ]
+	done
+}
+
+@test "mph-eval and the pipeline agree on the zoo" {
+	zoo="$SHARE/zoo"
+	[ -f "$zoo/trace.csv" ] || skip "the zoo trace is not built"
+	train=$(ls "$zoo"/train*.txt 2> /dev/null | head -1)
+	[ -n "$train" ] || skip "the zoo has no split file yet"
+	space="$SHARE/spaces/morphling.json"
+	obj="$SHARE/objectives/rps-per-dollar.json"
+	task=$(grep -v -x -F -f "$train" <(tail -n +2 "$zoo/trace.csv" | cut -d, -f1 | uniq) | head -1)
+	mph-metatrain -q -s "$space" --tasks "$(grep -v '^#' "$train" | paste -sd,)" --iters 50 -o meta.json "$zoo/trace.csv"
+	mph-eval -o "$obj" -m meta.json -a morphling --tasks "$task" --seed 2 --cap 20 "$zoo/trace.csv" > log.csv
+	eval_configs log.csv 4 > eval.txt
+	pipeline "$space" "$zoo/trace.csv" "$obj" "$task" $(($(wc -l < eval.txt) - 8)) \
+		-a morphling -m meta.json --seed 2 > pipe.txt
+	diff pipe.txt eval.txt
+}
+
+@test "mph-eval and the pipeline agree on a real trace (Falcon)" {
+	need_shared_data
+	trace="$SHARED_DATA/falcon-sources/falcon-sources.csv"
+	obj="$MPH_ROOT/examples/paper/falcon-objective.json"
+	mph-space --from-trace "$trace" -x rps_per_budget_norm > space.json
+	mph-metatrain -q -s space.json -m rps_per_budget_norm --exclude yolo --iters 50 -o meta.json "$trace"
+	mph-eval -o "$obj" -s space.json -m meta.json -a morphling --tasks yolo --seed 3 --cap 20 \
+		--corners batch,cpu,gpu_mem_gb --fix gpu_type=T4,gpu_power_pct=100 "$trace" > log.csv
+	eval_configs log.csv 5 > eval.txt
+	mph-space -i --corners batch,cpu,gpu_mem_gb --fix gpu_type=T4,gpu_power_pct=100 space.json |
+		mph-probe --replay "$trace" --task yolo > trials.csv
+	for ((i = 8; i < $(wc -l < eval.txt); i++)); do
+		mph-space space.json | mph-suggest -a morphling -m meta.json -o "$obj" --history trials.csv --seed 3 |
+			cut -d, -f1-5 | mph-probe --replay "$trace" --task yolo | tail -n +2 >> trials.csv
+	done
+	diff <(tail -n +2 trials.csv | cut -d, -f1-5) eval.txt
+}
+
+@test "make demo's script runs the pipeline end to end" {
+	[ -f "$SHARE/zoo/trace.csv" ] || skip "the zoo trace is not built"
+	run -0 env OUT="$BATS_TEST_TMPDIR/demo" METATRAIN="--iters 30 --norm zscore --shots 8" BUDGET=11 \
+		sh "$MPH_ROOT/examples/demo/demo.sh"
+	assert_output --partial "== 1. meta-train (MAML) on the zoo's 10 training models"
+	assert_output --partial "initial design: mph-space -i morphling.json | mph-probe --replay trace.csv --task densenet169"
+	assert_line --regexp '^   9 +[0-9]'
+	assert_line --regexp '^   chosen +[1-5] +0\.[1-6] +[0-9]+ +(T4|M60|V100) '
+	assert_line --regexp '^   true optimum +3 +0\.1 +64 +V100 +1203\.5 '
+	# the trials file is the pipeline's: 8 corners, then one row a step
+	[ "$(($(wc -l < "$BATS_TEST_TMPDIR/demo/trials.csv") - 1))" -le 11 ]
+	run -2 --separate-stderr env TASK=resnet50_v1 sh "$MPH_ROOT/examples/demo/demo.sh"
+	assert_equal "$stderr" "demo: resnet50_v1 is not a test model of the zoo"
+}

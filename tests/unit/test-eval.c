@@ -1,0 +1,115 @@
+/* Evaluation: percentiles, summary statistics of runs, splits. */
+#include <math.h>
+#include <string.h>
+#include "mph.h"
+#include "unit.h"
+
+static void test_percentile(void)
+{
+	double v[5] = {5, 1, 4, 2, 3}, w[4] = {1, 2, INFINITY, INFINITY}, one = 7;
+	CHECK_NEAR(mph_percentile(v, 5, 0.5), 3, 0);
+	CHECK_NEAR(mph_percentile(v, 5, 0), 1, 0);
+	CHECK_NEAR(mph_percentile(v, 5, 1), 5, 0);
+	CHECK_NEAR(mph_percentile(v, 5, 0.9), 4.6, 1e-12);   /* numpy: 4.6 */
+	CHECK_NEAR(mph_percentile(v, 5, 0.1), 1.4, 1e-12);
+	CHECK(v[0] == 5 && v[1] == 1);                       /* left unsorted */
+	CHECK_NEAR(mph_percentile(w, 4, 0.25), 1.75, 1e-12);
+	CHECK(isinf(mph_percentile(w, 4, 0.5)));              /* between 2 and inf */
+	CHECK(isinf(mph_percentile(w, 4, 0.9)));
+	CHECK_NEAR(mph_percentile(&one, 1, 0.9), 7, 0);
+	CHECK(isnan(mph_percentile(v, 0, 0.5)));
+}
+
+static void test_stats(void)
+{
+	long budgets[3] = {2, 4, 10};
+	double levels[3] = {0.7, 0.99, 1};
+	/* run a reaches the optimum at sample 3; run b never does, cap 5 */
+	double a[3] = {0.5, 0.8, 1}, b[5] = {0.6, 0.6, 0.7, 0.995, 0.995};
+	mph_eval_stats *st = mph_eval_stats_new(budgets, 3, levels, 3);
+	mph_eval_stat s;
+	mph_eval_stats_add(st, "x", a, 3);
+	mph_eval_stats_add(st, "x", b, 5);
+	mph_eval_stats_add(st, "y", a, 3);
+	CHECK(mph_eval_stats_nalgos(st) == 2);
+	CHECK(strcmp(mph_eval_stats_algo(st, 1), "y") == 0);
+	CHECK(mph_eval_stats_runs(st, 0) == 2);
+	/* budget 2: 0.8 and 0.6 */
+	CHECK(mph_eval_stats_budget(st, 0, 0, &s) == 0);
+	CHECK(s.runs == 2 && s.reached == 0);
+	CHECK_NEAR(s.median, 0.7, 1e-12);
+	/* budget 4: a stays at 1 after it stopped, b is 0.995 */
+	CHECK(mph_eval_stats_budget(st, 0, 1, &s) == 0);
+	CHECK(s.runs == 2 && s.reached == 1);
+	CHECK_NEAR(s.median, 0.9975, 1e-12);
+	/* budget 10: b stopped short without the optimum and says nothing */
+	CHECK(mph_eval_stats_budget(st, 0, 2, &s) == 0);
+	CHECK(s.runs == 1 && s.reached == 1);
+	CHECK_NEAR(s.median, 1, 0);
+	/* 70 %: a at 2, b at 3 */
+	CHECK(mph_eval_stats_level(st, 0, 0, &s) == 0);
+	CHECK(s.reached == 2);
+	CHECK_NEAR(s.median, 2.5, 1e-12);
+	/* 99 %: a at 3, b at 4; 100 %: b never */
+	mph_eval_stats_level(st, 0, 1, &s);
+	CHECK_NEAR(s.median, 3.5, 1e-12);
+	mph_eval_stats_level(st, 0, 2, &s);
+	CHECK(s.reached == 1 && s.runs == 2);
+	CHECK(isinf(s.p10) && isinf(s.median) && isinf(s.p90)); /* 3 and inf */
+	mph_eval_stats_free(st);
+	mph_eval_stats_free(NULL);
+}
+
+static void test_split(void)
+{
+	const char *tasks[6] = {"bert_a", "gpt2_a", "bert_b", "resnet_a", "gpt2_b", "vgg"};
+	const char *test[2] = {"vgg", "bert_a"};
+	const char *bad[1] = {"nope"};
+	mph_error err;
+	mph_split *sp;
+	size_t f, t, n;
+
+	sp = mph_split_names(tasks, 6, test, 2, 1, &err);
+	CHECK(sp != NULL && sp->nfolds == 1);
+	CHECK(mph_split_is_test(sp, 0, 5) && mph_split_is_test(sp, 0, 0) && !mph_split_is_test(sp, 0, 1));
+	mph_split_free(sp);
+	sp = mph_split_names(tasks, 6, test, 2, 0, &err);   /* the names are the training tasks */
+	CHECK(sp != NULL && !mph_split_is_test(sp, 0, 5) && mph_split_is_test(sp, 0, 1));
+	mph_split_free(sp);
+	CHECK(mph_split_names(tasks, 6, bad, 1, 1, &err) == NULL);
+	CHECK(strcmp(err.text, "no task 'nope' in the trace") == 0);
+	CHECK(mph_split_names(tasks, 6, tasks, 6, 1, &err) == NULL);
+	CHECK(strcmp(err.text, "the split leaves no task to train on") == 0);
+
+	sp = mph_split_loo(6, &err);
+	CHECK(sp != NULL && sp->nfolds == 6);
+	for (f = 0; f < 6; f++)
+		for (t = 0; t < 6; t++) CHECK(mph_split_is_test(sp, f, t) == (f == t));
+	mph_split_free(sp);
+
+	/* groups bert, gpt2, resnet, vgg dealt in name order to 2 folds */
+	sp = mph_split_kfold(tasks, 6, 2, "_", &err);
+	CHECK(sp != NULL && sp->nfolds == 2);
+	CHECK(mph_split_is_test(sp, 0, 0) && mph_split_is_test(sp, 0, 2));  /* bert */
+	CHECK(mph_split_is_test(sp, 1, 1) && mph_split_is_test(sp, 1, 4));  /* gpt2 */
+	CHECK(mph_split_is_test(sp, 0, 3));                                 /* resnet */
+	CHECK(mph_split_is_test(sp, 1, 5));                                 /* vgg */
+	for (t = 0; t < 6; t++) {
+		for (n = 0, f = 0; f < 2; f++) n += (size_t)mph_split_is_test(sp, f, t);
+		CHECK(n == 1);   /* every task tested exactly once */
+	}
+	mph_split_free(sp);
+	CHECK(mph_split_kfold(tasks, 6, 5, "_", &err) == NULL);
+	CHECK(strcmp(err.text, "5 folds asked for, but the trace has 4 task groups (2..4 folds possible)") == 0);
+	sp = mph_split_kfold(tasks, 6, 6, NULL, &err);
+	CHECK(sp != NULL && sp->nfolds == 6);
+	mph_split_free(sp);
+}
+
+int main(void)
+{
+	test_percentile();
+	test_stats();
+	test_split();
+	return UNIT_DONE();
+}

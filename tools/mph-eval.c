@@ -1,0 +1,756 @@
+/* mph-eval: replay whole searches over a fully profiled trace, in process,
+ * with the library code mph-suggest and mph-probe --replay run, and measure
+ * what each algorithm costs to find every test task's optimum. */
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <unistd.h>
+#include "tool.h"
+
+static const char usage_line[] =
+	"usage: mph-eval [-hkqv] -o OBJECTIVE [-a ALGO,...] [-m MODEL] [-p MODEL] [-s SPACE] [-r RUNS]\n"
+	"                [--seed N] [--cap N] [--summary] [--log FILE] [split] [options] TRACE\n"
+	"       mph-eval --from-log [--budgets N,...] [--levels P,...] LOG...\n";
+
+typedef struct {
+	const char *algos, *model, *pretrained, *objective, *space, *log;
+	const char *test_tasks, *train_tasks, *tasks, *group_sep, *corners, *fix, *meta_seeds;
+	const char *budgets, *levels;
+	long cap, runs, kfold;
+	uint64_t seed;
+	int loo, summary, from_log, no_initial, verbose, quiet, keep_going;
+	mph_search_opts search;   /* the options given; per algorithm on top of its defaults */
+	int set_delta, set_kappa, set_xi, set_acq, set_members;
+	long adapt_steps;
+	double adapt_lr;
+	mph_eval_train_opts train;
+} settings;
+
+static void defaults(settings *st)
+{
+	memset(st, 0, sizeof *st);
+	st->algos = "morphling";
+	st->cap = 100;
+	st->runs = 1;
+	st->seed = 1;
+	st->meta_seeds = "1";
+	st->budgets = "10,20,30,50";
+	st->levels = "70,80,90,95,99,100";
+	st->adapt_steps = -1;
+	st->adapt_lr = -1;
+	mph_search_opts_init(&st->search, MPH_ALGO_MORPHLING);
+	mph_eval_train_opts_init(&st->train);
+}
+
+static void help(void)
+{
+	settings d;
+	char a[32], b[32], c[32];
+	defaults(&d);
+	printf("%s\n"
+	       "For each test task of TRACE (CSV with a `task` column, the knob columns and\n"
+	       "the measured columns), each algorithm and each seed: measure the initial\n"
+	       "design, then one suggested configuration at a time, looked up in the trace,\n"
+	       "until the task's optimum under OBJECTIVE is measured or --cap samples are\n"
+	       "taken. Writes one CSV row per sample: task, algo, meta_seed, seed, step,\n"
+	       "phase, the configuration, status, value (objective score), best (so far),\n"
+	       "norm_best (best / optimum). With --summary, writes instead the statistics of\n"
+	       "mph-eval(1): normalised best at each budget, samples to each level.\n\n"
+	       "  -o, --objective FILE   what to optimise (mph-objective(5)); required\n"
+	       "  -a, --algos A,...      algorithms, as mph-suggest --algo names them [%s]\n"
+	       "  -m, --model FILE       meta-model for morphling* (one fold; else trained here)\n"
+	       "  -p, --pretrained FILE  pretrained model for finetune and vizier (one fold)\n"
+	       "  -s, --space FILE       the space [the model's, else derived from TRACE]\n"
+	       "  -r, --runs N           seeds per task and algorithm: --seed .. --seed+N-1 [%ld]\n"
+	       "      --seed N           first search seed [%llu]\n"
+	       "      --cap N            the most samples per search, initial design included [%ld]\n"
+	       "      --summary          write the summary statistics instead of the log\n"
+	       "      --log FILE         also write the per-step log to FILE (complete or absent)\n"
+	       "      --budgets N,...    budgets of the summary, in samples [%s]\n"
+	       "      --levels P,...     levels of the summary, percent of the optimum [%s]\n"
+	       "      --from-log         summarise the logs given as operands; run nothing\n"
+	       "  -k, --keep-going       a search that fails (e.g. its adaptation diverges) is\n"
+	       "                         counted as stuck at its last sample, with a warning\n"
+	       "  -v, --verbose          one line per search and per model trained on stderr\n"
+	       "  -q, --quiet            not even a line per model trained when stderr is a\n"
+	       "                         terminal\n"
+	       "  -h, --help             this help\n"
+	       "      --version          print the version\n\n"
+	       "Split (which tasks are tested; the others train the models):\n"
+	       "      --test-tasks FILE  test tasks, one name a line\n"
+	       "      --train-tasks FILE train tasks, one name a line; the others are tested\n"
+	       "      --tasks T,...      test tasks by name\n"
+	       "      --loo              leave one task out: one fold per task\n"
+	       "      --kfold K          K folds of task groups (held out together)\n"
+	       "      --group-sep CHARS  a task's group is its name up to one of CHARS [each\n"
+	       "                         task its own group]\n"
+	       "  With -m and no split: the tasks the model was not trained on.\n\n"
+	       "Initial design (as mph-space -i):\n"
+	       "      --corners K,...    corner knobs [the space's]\n"
+	       "      --fix K=V,...      values of the other knobs [the space's]\n"
+	       "      --no-initial       no initial design: the algorithm chooses from the start\n\n"
+	       "Search (as mph-suggest; unset: each algorithm's default):\n"
+	       "      --delta X, --kappa X, --xi X, --acq ucb|ei, --members N,\n"
+	       "      --adapt-steps N, --adapt-lr X\n\n"
+	       "Models trained here, per fold and meta-seed (as mph-metatrain):\n"
+	       "      --meta-seeds N,... training seeds; each gives its own runs [%s]\n"
+	       "      --hidden N,...     hidden layers [128,128]\n"
+	       "      --iters N [%d]  --meta-batch N [%d]  --shots K [%d]  --query N [%d]\n"
+	       "      --inner-steps D [%d]  --inner-lr A [%s]  --outer-lr B [%s]\n"
+	       "      --first-order      first-order MAML\n"
+	       "      --norm RULE        max, zscore, none [%s]\n"
+	       "      --fail-value X     metric of a failed configuration [%s]\n\n"
+	       "See mph-eval(1).\n",
+	       usage_line, d.algos, d.runs, (unsigned long long)d.seed, d.cap, d.budgets, d.levels,
+	       d.meta_seeds, d.train.meta.iters, d.train.meta.meta_batch, d.train.meta.shots,
+	       d.train.meta.query, d.train.meta.inner_steps, mph_fmt_double(a, d.train.meta.inner_lr),
+	       mph_fmt_double(b, d.train.meta.outer_lr), mph_norm_name(d.train.meta.norm),
+	       mph_fmt_double(c, d.train.fail_value));
+}
+
+enum {
+	OPT_ACQ = 256, OPT_ADAPT_LR, OPT_ADAPT_STEPS, OPT_BUDGETS, OPT_CAP, OPT_CORNERS, OPT_DELTA,
+	OPT_FAIL_VALUE, OPT_FIRST_ORDER, OPT_FIX, OPT_FROM_LOG, OPT_GROUP_SEP, OPT_HIDDEN, OPT_INNER_LR,
+	OPT_INNER_STEPS, OPT_ITERS, OPT_KAPPA, OPT_KFOLD, OPT_LEVELS, OPT_LOG, OPT_LOO, OPT_MEMBERS,
+	OPT_META_BATCH, OPT_META_SEEDS, OPT_NO_INITIAL, OPT_NORM, OPT_OUTER_LR, OPT_QUERY, OPT_SEED,
+	OPT_SHOTS, OPT_SUMMARY, OPT_TASKS, OPT_TEST_TASKS, OPT_TRAIN_TASKS, OPT_VERSION, OPT_XI
+};
+
+/* ---- lists of numbers ---- */
+
+static long *parse_longs(const char *opt, const char *s, long lo, long hi, size_t *n)
+{
+	char **v = tool_split(s, n);
+	long *out = malloc((*n + 1) * sizeof *out);
+	size_t i;
+	if (out == NULL) { perror(tool_prog); exit(1); }
+	for (i = 0; i < *n; i++)
+		if (tool_long_opt(opt, v[i], lo, hi, &out[i]) != 0) { free(v); free(out); return NULL; }
+	free(v);
+	return out;
+}
+
+static double *parse_levels(const char *s, size_t *n)
+{
+	char **v = tool_split(s, n);
+	double *out = malloc((*n + 1) * sizeof *out);
+	size_t i;
+	if (out == NULL) { perror(tool_prog); exit(1); }
+	for (i = 0; i < *n; i++) {
+		if (tool_double_opt("--levels", v[i], 1e-9, 100, &out[i]) != 0) { free(v); free(out); return NULL; }
+		out[i] /= 100;
+	}
+	free(v);
+	return out;
+}
+
+/* ---- the per-step log ---- */
+
+typedef struct {
+	FILE *fp;                 /* NULL: no log */
+	const mph_space *space;
+	const char *algo;
+	const char *meta_seed;    /* "" when no model was trained here */
+	uint64_t seed;
+	size_t steps;             /* samples logged so far */
+} log_ctx;
+
+static void log_header(FILE *fp, const mph_space *s)
+{
+	size_t k;
+	fputs("task,algo,meta_seed,seed,step,phase", fp);
+	for (k = 0; k < mph_space_nknobs(s); k++) {
+		putc(',', fp);
+		mph_csv_write_field(fp, mph_space_knob_name(s, k));
+	}
+	fputs(",status,value,best,norm_best\n", fp);
+}
+
+static void write_num(FILE *fp, double x)
+{
+	if (isfinite(x)) mph_csv_write_double(fp, x);
+}
+
+static void log_step(void *ctx, const mph_eval_task *t, const mph_eval_step *st)
+{
+	log_ctx *lc = ctx;
+	size_t k;
+	lc->steps = st->step;
+	if (lc->fp == NULL) return;
+	mph_csv_write_field(lc->fp, mph_eval_task_name(t));
+	putc(',', lc->fp);
+	mph_csv_write_field(lc->fp, lc->algo);
+	fprintf(lc->fp, ",%s,%llu,%zu,%s", lc->meta_seed, (unsigned long long)lc->seed, st->step,
+	        st->initial ? "initial" : "search");
+	for (k = 0; k < mph_space_nknobs(lc->space); k++) {
+		putc(',', lc->fp);
+		mph_csv_write_field(lc->fp, mph_space_value_str(lc->space, k, st->config[k]));
+	}
+	fputs(st->trial->failed ? ",failed," : isnan(st->trial->utility) ? ",violated," : ",ok,", lc->fp);
+	write_num(lc->fp, st->value);
+	putc(',', lc->fp);
+	write_num(lc->fp, st->best);
+	putc(',', lc->fp);
+	mph_csv_write_double(lc->fp, st->norm_best);
+	putc('\n', lc->fp);
+}
+
+/* ---- the evaluation ---- */
+
+typedef struct {
+	settings *st;
+	mph_space *space;
+	mph_objective *obj;
+	mph_replay *replay;
+	mph_trace *trace;         /* for training, only when models are trained here */
+	mph_model *model, *pretrained;  /* given by file */
+	mph_algo *algos;
+	size_t nalgos;
+	size_t *initial;
+	size_t ninitial;
+	mph_eval_stats *stats;
+	FILE *log;
+	long failed;              /* searches that failed, with --keep-going */
+	double fail_value;
+	double t0;
+} eval_ctx;
+
+static void search_opts(const settings *st, mph_algo a, uint64_t seed, mph_search_opts *so,
+                        const mph_model *model)
+{
+	mph_search_opts_init(so, a);
+	so->seed = seed;
+	if (st->set_delta) so->delta = st->search.delta;
+	if (st->set_kappa) so->kappa = st->search.kappa;
+	if (st->set_xi) so->xi = st->search.xi;
+	if (st->set_acq) so->acq = st->search.acq;
+	if (st->set_members) so->members = st->search.members;
+	if (st->adapt_steps >= 0 || st->adapt_lr >= 0) {
+		so->adapt = model ? model->adapt : so->adapt;
+		if (st->adapt_steps >= 0) so->adapt.steps = (int)st->adapt_steps;
+		if (st->adapt_lr >= 0) so->adapt.lr = st->adapt_lr;
+		if (so->adapt.steps < 0) so->adapt.steps = 10;
+	}
+	so->nhidden = st->train.nhidden;
+	memcpy(so->hidden, st->train.hidden, sizeof so->hidden);
+}
+
+static int run_task(eval_ctx *ec, const mph_eval_task *t, mph_model *meta, mph_model *pre,
+                    const char *meta_seed, int first_meta, mph_error *err)
+{
+	settings *st = ec->st;
+	double *best = malloc((size_t)st->cap * sizeof *best);
+	size_t a;
+	long r;
+	int rc = 0;
+	if (best == NULL) { perror(tool_prog); exit(1); }
+	for (a = 0; a < ec->nalgos && rc == 0; a++) {
+		mph_algo al = ec->algos[a];
+		const mph_model *m = al == MPH_ALGO_FINETUNE || al == MPH_ALGO_VIZIER ? pre :
+		                     mph_algo_needs_model(al) ? meta : NULL;
+		/* runs that use no trained model are the same under every meta-seed */
+		if (m == NULL && !first_meta) continue;
+		for (r = 0; r < st->runs && rc == 0; r++) {
+			mph_search_opts so;
+			mph_search *s;
+			mph_eval_run_opts ro;
+			log_ctx lc;
+			long n;
+			search_opts(st, al, st->seed + (uint64_t)r, &so, m);
+			if ((s = mph_search_new(ec->space, m, &so, err)) == NULL) { rc = -1; break; }
+			lc.fp = ec->log;
+			lc.space = ec->space;
+			lc.algo = mph_algo_name(al);
+			lc.meta_seed = m != NULL ? meta_seed : "";
+			lc.seed = so.seed;
+			lc.steps = 0;
+			mph_eval_run_opts_init(&ro);
+			ro.cap = st->cap;
+			ro.initial = ec->initial;
+			ro.ninitial = ec->ninitial;
+			ro.on_step = log_step;
+			ro.ctx = &lc;
+			n = mph_eval_run(t, s, &ro, best, err);
+			mph_search_free(s);
+			if (n < 0 && st->keep_going) {
+				/* the search stopped where a pipeline would have: it
+				 * never gets further than its last sample */
+				char buf[1400];
+				long k = (long)lc.steps;
+				tool_warn("%s %s meta_seed=%s seed=%llu: search failed after %ld samples, counted as stuck there: %s",
+				          mph_eval_task_name(t), lc.algo, *lc.meta_seed ? lc.meta_seed : "-",
+				          (unsigned long long)so.seed, k, mph_error_format(err, buf, sizeof buf));
+				for (n = k; n < st->cap; n++) best[n] = k > 0 ? best[k - 1] : 0;
+				ec->failed++;
+			} else if (n < 0) {
+				char text[sizeof err->text];
+				snprintf(text, sizeof text, "%s", err->text);
+				mph_error_set(err, NULL, 0, 0, "task '%s', %s, meta_seed %s, seed %llu: %s (-k goes on)",
+				              mph_eval_task_name(t), lc.algo, *lc.meta_seed ? lc.meta_seed : "-",
+				              (unsigned long long)so.seed, text);
+				rc = -1;
+				break;
+			}
+			if (ec->stats) mph_eval_stats_add(ec->stats, lc.algo, best, (size_t)n);
+			if (st->verbose)
+				fprintf(stderr, "%s: %s %s meta_seed=%s seed=%llu: %ld samples, best %.4g of the optimum%s (%.0fs)\n",
+				        tool_prog, mph_eval_task_name(t), lc.algo, *lc.meta_seed ? lc.meta_seed : "-",
+				        (unsigned long long)so.seed, n, n > 0 ? best[n - 1] : 0.0,
+				        n > 0 && best[n - 1] >= 1 ? " (optimum)" : "", mph_now() - ec->t0);
+		}
+	}
+	free(best);
+	return rc;
+}
+
+static int needs(const eval_ctx *ec, int pretrain)
+{
+	size_t a;
+	for (a = 0; a < ec->nalgos; a++) {
+		mph_algo al = ec->algos[a];
+		int pre = al == MPH_ALGO_FINETUNE || al == MPH_ALGO_VIZIER;
+		if (mph_algo_needs_model(al) && pre == pretrain) return 1;
+	}
+	return 0;
+}
+
+static int run_fold(eval_ctx *ec, const mph_split *sp, size_t fold, mph_error *err)
+{
+	settings *st = ec->st;
+	size_t nt = mph_replay_ntasks(ec->replay), k, ms, nms = 1;
+	long *meta_seeds = NULL;
+	unsigned char *use = NULL;
+	int rc = 0;
+	char seedtext[24] = "";
+
+	if (ec->trace != NULL) {
+		meta_seeds = parse_longs("--meta-seeds", st->meta_seeds, 0, LONG_MAX, &nms);
+		if (meta_seeds == NULL) return mph_error_set(err, NULL, 0, 0, "bad --meta-seeds");
+		use = calloc(ec->trace->ntasks + 1, 1);
+		if (use == NULL) { perror(tool_prog); exit(1); }
+		/* train on what the fold does not test */
+		for (k = 0; k < ec->trace->ntasks; k++) {
+			long rt = mph_replay_task_index(ec->replay, ec->trace->tasks[k].name);
+			use[k] = rt >= 0 && !mph_split_is_test(sp, fold, (size_t)rt);
+		}
+	}
+	for (ms = 0; ms < nms && rc == 0; ms++) {
+		mph_model *meta = ec->model, *pre = ec->pretrained;
+		if (ec->trace != NULL) {
+			mph_eval_train_opts to = st->train;
+			to.seed = (uint64_t)meta_seeds[ms];
+			snprintf(seedtext, sizeof seedtext, "%ld", meta_seeds[ms]);
+			if (st->verbose || (!st->quiet && isatty(2)))
+				fprintf(stderr, "%s: fold %zu/%zu, meta-seed %s: training (%.0fs)\n", tool_prog,
+				        fold + 1, sp->nfolds, seedtext, mph_now() - ec->t0);
+			if (needs(ec, 0)) {
+				to.meta.mode = st->train.meta.mode == MPH_META_PRETRAIN ? MPH_META_MAML : st->train.meta.mode;
+				if ((meta = mph_eval_train(ec->trace, use, ec->space, mph_objective_metric(ec->obj), &to, err)) == NULL) {
+					rc = -1;
+					break;
+				}
+			}
+			if (needs(ec, 1)) {
+				to.meta.mode = MPH_META_PRETRAIN;
+				if ((pre = mph_eval_train(ec->trace, use, ec->space, mph_objective_metric(ec->obj), &to, err)) == NULL) {
+					mph_model_free(meta);
+					rc = -1;
+					break;
+				}
+			}
+		}
+		for (k = 0; k < nt && rc == 0; k++) {
+			mph_eval_task *t;
+			if (!mph_split_is_test(sp, fold, k)) continue;
+			if ((t = mph_eval_task_new(ec->replay, k, ec->space, ec->obj, ec->fail_value, err)) == NULL ||
+			    mph_eval_task_check_initial(t, ec->initial, ec->ninitial, err) != 0) {
+				mph_eval_task_free(t);
+				rc = -1;
+				break;
+			}
+			rc = run_task(ec, t, meta, pre, seedtext, ms == 0, err);
+			mph_eval_task_free(t);
+		}
+		if (meta != ec->model) mph_model_free(meta);
+		if (pre != ec->pretrained) mph_model_free(pre);
+	}
+	free(meta_seeds);
+	free(use);
+	return rc;
+}
+
+/* ---- set-up ---- */
+
+static int in_list(const char *s, const json_t *arr)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(arr, i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0) return 1;
+	return 0;
+}
+
+static mph_split *make_split(eval_ctx *ec, mph_error *err)
+{
+	settings *st = ec->st;
+	size_t nt = mph_replay_ntasks(ec->replay), k;
+	const char **names = malloc((nt + 1) * sizeof *names);
+	mph_split *sp = NULL;
+	if (names == NULL) { perror(tool_prog); exit(1); }
+	for (k = 0; k < nt; k++) names[k] = mph_replay_task(ec->replay, k);
+	if (st->test_tasks) sp = mph_split_read(st->test_tasks, names, nt, 1, err);
+	else if (st->train_tasks) sp = mph_split_read(st->train_tasks, names, nt, 0, err);
+	else if (st->tasks) {
+		size_t n;
+		char **v = tool_split(st->tasks, &n);
+		sp = mph_split_names(names, nt, (const char *const *)v, n, 1, err);
+		free(v);
+	} else if (st->loo) sp = mph_split_loo(nt, err);
+	else if (st->kfold) sp = mph_split_kfold(names, nt, (size_t)st->kfold, st->group_sep, err);
+	else if (ec->model != NULL) {
+		/* the model's own record of what it was trained on */
+		json_t *data = json_object_get(ec->model->provenance, "data");
+		json_t *tasks = data ? json_object_get(data, "tasks") : NULL;
+		size_t n = 0;
+		const char **tr = malloc((nt + 1) * sizeof *tr);
+		if (tr == NULL) { perror(tool_prog); exit(1); }
+		if (!json_is_array(tasks)) {
+			mph_error_set(err, st->model, 0, 0, "the model does not say which tasks it was trained on: give a split");
+		} else {
+			for (k = 0; k < nt; k++)
+				if (in_list(names[k], tasks)) tr[n++] = names[k];
+			sp = mph_split_names(names, nt, tr, n, 0, err);
+		}
+		free(tr);
+	} else {
+		/* nothing to train: every task is a test task */
+		sp = calloc(1, sizeof *sp);
+		if (sp == NULL || (sp->test = malloc(nt + 1)) == NULL) { perror(tool_prog); exit(1); }
+		sp->nfolds = 1;
+		sp->ntasks = nt;
+		memset(sp->test, 1, nt);
+	}
+	free(names);
+	return sp;
+}
+
+static mph_space *space_from_trace(const char *path, const char *metric, mph_error *err)
+{
+	const char *exclude[1];
+	mph_csv *c;
+	mph_space *s;
+	exclude[0] = metric;
+	if ((c = mph_csv_open(path, err)) == NULL) return NULL;
+	s = mph_space_from_trace(c, NULL, 0, exclude, 1, err);
+	mph_csv_close(c);
+	return s;
+}
+
+static int parse_algos(const char *s, mph_algo **out, size_t *n)
+{
+	char **v = tool_split(s, n);
+	size_t i;
+	*out = malloc((*n + 1) * sizeof **out);
+	if (*out == NULL) { perror(tool_prog); exit(1); }
+	for (i = 0; i < *n; i++)
+		if (mph_algo_parse(v[i], &(*out)[i]) != 0) {
+			tool_usage_error("--algos: unknown algorithm: '%s'", v[i]);
+			free(v);
+			return -1;
+		}
+	free(v);
+	return 0;
+}
+
+static int from_logs(settings *st, int nfiles, char **files, mph_error *err)
+{
+	size_t nb, nl;
+	long *b = parse_longs("--budgets", st->budgets, 1, 100000000, &nb);
+	double *l = parse_levels(st->levels, &nl);
+	mph_eval_stats *stats;
+	mph_out *out;
+	int i, rc = 0;
+	if (b == NULL || l == NULL) { free(b); free(l); return 2; }
+	stats = mph_eval_stats_new(b, nb, l, nl);
+	for (i = 0; i < nfiles && rc == 0; i++) {
+		mph_csv *c = mph_csv_open(files[i], err);
+		if (c == NULL || mph_eval_stats_read_log(stats, c, err) != 0) rc = 1;
+		mph_csv_close(c);
+	}
+	if (rc == 0 && (out = mph_out_open(NULL, err)) != NULL) {
+		mph_eval_stats_write(stats, mph_out_fp(out));
+		if (mph_out_commit(out, err) != 0) rc = 1;
+	} else if (rc == 0) rc = 1;
+	mph_eval_stats_free(stats);
+	free(b);
+	free(l);
+	if (rc == 1) tool_error(err);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"acq", required_argument, NULL, OPT_ACQ},
+		{"adapt-lr", required_argument, NULL, OPT_ADAPT_LR},
+		{"adapt-steps", required_argument, NULL, OPT_ADAPT_STEPS},
+		{"algos", required_argument, NULL, 'a'},
+		{"budgets", required_argument, NULL, OPT_BUDGETS},
+		{"cap", required_argument, NULL, OPT_CAP},
+		{"corners", required_argument, NULL, OPT_CORNERS},
+		{"delta", required_argument, NULL, OPT_DELTA},
+		{"fail-value", required_argument, NULL, OPT_FAIL_VALUE},
+		{"first-order", no_argument, NULL, OPT_FIRST_ORDER},
+		{"fix", required_argument, NULL, OPT_FIX},
+		{"from-log", no_argument, NULL, OPT_FROM_LOG},
+		{"group-sep", required_argument, NULL, OPT_GROUP_SEP},
+		{"help", no_argument, NULL, 'h'},
+		{"hidden", required_argument, NULL, OPT_HIDDEN},
+		{"inner-lr", required_argument, NULL, OPT_INNER_LR},
+		{"inner-steps", required_argument, NULL, OPT_INNER_STEPS},
+		{"iters", required_argument, NULL, OPT_ITERS},
+		{"kappa", required_argument, NULL, OPT_KAPPA},
+		{"keep-going", no_argument, NULL, 'k'},
+		{"kfold", required_argument, NULL, OPT_KFOLD},
+		{"levels", required_argument, NULL, OPT_LEVELS},
+		{"log", required_argument, NULL, OPT_LOG},
+		{"loo", no_argument, NULL, OPT_LOO},
+		{"members", required_argument, NULL, OPT_MEMBERS},
+		{"meta-batch", required_argument, NULL, OPT_META_BATCH},
+		{"meta-seeds", required_argument, NULL, OPT_META_SEEDS},
+		{"model", required_argument, NULL, 'm'},
+		{"no-initial", no_argument, NULL, OPT_NO_INITIAL},
+		{"norm", required_argument, NULL, OPT_NORM},
+		{"objective", required_argument, NULL, 'o'},
+		{"outer-lr", required_argument, NULL, OPT_OUTER_LR},
+		{"pretrained", required_argument, NULL, 'p'},
+		{"query", required_argument, NULL, OPT_QUERY},
+		{"quiet", no_argument, NULL, 'q'},
+		{"runs", required_argument, NULL, 'r'},
+		{"seed", required_argument, NULL, OPT_SEED},
+		{"shots", required_argument, NULL, OPT_SHOTS},
+		{"space", required_argument, NULL, 's'},
+		{"summary", no_argument, NULL, OPT_SUMMARY},
+		{"tasks", required_argument, NULL, OPT_TASKS},
+		{"test-tasks", required_argument, NULL, OPT_TEST_TASKS},
+		{"train-tasks", required_argument, NULL, OPT_TRAIN_TASKS},
+		{"verbose", no_argument, NULL, 'v'},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{"xi", required_argument, NULL, OPT_XI},
+		{NULL, 0, NULL, 0}};
+	settings st;
+	eval_ctx ec;
+	mph_error err;
+	mph_split *sp = NULL;
+	mph_out *out = NULL, *logout = NULL;
+	const char *trace_path;
+	int ch, rc = 1, nsplit;
+	long x;
+	size_t f, nb = 0, nl = 0;
+	long *budgets = NULL;
+	double *levels = NULL;
+
+	tool_prog = "mph-eval";
+	defaults(&st);
+	memset(&ec, 0, sizeof ec);
+	while ((ch = getopt_long(argc, argv, "a:hkm:o:p:qr:s:v", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'a': st.algos = optarg; break;
+		case 'h': help(); return 0;
+		case 'k': st.keep_going = 1; break;
+		case 'm': st.model = optarg; break;
+		case 'o': st.objective = optarg; break;
+		case 'p': st.pretrained = optarg; break;
+		case 'q': st.quiet = 1; break;
+		case 'r': if (tool_long_opt("--runs", optarg, 1, 1000000, &st.runs)) goto usage; break;
+		case 's': st.space = optarg; break;
+		case 'v': st.verbose = 1; break;
+		case OPT_ACQ:
+			if (strcmp(optarg, "ucb") == 0) st.search.acq = MPH_ACQ_UCB;
+			else if (strcmp(optarg, "ei") == 0) st.search.acq = MPH_ACQ_EI;
+			else { tool_usage_error("--acq: expected ucb or ei: '%s'", optarg); goto usage; }
+			st.set_acq = 1;
+			break;
+		case OPT_ADAPT_LR: if (tool_double_opt("--adapt-lr", optarg, 0, 1e6, &st.adapt_lr)) goto usage; break;
+		case OPT_ADAPT_STEPS: if (tool_long_opt("--adapt-steps", optarg, 0, 1000000, &st.adapt_steps)) goto usage; break;
+		case OPT_BUDGETS: st.budgets = optarg; break;
+		case OPT_CAP: if (tool_long_opt("--cap", optarg, 1, 100000000, &st.cap)) goto usage; break;
+		case OPT_CORNERS: st.corners = optarg; break;
+		case OPT_DELTA: if (tool_double_opt("--delta", optarg, 0, 1e12, &st.search.delta)) goto usage; st.set_delta = 1; break;
+		case OPT_FAIL_VALUE: if (tool_double_opt("--fail-value", optarg, -1e308, 1e308, &st.train.fail_value)) goto usage; break;
+		case OPT_FIRST_ORDER: st.train.meta.mode = MPH_META_FOMAML; break;
+		case OPT_FIX: st.fix = optarg; break;
+		case OPT_FROM_LOG: st.from_log = 1; break;
+		case OPT_GROUP_SEP: st.group_sep = optarg; break;
+		case OPT_HIDDEN: {
+			size_t n, i;
+			long *h = parse_longs("--hidden", optarg, 1, 4096, &n);
+			if (h == NULL) goto usage;
+			if (n > MPH_MLP_MAX_HIDDEN) { free(h); tool_usage_error("--hidden: at most %d layers", MPH_MLP_MAX_HIDDEN); goto usage; }
+			for (i = 0; i < n; i++) st.train.hidden[i] = (size_t)h[i];
+			st.train.nhidden = n;
+			free(h);
+			break;
+		}
+		case OPT_INNER_LR: if (tool_double_opt("--inner-lr", optarg, 0, 1e6, &st.train.meta.inner_lr)) goto usage; break;
+		case OPT_INNER_STEPS: if (tool_long_opt("--inner-steps", optarg, 0, 1000, &x)) goto usage; st.train.meta.inner_steps = (int)x; break;
+		case OPT_ITERS: if (tool_long_opt("--iters", optarg, 0, 100000000, &x)) goto usage; st.train.meta.iters = (int)x; break;
+		case OPT_KAPPA: if (tool_double_opt("--kappa", optarg, 0, 1e12, &st.search.kappa)) goto usage; st.set_kappa = 1; break;
+		case OPT_KFOLD: if (tool_long_opt("--kfold", optarg, 2, 1000000, &st.kfold)) goto usage; break;
+		case OPT_LEVELS: st.levels = optarg; break;
+		case OPT_LOG: st.log = optarg; break;
+		case OPT_LOO: st.loo = 1; break;
+		case OPT_MEMBERS: if (tool_long_opt("--members", optarg, 2, 1000, &x)) goto usage; st.search.members = (int)x; st.set_members = 1; break;
+		case OPT_META_BATCH: if (tool_long_opt("--meta-batch", optarg, 1, 100000, &x)) goto usage; st.train.meta.meta_batch = (int)x; break;
+		case OPT_META_SEEDS: st.meta_seeds = optarg; break;
+		case OPT_NO_INITIAL: st.no_initial = 1; break;
+		case OPT_NORM:
+			if (mph_norm_parse(optarg, &st.train.meta.norm) != 0) {
+				tool_usage_error("--norm: expected max, zscore or none: '%s'", optarg);
+				goto usage;
+			}
+			break;
+		case OPT_OUTER_LR: if (tool_double_opt("--outer-lr", optarg, 1e-300, 1e6, &st.train.meta.outer_lr)) goto usage; break;
+		case OPT_QUERY: if (tool_long_opt("--query", optarg, 1, 1000000, &x)) goto usage; st.train.meta.query = (int)x; break;
+		case OPT_SEED: if (tool_seed_opt("--seed", optarg, &st.seed)) goto usage; break;
+		case OPT_SHOTS: if (tool_long_opt("--shots", optarg, 1, 1000000, &x)) goto usage; st.train.meta.shots = (int)x; break;
+		case OPT_SUMMARY: st.summary = 1; break;
+		case OPT_TASKS: st.tasks = optarg; break;
+		case OPT_TEST_TASKS: st.test_tasks = optarg; break;
+		case OPT_TRAIN_TASKS: st.train_tasks = optarg; break;
+		case OPT_VERSION: printf("mph-eval %s\n", MPH_VERSION); return 0;
+		case OPT_XI: if (tool_double_opt("--xi", optarg, 0, 1e12, &st.search.xi)) goto usage; st.set_xi = 1; break;
+		default: goto usage;
+		}
+	}
+	if (st.from_log) {
+		if (optind == argc) { tool_usage_error("--from-log needs at least one LOG"); goto usage; }
+		rc = from_logs(&st, argc - optind, argv + optind, &err);
+		if (rc == 2) goto usage;
+		return rc;
+	}
+	if (optind + 1 != argc) {
+		tool_usage_error(optind == argc ? "missing TRACE" : "too many arguments");
+		goto usage;
+	}
+	trace_path = argv[optind];
+	if (st.objective == NULL) { tool_usage_error("missing -o OBJECTIVE"); goto usage; }
+	nsplit = (st.test_tasks != NULL) + (st.train_tasks != NULL) + (st.tasks != NULL) + st.loo + (st.kfold > 0);
+	if (nsplit > 1) {
+		tool_usage_error("--test-tasks, --train-tasks, --tasks, --loo and --kfold exclude each other");
+		goto usage;
+	}
+	if (st.group_sep && !st.kfold) { tool_usage_error("--group-sep goes with --kfold"); goto usage; }
+	if ((st.model || st.pretrained) && (st.loo || st.kfold)) {
+		tool_usage_error("-m and -p give one fold's models: not with --loo or --kfold");
+		goto usage;
+	}
+	if (st.no_initial && (st.corners || st.fix)) { tool_usage_error("--no-initial excludes --corners and --fix"); goto usage; }
+	if (parse_algos(st.algos, &ec.algos, &ec.nalgos) != 0) goto usage;
+	if ((budgets = parse_longs("--budgets", st.budgets, 1, 100000000, &nb)) == NULL) goto usage;
+	if ((levels = parse_levels(st.levels, &nl)) == NULL) goto usage;
+	if (strcmp(trace_path, "-") == 0) { tool_usage_error("TRACE cannot be standard input"); goto usage; }
+
+	ec.st = &st;
+	ec.t0 = mph_now();
+	if ((ec.obj = mph_objective_load(st.objective, &err)) == NULL) goto fail;
+	if (st.model && (ec.model = mph_model_load(st.model, &err)) == NULL) goto fail;
+	if (st.pretrained && (ec.pretrained = mph_model_load(st.pretrained, &err)) == NULL) goto fail;
+	if (st.space) ec.space = mph_space_load(st.space, &err);
+	else if (ec.model || ec.pretrained) {
+		json_t *j = mph_space_to_json(mph_model_space(ec.model ? ec.model : ec.pretrained));
+		ec.space = mph_space_from_json(j, NULL, &err);
+		json_decref(j);
+	} else ec.space = space_from_trace(trace_path, mph_objective_metric(ec.obj), &err);
+	if (ec.space == NULL) goto fail;
+	if (ec.model && mph_model_check_space(ec.model, ec.space, st.model, &err) != 0) goto fail;
+	if (ec.pretrained && mph_model_check_space(ec.pretrained, ec.space, st.pretrained, &err) != 0) goto fail;
+	{
+		mph_model *ms[2] = {ec.model, ec.pretrained};
+		const char *mp[2] = {st.model, st.pretrained};
+		int i;
+		for (i = 0; i < 2; i++)
+			if (ms[i] && strcmp(ms[i]->metric, mph_objective_metric(ec.obj)) != 0) {
+				mph_error_set(&err, st.objective, 0, 0, "metric '%s' is not the one model %s predicts ('%s')",
+				              mph_objective_metric(ec.obj), mp[i], ms[i]->metric);
+				goto fail;
+			}
+	}
+	ec.fail_value = ec.model ? ec.model->fail_value : ec.pretrained ? ec.pretrained->fail_value : st.train.fail_value;
+	if (!st.no_initial) {
+		size_t nk = mph_space_nknobs(ec.space), max = 1 << 12;
+		if (mph_space_set_initial(ec.space, st.corners, st.fix, &err) != 0) goto fail;
+		ec.initial = malloc(max * nk * sizeof *ec.initial + 1);
+		if (ec.initial == NULL) { perror(tool_prog); exit(1); }
+		ec.ninitial = mph_space_initial(ec.space, ec.initial, max);
+	}
+	if ((ec.replay = mph_replay_load(trace_path, NULL, &err)) == NULL) goto fail;
+	if (mph_replay_index_space(ec.replay, ec.space, &err) != 0) goto fail;
+	if ((sp = make_split(&ec, &err)) == NULL) goto fail;
+	/* models are trained here for whatever the given files do not cover */
+	{
+		size_t a;
+		int need = 0;
+		for (a = 0; a < ec.nalgos; a++) {
+			mph_algo al = ec.algos[a];
+			int pre = al == MPH_ALGO_FINETUNE || al == MPH_ALGO_VIZIER;
+			if (mph_algo_needs_model(al) && (pre ? ec.pretrained == NULL : ec.model == NULL)) need = 1;
+		}
+		if (need && (ec.model || ec.pretrained)) {
+			mph_error_set(&err, NULL, 0, 0, "give both -m and -p, or neither, for algorithms %s", st.algos);
+			goto fail;
+		}
+		if (need && (ec.trace = mph_trace_load(trace_path, ec.space, mph_objective_metric(ec.obj),
+		                                       st.train.fail_value, &err)) == NULL)
+			goto fail;
+	}
+
+	if (st.summary) ec.stats = mph_eval_stats_new(budgets, nb, levels, nl);
+	if (st.log && (logout = mph_out_open(st.log, &err)) == NULL) goto fail;
+	if ((out = mph_out_open(NULL, &err)) == NULL) goto fail;
+	ec.log = logout ? mph_out_fp(logout) : st.summary ? NULL : mph_out_fp(out);
+	if (ec.log) log_header(ec.log, ec.space);
+	for (f = 0; f < sp->nfolds; f++)
+		if (run_fold(&ec, sp, f, &err) != 0) goto fail;
+	if (ec.stats) mph_eval_stats_write(ec.stats, mph_out_fp(out));
+	if (ec.failed)
+		tool_warn("%ld search%s failed and %s counted as stuck", ec.failed, ec.failed == 1 ? "" : "es",
+		          ec.failed == 1 ? "was" : "were");
+	if (logout) {
+		int r = mph_out_commit(logout, &err);
+		logout = NULL;
+		if (r != 0) goto fail;
+	}
+	{
+		int r = mph_out_commit(out, &err);
+		out = NULL;
+		if (r != 0) goto fail;
+	}
+	rc = 0;
+	goto done;
+fail:
+	tool_error(&err);
+	rc = 1;
+done:
+	if (logout) mph_out_abort(logout);
+	if (out) mph_out_abort(out);
+	mph_split_free(sp);
+	mph_eval_stats_free(ec.stats);
+	mph_replay_free(ec.replay);
+	mph_trace_free(ec.trace);
+	mph_model_free(ec.model);
+	mph_model_free(ec.pretrained);
+	mph_objective_free(ec.obj);
+	mph_space_free(ec.space);
+	free(ec.initial);
+	free(ec.algos);
+	free(budgets);
+	free(levels);
+	return rc;
+usage:
+	fputs(usage_line, stderr);
+	free(budgets);
+	free(levels);
+	free(ec.algos);
+	return 2;
+}
