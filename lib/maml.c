@@ -139,7 +139,7 @@ void mph_meta_opts_default(mph_meta_opts *o)
 	o->inner_steps = 10;
 	o->inner_lr = 0.03;
 	o->outer_lr = 1e-3;
-	o->norm = MPH_NORM_MAX;
+	o->norm = MPH_NORM_ZSCORE;
 }
 
 int mph_meta_train(mph_mlp *m, const mph_trace *t, const mph_meta_opts *o, mph_rng *rng,

@@ -13,7 +13,7 @@ FAST="--iters 30 --hidden 16,16 --shots 8 --query 16"
 	assert_line --regexp '^ +--hidden N,\.\.\. +hidden layer sizes \[128,128\]$'
 	assert_line --regexp '^ +--iters N .*\[[0-9]+\]$'
 	assert_line --regexp '^ +--inner-lr A .*\[[0-9.e-]+\]$'
-	assert_line --regexp '^ +--norm RULE .*\[max\]$'
+	assert_line --regexp '^ +--norm RULE .*\[zscore\]$'
 	assert_line --regexp '^ +-m, --metric NAME .*\[rps\]$'
 }
 
@@ -48,7 +48,7 @@ FAST="--iters 30 --hidden 16,16 --shots 8 --query 16"
 	run jq -r '[.format, .version, .metric, .normalisation.rule, .normalisation.adapted,
 	            .network.inputs, (.network.hidden | join(",")), .provenance.tool, .provenance.mode,
 	            .provenance.data.rows, (.provenance.data.tasks | join(" ")), (.space.knobs | length)] | join(" ")' "$m"
-	assert_output "mph-model 1 rps max false 4 16,16 mph-metatrain maml 128 alpha beta gamma delta 3"
+	assert_output "mph-model 1 rps zscore false 4 16,16 mph-metatrain maml 128 alpha beta gamma delta 3"
 	run jq -r '.provenance.data.digest | test("^[0-9a-f]{16}$")' "$m"
 	assert_output true
 	run jq -r '.network.layers[0].W | length' "$m"
