@@ -243,13 +243,13 @@ eval_configs() { # LOG NKNOBS
 
 @test "make demo's script runs the pipeline end to end" {
 	[ -f "$SHARE/zoo/trace.csv" ] || skip "the zoo trace is not built"
-	run -0 env OUT="$BATS_TEST_TMPDIR/demo" METATRAIN="--iters 30 --norm zscore --shots 8" BUDGET=11 \
+	run -0 env OUT="$BATS_TEST_TMPDIR/demo" METATRAIN="--iters 30 --norm zscore" BUDGET=11 \
 		sh "$MPH_ROOT/examples/demo/demo.sh"
 	assert_output --partial "== 1. meta-train (MAML) on the zoo's 10 training models"
-	assert_output --partial "initial design: mph-space -i morphling.json | mph-probe --replay trace.csv --task densenet169"
+	assert_output --partial "initial design: mph-space -i morphling.json | mph-probe --replay trace.csv --task resnet101_v1"
 	assert_line --regexp '^   9 +[0-9]'
 	assert_line --regexp '^   chosen +[1-5] +0\.[1-6] +[0-9]+ +(T4|M60|V100) '
-	assert_line --regexp '^   true optimum +3 +0\.1 +64 +V100 +1203\.5 '
+	assert_line --regexp '^   true optimum +2 +0\.1 +32 +V100 +610\.62 '
 	# the trials file is the pipeline's: 8 corners, then one row a step
 	[ "$(($(wc -l < "$BATS_TEST_TMPDIR/demo/trials.csv") - 1))" -le 11 ]
 	run -2 --separate-stderr env TASK=resnet50_v1 sh "$MPH_ROOT/examples/demo/demo.sh"
