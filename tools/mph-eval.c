@@ -434,18 +434,6 @@ static mph_split *make_split(eval_ctx *ec, mph_error *err)
 	return sp;
 }
 
-static mph_space *space_from_trace(const char *path, const char *metric, mph_error *err)
-{
-	const char *exclude[1];
-	mph_csv *c;
-	mph_space *s;
-	exclude[0] = metric;
-	if ((c = mph_csv_open(path, err)) == NULL) return NULL;
-	s = mph_space_from_trace(c, NULL, 0, exclude, 1, err);
-	mph_csv_close(c);
-	return s;
-}
-
 static int parse_algos(const char *s, mph_algo **out, size_t *n)
 {
 	char **v = tool_split(s, n);
@@ -661,7 +649,7 @@ int main(int argc, char **argv)
 		json_t *j = mph_space_to_json(mph_model_space(ec.model ? ec.model : ec.pretrained));
 		ec.space = mph_space_from_json(j, NULL, &err);
 		json_decref(j);
-	} else ec.space = space_from_trace(trace_path, mph_objective_metric(ec.obj), &err);
+	} else ec.space = tool_space_from_trace(trace_path, mph_objective_metric(ec.obj), &err);
 	if (ec.space == NULL) goto fail;
 	if (ec.model && mph_model_check_space(ec.model, ec.space, st.model, &err) != 0) goto fail;
 	if (ec.pretrained && mph_model_check_space(ec.pretrained, ec.space, st.pretrained, &err) != 0) goto fail;
