@@ -226,6 +226,26 @@ void mph_history_truncate(mph_history *h, size_t n)
 size_t mph_history_n(const mph_history *h) { return h->n; }
 const mph_trial *mph_history_get(const mph_history *h, size_t i) { return &h->t[i]; }
 
+int mph_trial_from_row(const mph_objective_bound *b, const char *const *fields, long status_col,
+                       double fail_value, uint64_t id, mph_trial *t, mph_objective_result *res,
+                       mph_error *err)
+{
+	mph_objective_result r;
+	t->id = id;
+	t->failed = status_col >= 0 && strcmp(fields[status_col], "ok") != 0;
+	t->metric = fail_value;
+	t->utility = NAN;
+	r.score = NAN;
+	if (b != NULL && !t->failed) {
+		if (mph_objective_eval(b, fields, NAN, &r, err) != 0) return -1;
+		t->metric = r.metric;
+		if (r.violated < 0) t->utility = r.utility;
+		else r.score = NAN;
+	}
+	if (res != NULL) *res = r;
+	return 0;
+}
+
 mph_history *mph_history_load(const char *path, const mph_space *s, const mph_objective *o,
                               double fail_value, mph_error *err)
 {
@@ -245,16 +265,14 @@ mph_history *mph_history_load(const char *path, const mph_space *s, const mph_ob
 	h = mph_history_new();
 	while ((rc = mph_csv_read(csv, err)) == 1) {
 		mph_trial t;
-		mph_objective_result r;
 		if (mph_space_parse(s, csv, cols, idx, err) != 0) goto fail;
-		t.id = mph_space_config_id(s, idx);
-		t.failed = status_col >= 0 && strcmp(mph_csv_field(csv, (size_t)status_col), "ok") != 0;
-		t.metric = fail_value;
-		t.utility = NAN;
-		if (b != NULL && !t.failed) {
-			if (mph_objective_eval_csv(b, csv, NAN, &r, err) != 0) goto fail;
-			t.metric = r.metric;
-			if (r.violated < 0) t.utility = r.utility;
+		if (mph_trial_from_row(b, mph_csv_fields(csv), status_col, fail_value,
+		                       mph_space_config_id(s, idx), &t, NULL, err) != 0) {
+			if (err != NULL) {
+				snprintf(err->file, sizeof err->file, "%s", mph_csv_name(csv));
+				err->line = mph_csv_line(csv);
+			}
+			goto fail;
 		}
 		mph_history_add(h, &t);
 	}

@@ -85,31 +85,20 @@ mph_eval_task *mph_eval_task_new(const mph_replay *r, size_t task, const mph_spa
 	t->score = mph_malloc(t->n * sizeof *t->score);
 	t->norm = mph_malloc(t->n * sizeof *t->norm);
 	t->opt_utility = -INFINITY;
-	/* The trial as mph_history_load reads it back from mph-probe's output:
-	 * a status other than "ok" fails with the fail value and no utility; a
-	 * violated constraint keeps the metric but has no utility either. */
+	/* each trial valued as mph-suggest values it when it reads the
+	 * probe's output back (mph_trial_from_row) */
 	for (i = 0; i < t->n; i++) {
 		mph_trial *tr = &t->trial[i];
 		mph_objective_result res;
 		for (c = 0; c < ncols; c++) fields[c] = mph_replay_str(r, (size_t)t->row[i], c);
-		tr->id = mph_space_config_id(s, t->idx + i * nk);
-		tr->failed = status_col >= 0 && strcmp(fields[status_col], "ok") != 0;
-		tr->metric = fail_value;
-		tr->utility = NAN;
-		t->score[i] = NAN;
-		if (!tr->failed) {
-			if (mph_objective_eval(b, fields, NAN, &res, err) != 0) {
-				char text[sizeof err->text];
-				snprintf(text, sizeof text, "%s", err->text);
-				mph_error_set(err, NULL, 0, 0, "task '%s': %s", t->name, text);
-				goto fail;
-			}
-			tr->metric = res.metric;
-			if (res.violated < 0) {
-				tr->utility = res.utility;
-				t->score[i] = res.score;
-			}
+		if (mph_trial_from_row(b, fields, status_col, fail_value, mph_space_config_id(s, t->idx + i * nk),
+		                       tr, &res, err) != 0) {
+			char text[sizeof err->text];
+			snprintf(text, sizeof text, "%s", err->text);
+			mph_error_set(err, NULL, 0, 0, "task '%s': %s", t->name, text);
+			goto fail;
 		}
+		t->score[i] = res.score;
 		if (!isnan(tr->utility) && tr->utility > t->opt_utility) {
 			t->opt_utility = tr->utility;
 			t->opt_score = t->score[i];

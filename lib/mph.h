@@ -618,6 +618,16 @@ typedef struct {
 	                    never above 0 when maximising) */
 	int failed;      /* status was not ok */
 } mph_trial;
+/* One measured row as a trial: the one rule mph_history_load (what
+ * mph-suggest reads back from mph-probe) and mph-eval's replay share, so a
+ * pipeline and a replayed search value every row alike. A status other than
+ * "ok" (status_col >= 0) fails with fail_value and no utility; otherwise b
+ * (may be NULL: metric and utility unknown) scores the row, and a violated
+ * constraint keeps the metric but leaves no utility. res, if non-NULL, gets
+ * the objective's result (score NaN unless the trial has a utility). */
+int mph_trial_from_row(const mph_objective_bound *b, const char *const *fields, long status_col,
+                       double fail_value, uint64_t id, mph_trial *t, mph_objective_result *res,
+                       mph_error *err);
 typedef struct mph_history mph_history;
 mph_history *mph_history_new(void);
 void mph_history_free(mph_history *h);
