@@ -56,8 +56,7 @@ mph_model *mph_eval_train(const mph_trace *t, const unsigned char *use, const mp
 	}
 	m->fail_value = o->fail_value;
 	m->adapt = o->adapt;
-	if (m->adapt.steps < 0) m->adapt.steps = o->meta.inner_steps;
-	if (m->adapt.lr < 0) m->adapt.lr = o->meta.inner_lr;
+	mph_meta_adapt_defaults(&o->meta, &m->adapt);
 	json_object_set_new(m->provenance, "tool", json_string("mph-eval"));
 	json_object_set_new(m->provenance, "version", json_string(MPH_VERSION));
 	json_object_set_new(m->provenance, "mode", json_string(o->meta.mode == MPH_META_PRETRAIN ? "pretrain" :

@@ -142,6 +142,13 @@ void mph_meta_opts_default(mph_meta_opts *o)
 	o->norm = MPH_NORM_ZSCORE;
 }
 
+void mph_meta_adapt_defaults(const mph_meta_opts *o, mph_train_opts *adapt)
+{
+	int pretrain = o->mode == MPH_META_PRETRAIN;
+	if (adapt->steps < 0) adapt->steps = pretrain ? MPH_PRETRAIN_ADAPT_STEPS : o->inner_steps;
+	if (adapt->lr < 0) adapt->lr = pretrain ? MPH_PRETRAIN_ADAPT_LR : o->inner_lr;
+}
+
 int mph_meta_train(mph_mlp *m, const mph_trace *t, const mph_meta_opts *o, mph_rng *rng,
                    mph_error *err)
 {

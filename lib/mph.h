@@ -459,6 +459,13 @@ typedef struct {
 	void *progress_ctx;
 } mph_meta_opts;
 void mph_meta_opts_default(mph_meta_opts *o);
+/* The fine-tuning a model trained with o records for later adaptation,
+ * where adapt leaves it open (steps or lr < 0): MAML's own inner loop, or,
+ * for pretrained weights, which were not optimised for one and fine-tune
+ * best with smaller, more steps (make bench-meta), these: */
+#define MPH_PRETRAIN_ADAPT_STEPS 20
+#define MPH_PRETRAIN_ADAPT_LR 0.01
+void mph_meta_adapt_defaults(const mph_meta_opts *o, mph_train_opts *adapt);
 /* Meta-trains m in place from its current parameters (call mph_mlp_init
  * first). Fails if a task has fewer than shots + 1 rows (MAML) or the trace
  * has no rows. */

@@ -184,6 +184,15 @@ eval_configs() { # LOG NKNOBS
 	[ "$(cut -d, -f3 inside.csv | sort -u | tr '\n' ' ')" = "1 meta_seed " ]
 }
 
+@test "mph-eval: a pretrained model trained in process equals mph-metatrain --mode pretrain's" {
+	# both must record the pretrained model's own fine-tuning (20 steps at 0.01)
+	mph-metatrain -q -s "$EV/space.json" --exclude t3,t5 --iters 30 --mode pretrain -o pre.json "$EV/trace.csv"
+	mph-metatrain -q -s "$EV/space.json" --exclude t3,t5 --iters 30 -o meta.json "$EV/trace.csv"
+	ev -a finetune --tasks t3,t5 --iters 30 -r 2 > inside.csv
+	ev -a finetune -m meta.json -p pre.json -r 2 > given.csv
+	cmp <(cut -d, -f1,2,4- inside.csv) <(cut -d, -f1,2,4- given.csv)
+}
+
 @test "mph-eval: several meta-seeds give runs of their own" {
 	run -0 --separate-stderr ev -a morphling,random --tasks t3 --iters 10 --meta-seeds 1,2 --summary
 	assert_line --index 1 --regexp '^morphling,best,10,2,'

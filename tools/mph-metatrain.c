@@ -10,8 +10,6 @@ static const char usage_line[] =
 	"usage: mph-metatrain [-hqv] [-m METRIC] [-o FILE] [-s SPACE] [--mode maml|pretrain] [--first-order]\n"
 	"                     [--tasks T,...] [--exclude T,...] [--seed N] [hyper-parameters] TRACE\n";
 
-#define PRETRAIN_FT_STEPS 20
-#define PRETRAIN_FT_LR 0.01
 
 typedef struct {
 	mph_meta_opts meta;
@@ -78,8 +76,8 @@ static void help(void)
 	       usage_line, d.metric, (unsigned long long)d.seed, d.hidden, d.meta.iters,
 	       d.meta.meta_batch, d.meta.shots, d.meta.query, d.meta.inner_steps,
 	       mph_fmt_double(a, d.meta.inner_lr), mph_fmt_double(b, d.meta.outer_lr),
-	       mph_norm_name(d.meta.norm), mph_fmt_double(c, d.fail_value), PRETRAIN_FT_STEPS,
-	       mph_fmt_double(e, PRETRAIN_FT_LR));
+	       mph_norm_name(d.meta.norm), mph_fmt_double(c, d.fail_value), MPH_PRETRAIN_ADAPT_STEPS,
+	       mph_fmt_double(e, MPH_PRETRAIN_ADAPT_LR));
 }
 
 enum {
@@ -318,10 +316,7 @@ int main(int argc, char **argv)
 	}
 	if (parse_hidden(st.hidden, hidden, &nh) != 0) goto usage;
 	st.meta.mode = pretrain ? MPH_META_PRETRAIN : first_order ? MPH_META_FOMAML : MPH_META_MAML;
-	/* MAML optimised the weights for its own inner loop; pretrained weights
-	 * were not, and fine-tune best with smaller, more steps (make bench). */
-	if (st.adapt.steps < 0) st.adapt.steps = pretrain ? PRETRAIN_FT_STEPS : st.meta.inner_steps;
-	if (st.adapt.lr < 0) st.adapt.lr = pretrain ? PRETRAIN_FT_LR : st.meta.inner_lr;
+	mph_meta_adapt_defaults(&st.meta, &st.adapt);
 
 	s = space_path ? mph_space_load(space_path, &err) : tool_space_from_trace(trace_path, st.metric, &err);
 	if (s == NULL) goto fail;
