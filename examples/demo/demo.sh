@@ -45,7 +45,8 @@ echo "   mph-metatrain -s morphling.json --tasks ... $metatrain -o meta.json tra
 
 say "2. tune $task (never seen in training) for $(basename "$objective" .json)"
 echo "   initial design: mph-space -i morphling.json | mph-probe --replay trace.csv --task $task"
-"$bin/mph-space" -i "$space" | "$bin/mph-probe" --replay "$trace" --task "$task" > trials.csv
+rm -f trials.csv
+"$bin/mph-space" -i "$space" | "$bin/mph-probe" --replay "$trace" --task "$task" --append trials.csv
 show 5,9 < trials.csv
 
 "$bin/mph-space" "$space" > configs.csv
@@ -65,7 +66,7 @@ while [ "$n" -lt "$budget" ]; do
 	"$bin/mph-suggest" -a "$algo" -m meta.json -o "$objective" --history trials.csv --seed "$seed" < configs.csv > next.csv
 	sug=$(tail -1 next.csv | awk -F, '{ printf "%s,%s,%s,%s (%.4g, %.2g)", $1, $2, $3, $4, $(NF-2), $(NF-1) }')
 	# probe: stress-test it (here: look it up in the profiled trace)
-	cut -d, -f1-4 next.csv | "$bin/mph-probe" --replay "$trace" --task "$task" | tail -n +2 >> trials.csv
+	"$bin/mph-probe" --replay "$trace" --task "$task" --append trials.csv < next.csv
 	n=$((n + 1))
 	got=$(tail -1 trials.csv | awk -F, '{ printf "%s %s", $5, $8 }')
 	printf '   %-4s  %-18s  %-36s  %-14s  %s\n' "$n" "$believed" "$sug" "$got" "$(best)"
