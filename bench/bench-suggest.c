@@ -178,6 +178,20 @@ static void speed(int reps)
 	if ((s = mph_search_new(sp, model, &o, &err)) == NULL) die("search", &err);
 	printf("morphling-gp step, 720 candidates, 30 trials: %.2f ms\n", 1e3 * time_step(s, cp, h, reps, 1));
 	mph_search_free(s);
+	{
+		/* the same with a 5-network ensemble model (mph-metatrain --ensemble 5) */
+		mph_model *ens = mph_model_clone(model);
+		for (i = 1; i < 5; i++) {
+			mph_mlp *m = mph_mlp_new(mph_space_nfeatures(sp), 2, hidden);
+			mph_mlp_init(m, &rng);
+			mph_model_add_member(ens, m, NULL);
+		}
+		if ((s = mph_search_new(sp, ens, &o, &err)) == NULL) die("search", &err);
+		printf("morphling-gp step, 5-network ensemble, 720 candidates, 30 trials: %.2f ms\n",
+		       1e3 * time_step(s, cp, h, reps, 1));
+		mph_search_free(s);
+		mph_model_free(ens);
+	}
 	mph_history_free(h);
 
 	h = mph_history_new();

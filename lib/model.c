@@ -19,6 +19,9 @@ mph_model *mph_model_new(mph_space *space, mph_mlp *mlp, const char *metric, mph
 	m = mph_calloc(1, sizeof *m);
 	m->space = space;
 	m->mlp = mlp;
+	m->nmembers = 1;
+	m->members = mph_malloc(sizeof *m->members);
+	m->members[0] = mlp;
 	m->metric = mph_strdup(metric);
 	m->norm = norm;
 	/* Adapt as meta-training's inner loop does by default: what MAML
@@ -36,13 +39,35 @@ mph_model *mph_model_new(mph_space *space, mph_mlp *mlp, const char *metric, mph
 
 void mph_model_free(mph_model *m)
 {
+	size_t k;
 	if (m == NULL) return;
 	mph_space_free(m->space);
-	mph_mlp_free(m->mlp);
+	for (k = 0; k < m->nmembers; k++) mph_mlp_free(m->members[k]);
+	free(m->members);
 	free(m->metric);
 	json_decref(m->provenance);
 	free(m->zbuf);
+	free(m->pbuf);
 	free(m);
+}
+
+static int same_shape(const mph_mlp *a, const mph_mlp *b)
+{
+	size_t l;
+	if (mph_mlp_nin(a) != mph_mlp_nin(b) || mph_mlp_nhidden(a) != mph_mlp_nhidden(b)) return 0;
+	for (l = 0; l < mph_mlp_nhidden(a); l++)
+		if (mph_mlp_hidden(a, l) != mph_mlp_hidden(b, l)) return 0;
+	return 1;
+}
+
+int mph_model_add_member(mph_model *m, mph_mlp *mlp, mph_error *err)
+{
+	if (!same_shape(m->mlp, mlp))
+		return mph_error_set(err, NULL, 0, 0, "ensemble member %zu differs in shape from the first network",
+		                     m->nmembers + 1);
+	m->members = mph_realloc(m->members, (m->nmembers + 1) * sizeof *m->members);
+	m->members[m->nmembers++] = mlp;
+	return 0;
 }
 
 mph_model *mph_model_clone(const mph_model *m)
@@ -50,9 +75,11 @@ mph_model *mph_model_clone(const mph_model *m)
 	json_t *js = mph_space_to_json(m->space);
 	mph_space *s = mph_space_from_json(js, NULL, NULL);
 	mph_model *c;
+	size_t k;
 	json_decref(js);
 	if (s == NULL) return NULL; /* cannot happen: the space came from JSON or was valid */
 	c = mph_model_new(s, mph_mlp_clone(m->mlp), m->metric, m->norm, NULL);
+	for (k = 1; k < m->nmembers; k++) mph_model_add_member(c, mph_mlp_clone(m->members[k]), NULL);
 	c->fail_value = m->fail_value;
 	c->adapt = m->adapt;
 	c->adapted = m->adapted;
@@ -64,7 +91,10 @@ mph_model *mph_model_clone(const mph_model *m)
 
 int mph_model_reset(mph_model *dst, const mph_model *src)
 {
-	if (mph_mlp_copy(dst->mlp, src->mlp) < 0) return -1;
+	size_t k;
+	if (dst->nmembers != src->nmembers) return -1;
+	for (k = 0; k < src->nmembers; k++)
+		if (mph_mlp_copy(dst->members[k], src->members[k]) < 0) return -1;
 	dst->adapted = src->adapted;
 	dst->task_norm = src->task_norm;
 	dst->adapt = src->adapt;
@@ -74,15 +104,49 @@ int mph_model_reset(mph_model *dst, const mph_model *src)
 
 const mph_space *mph_model_space(const mph_model *m) { return m->space; }
 
+void mph_model_init_random(mph_model *m, mph_rng *rng)
+{
+	size_t k;
+	for (k = 0; k < m->nmembers; k++) mph_mlp_init(m->members[k], rng);
+}
+
 /* ---- writing ---- */
 
 static const char *opt_name(mph_optimizer o) { return o == MPH_OPT_ADAM ? "adam" : "sgd"; }
 
+static json_t *network_to_json(const mph_mlp *mlp)
+{
+	json_t *net = json_object(), *hid, *layers;
+	const double *p = mph_mlp_params_const(mlp);
+	size_t nh = mph_mlp_nhidden(mlp), l, r, c, in = mph_mlp_nin(mlp);
+	json_object_set_new(net, "inputs", json_integer((json_int_t)in));
+	json_object_set_new(net, "activation", json_string("relu"));
+	hid = json_array();
+	for (l = 0; l < nh; l++) json_array_append_new(hid, json_integer((json_int_t)mph_mlp_hidden(mlp, l)));
+	json_object_set_new(net, "hidden", hid);
+	layers = json_array();
+	for (l = 0; l <= nh; l++) {
+		size_t out = l < nh ? mph_mlp_hidden(mlp, l) : 1;
+		json_t *layer = json_object(), *w = json_array(), *b = json_array();
+		for (r = 0; r < out; r++) {
+			json_t *row = json_array();
+			for (c = 0; c < in; c++) json_array_append_new(row, json_real(*p++));
+			json_array_append_new(w, row);
+		}
+		for (r = 0; r < out; r++) json_array_append_new(b, json_real(*p++));
+		json_object_set_new(layer, "W", w);
+		json_object_set_new(layer, "b", b);
+		json_array_append_new(layers, layer);
+		in = out;
+	}
+	json_object_set_new(net, "layers", layers);
+	return net;
+}
+
 json_t *mph_model_to_json(const mph_model *m)
 {
-	json_t *j = json_object(), *net, *hid, *layers, *nm, *ad;
-	const double *p = mph_mlp_params_const(m->mlp);
-	size_t nh = mph_mlp_nhidden(m->mlp), l, r, c, in = mph_mlp_nin(m->mlp);
+	json_t *j = json_object(), *net, *nm, *ad;
+	size_t k;
 
 	json_object_set_new(j, "format", json_string(MPH_MODEL_FORMAT));
 	json_object_set_new(j, "version", json_integer(MPH_MODEL_VERSION));
@@ -107,28 +171,13 @@ json_t *mph_model_to_json(const mph_model *m)
 	json_object_set_new(ad, "l2", json_real(m->adapt.l2));
 	json_object_set_new(j, "adapt", ad);
 
-	net = json_object();
-	json_object_set_new(net, "inputs", json_integer((json_int_t)in));
-	json_object_set_new(net, "activation", json_string("relu"));
-	hid = json_array();
-	for (l = 0; l < nh; l++) json_array_append_new(hid, json_integer((json_int_t)mph_mlp_hidden(m->mlp, l)));
-	json_object_set_new(net, "hidden", hid);
-	layers = json_array();
-	for (l = 0; l <= nh; l++) {
-		size_t out = l < nh ? mph_mlp_hidden(m->mlp, l) : 1;
-		json_t *layer = json_object(), *w = json_array(), *b = json_array();
-		for (r = 0; r < out; r++) {
-			json_t *row = json_array();
-			for (c = 0; c < in; c++) json_array_append_new(row, json_real(*p++));
-			json_array_append_new(w, row);
-		}
-		for (r = 0; r < out; r++) json_array_append_new(b, json_real(*p++));
-		json_object_set_new(layer, "W", w);
-		json_object_set_new(layer, "b", b);
-		json_array_append_new(layers, layer);
-		in = out;
+	/* One network is an object, as it always was; an ensemble an array. */
+	if (m->nmembers == 1) {
+		net = network_to_json(m->mlp);
+	} else {
+		net = json_array();
+		for (k = 0; k < m->nmembers; k++) json_array_append_new(net, network_to_json(m->members[k]));
 	}
-	json_object_set_new(net, "layers", layers);
 	json_object_set_new(j, "network", net);
 	json_object_set_new(j, "provenance", json_deep_copy(m->provenance));
 	return j;
@@ -188,34 +237,39 @@ static int get_vector(json_t *a, size_t n, double *p, const char *where, const c
 	return 0;
 }
 
-static int load_network(json_t *net, const mph_space *s, mph_mlp **out, const char *file,
+/* idx: which network of an ensemble array, or -1 for a lone object (the
+ * messages name it as the file does). */
+static int load_network(json_t *net, const mph_space *s, mph_mlp **out, long idx, const char *file,
                         mph_error *err)
 {
 	size_t nin, nh, hidden[MPH_MLP_MAX_HIDDEN], l, r, in;
 	json_t *hid = json_object_get(net, "hidden"), *layers = json_object_get(net, "layers"), *act;
 	mph_mlp *m;
 	double *p;
-	char where[64];
-	if (!json_is_object(net)) return mph_error_file(err, file, "'network' must be an object");
-	if (get_size(net, "inputs", "network", 1, 1000000, &nin, file, err) < 0) return -1;
+	char where[96], nw[32];
+	if (idx < 0) snprintf(nw, sizeof nw, "network");
+	else snprintf(nw, sizeof nw, "network[%ld]", idx);
+	if (!json_is_object(net))
+		return mph_error_file(err, file, "'%s' must be an object%s", nw, idx < 0 ? " or a non-empty array of them" : "");
+	if (get_size(net, "inputs", nw, 1, 1000000, &nin, file, err) < 0) return -1;
 	if (nin != mph_space_nfeatures(s))
-		return mph_error_file(err, file, "network: %zu inputs, but its space encodes %zu features", nin,
+		return mph_error_file(err, file, "%s: %zu inputs, but its space encodes %zu features", nw, nin,
 		           mph_space_nfeatures(s));
 	act = json_object_get(net, "activation");
 	if (!json_is_string(act) || strcmp(json_string_value(act), "relu") != 0)
-		return mph_error_file(err, file, "network: 'activation' must be \"relu\"");
+		return mph_error_file(err, file, "%s: 'activation' must be \"relu\"", nw);
 	if (!json_is_array(hid) || json_array_size(hid) > MPH_MLP_MAX_HIDDEN)
-		return mph_error_file(err, file, "network: 'hidden' must be an array of at most %d layer sizes",
+		return mph_error_file(err, file, "%s: 'hidden' must be an array of at most %d layer sizes", nw,
 		           MPH_MLP_MAX_HIDDEN);
 	nh = json_array_size(hid);
 	for (l = 0; l < nh; l++) {
 		json_t *v = json_array_get(hid, l);
 		if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 100000)
-			return mph_error_file(err, file, "network: hidden[%zu] must be a positive integer", l);
+			return mph_error_file(err, file, "%s: hidden[%zu] must be a positive integer", nw, l);
 		hidden[l] = (size_t)json_integer_value(v);
 	}
 	if (!json_is_array(layers) || json_array_size(layers) != nh + 1)
-		return mph_error_file(err, file, "network: 'layers' must be an array of %zu layers", nh + 1);
+		return mph_error_file(err, file, "%s: 'layers' must be an array of %zu layers", nw, nh + 1);
 	m = mph_mlp_new(nin, nh, hidden);
 	p = mph_mlp_params(m);
 	in = nin;
@@ -224,23 +278,23 @@ static int load_network(json_t *net, const mph_space *s, mph_mlp **out, const ch
 		size_t out = l < nh ? hidden[l] : 1;
 		if (!json_is_object(layer)) {
 			mph_mlp_free(m);
-			return mph_error_file(err, file, "network: layers[%zu] must be an object", l);
+			return mph_error_file(err, file, "%s: layers[%zu] must be an object", nw, l);
 		}
 		w = json_object_get(layer, "W");
 		b = json_object_get(layer, "b");
 		if (!json_is_array(w) || json_array_size(w) != out) {
 			mph_mlp_free(m);
-			return mph_error_file(err, file, "network: layers[%zu].W must have %zu rows", l, out);
+			return mph_error_file(err, file, "%s: layers[%zu].W must have %zu rows", nw, l, out);
 		}
 		for (r = 0; r < out; r++) {
-			snprintf(where, sizeof where, "network: layers[%zu].W[%zu]", l, r);
+			snprintf(where, sizeof where, "%s: layers[%zu].W[%zu]", nw, l, r);
 			if (get_vector(json_array_get(w, r), in, p, where, file, err) < 0) {
 				mph_mlp_free(m);
 				return -1;
 			}
 			p += in;
 		}
-		snprintf(where, sizeof where, "network: layers[%zu].b", l);
+		snprintf(where, sizeof where, "%s: layers[%zu].b", nw, l);
 		if (get_vector(b, out, p, where, file, err) < 0) {
 			mph_mlp_free(m);
 			return -1;
@@ -274,8 +328,9 @@ static int load_adapt(json_t *ad, mph_train_opts *o, const char *file, mph_error
 
 mph_model *mph_model_from_json(json_t *j, const char *file, mph_error *err)
 {
-	json_t *v, *nm, *prov;
+	json_t *v, *nm, *prov, *net;
 	mph_space *s = NULL;
+	size_t k;
 	mph_mlp *mlp = NULL;
 	mph_model *m = NULL;
 	mph_norm_kind rule;
@@ -327,11 +382,30 @@ mph_model *mph_model_from_json(json_t *j, const char *file, mph_error *err)
 		return NULL;
 	}
 	if ((s = mph_space_from_json(v, file, err)) == NULL) return NULL;
-	if (load_network(json_object_get(j, "network"), s, &mlp, file, err) < 0) {
+	net = json_object_get(j, "network");
+	if (json_is_array(net) && json_array_size(net) == 0) {
+		mph_error_file(err, file, "'network' must be an object or a non-empty array of them");
+		mph_space_free(s);
+		return NULL;
+	}
+	if (load_network(json_is_array(net) ? json_array_get(net, 0) : net, s, &mlp,
+	                 json_is_array(net) ? 0 : -1, file, err) < 0) {
 		mph_space_free(s);
 		return NULL;
 	}
 	m = mph_model_new(s, mlp, json_string_value(json_object_get(j, "metric")), rule, err);
+	for (k = 1; json_is_array(net) && k < json_array_size(net); k++) {
+		if (load_network(json_array_get(net, k), m->space, &mlp, (long)k, file, err) < 0) {
+			mph_model_free(m);
+			return NULL;
+		}
+		if (mph_model_add_member(m, mlp, NULL) < 0) {
+			mph_error_file(err, file, "network[%zu]: its shape differs from network[0]'s", k);
+			mph_mlp_free(mlp);
+			mph_model_free(m);
+			return NULL;
+		}
+	}
 	m->fail_value = fail_value;
 	m->adapt = ad;
 	json_decref(m->provenance);
@@ -396,6 +470,7 @@ int mph_model_adapt(mph_model *m, const double *X, const double *y, size_t n,
                     const mph_train_opts *o, mph_rng *rng, mph_error *err)
 {
 	double loss;
+	size_t k;
 	if (o == NULL) o = &m->adapt;
 	m->task_norm = mph_norm_fit(m->norm, y, n);
 	m->adapted = 1;
@@ -406,14 +481,36 @@ int mph_model_adapt(mph_model *m, const double *X, const double *y, size_t n,
 		m->zcap = n;
 	}
 	mph_norm_apply(&m->task_norm, y, n, m->zbuf);
-	loss = mph_mlp_train(m->mlp, X, m->zbuf, n, o, rng);
-	if (!isfinite(loss))
-		return mph_error_set(err, NULL, 0, 0, "adaptation diverged (try a smaller learning rate)");
+	for (k = 0; k < m->nmembers; k++) {
+		loss = mph_mlp_train(m->members[k], X, m->zbuf, n, o, rng);
+		if (!isfinite(loss))
+			return mph_error_set(err, NULL, 0, 0, "adaptation diverged (try a smaller learning rate)");
+	}
 	return 0;
 }
 
 void mph_model_predict(mph_model *m, const double *X, size_t n, double *out)
 {
+	size_t k, i;
 	mph_mlp_predict(m->mlp, X, n, out);
+	if (m->nmembers > 1) {
+		if (n > m->pcap) {
+			free(m->pbuf);
+			m->pbuf = mph_malloc(n * sizeof *m->pbuf);
+			m->pcap = n;
+		}
+		/* the mean in normalised units: every member shares task_norm */
+		for (k = 1; k < m->nmembers; k++) {
+			mph_mlp_predict(m->members[k], X, n, m->pbuf);
+			for (i = 0; i < n; i++) out[i] += m->pbuf[i];
+		}
+		for (i = 0; i < n; i++) out[i] /= (double)m->nmembers;
+	}
+	mph_norm_invert(&m->task_norm, out, n, out);
+}
+
+void mph_model_predict_member(mph_model *m, size_t k, const double *X, size_t n, double *out)
+{
+	mph_mlp_predict(m->members[k], X, n, out);
 	mph_norm_invert(&m->task_norm, out, n, out);
 }

@@ -495,7 +495,11 @@ double mph_maml_task_grad(mph_mlp *m, const double *Xs, const double *ys, size_t
 #define MPH_MODEL_VERSION 1
 typedef struct {
 	mph_space *space;       /* owned */
-	mph_mlp *mlp;           /* owned */
+	mph_mlp *mlp;           /* owned: the network, the first of an ensemble */
+	size_t nmembers;        /* networks; more than 1: an ensemble of meta-models
+	                           trained from different seeds, whose prediction is
+	                           the mean of theirs (one seed's luck averaged out) */
+	mph_mlp **members;      /* owned; members[0] == mlp */
 	char *metric;           /* owned; the trace column it was trained on */
 	double fail_value;      /* the metric given to failed configurations */
 	mph_norm_kind norm;     /* per-task normalisation rule */
@@ -505,6 +509,8 @@ typedef struct {
 	json_t *provenance;     /* owned object: tool, version, args, mode, data digest... */
 	double *zbuf;           /* scratch, owned */
 	size_t zcap;
+	double *pbuf;           /* scratch, owned */
+	size_t pcap;
 } mph_model;
 
 /* Takes ownership of space and mlp (mlp's nin must equal the space's
@@ -514,11 +520,17 @@ typedef struct {
 mph_model *mph_model_new(mph_space *space, mph_mlp *mlp, const char *metric,
                          mph_norm_kind norm, mph_error *err);
 void mph_model_free(mph_model *m);
+/* Adds a network to the ensemble, taking ownership; it must have the first
+ * network's shape. 0, or -1 (nothing taken). */
+int mph_model_add_member(mph_model *m, mph_mlp *mlp, mph_error *err);
 mph_model *mph_model_clone(const mph_model *m);
 /* Copies src's weights and adaptation state into dst (a clone of the same
  * model): no allocation. 0, or -1 if the shapes differ. */
 int mph_model_reset(mph_model *dst, const mph_model *src);
 const mph_space *mph_model_space(const mph_model *m);
+/* Fresh random weights for every network (training from scratch: the model
+ * only gives the architecture). */
+void mph_model_init_random(mph_model *m, mph_rng *rng);
 
 /* Loading checks format, version, shapes, finite numbers. */
 mph_model *mph_model_load(const char *path, mph_error *err);
@@ -534,12 +546,40 @@ int mph_model_check_space(const mph_model *m, const mph_space *s, const char *fi
 
 /* Adapts in place to one task's n observed rows (X encoded, y in metric
  * units, failures already set to fail_value): fits task_norm on y with the
- * model's rule, then trains from the current weights with o (NULL = m->adapt).
- * n may be 0 (only the normalisation is reset). 0, or -1 on non-finite loss. */
+ * model's rule, then trains every network from its current weights with o
+ * (NULL = m->adapt), in member order from one rng. n may be 0 (only the
+ * normalisation is reset). 0, or -1 on non-finite loss. */
 int mph_model_adapt(mph_model *m, const double *X, const double *y, size_t n,
                     const mph_train_opts *o, mph_rng *rng, mph_error *err);
-/* Predictions in metric units (normalised units if never adapted). */
+/* Predictions in metric units (normalised units if never adapted): the
+ * mean of the networks' outputs. */
 void mph_model_predict(mph_model *m, const double *X, size_t n, double *out);
+/* Network k's own predictions, in metric units (k < nmembers). */
+void mph_model_predict_member(mph_model *m, size_t k, const double *X, size_t n, double *out);
+/* ---- training a model from a trace ---- */
+/* The recipe mph-metatrain runs and mph-eval runs per fold: on the tasks of
+ * t with use[k] set (use NULL: all), members networks, member k initialised
+ * and meta-trained from the seed mph_model_member_seed(seed, k), in the
+ * model as an ensemble. Provenance gets "mode"; the caller adds the rest. */
+/* Three networks: one meta-model's seed changed the samples a search needed
+ * several-fold for some services; the mean of three did not, and five or
+ * eight did no better (examples/paper/TUNING.md, section 5). */
+#define MPH_ENSEMBLE_DEFAULT 3
+typedef struct {
+	mph_meta_opts meta;     /* mode MAML or PRETRAIN (the finetune/vizier prior) */
+	mph_train_opts adapt;   /* stored in the model; steps, lr < 0 follow meta's inner [-1] */
+	size_t nhidden, hidden[MPH_MLP_MAX_HIDDEN]; /* [128,128] */
+	double fail_value;      /* [0] */
+	uint64_t seed;          /* [1] */
+	size_t members;         /* networks in the ensemble [MPH_ENSEMBLE_DEFAULT] */
+	/* Called before each member's training when non-NULL, with meta.progress_ctx. */
+	void (*member_progress)(void *ctx, size_t k, size_t members);
+} mph_model_train_opts;
+void mph_model_train_opts_init(mph_model_train_opts *o);
+/* Member 0's seed is seed itself (an ensemble of one is the lone network). */
+uint64_t mph_model_member_seed(uint64_t seed, size_t k);
+mph_model *mph_model_train(const mph_trace *t, const unsigned char *use, const mph_space *s,
+                           const char *metric, const mph_model_train_opts *o, mph_error *err);
 /* @@model@@ */
 
 /* ---- gaussian process --------------------------------------------------- */
@@ -682,6 +722,10 @@ typedef struct {
 	double xi;            /* EI margin, times the sd of the utilities seen [0.01] */
 	mph_acq acq;          /* vizier, morphling-gp [UCB] */
 	int members;          /* morphling-ens [5] */
+	int cover;            /* morphling-gp: first measure, where the model rates it
+	                         best, each value of a categorical knob that no
+	                         trial has [0: it helped on the zoo, cost 2 samples
+	                         at the median on the Falcon traces] */
 	mph_train_opts adapt; /* fine-tuning; steps < 0: the model's own [-1] */
 	mph_train_opts scratch; /* ernest [Adam, 200 steps, lr 3e-3, full batch] */
 	size_t nhidden, hidden[MPH_MLP_MAX_HIDDEN]; /* ernest without a model [2 x 128] */
@@ -1140,18 +1184,6 @@ void mph_eval_run_opts_init(mph_eval_run_opts *o);
 long mph_eval_run(const mph_eval_task *t, mph_search *s, const mph_eval_run_opts *o,
                   double *norm_best, mph_error *err);
 
-/* Trains a fold's model in process, as mph-metatrain would with the same
- * settings: on the tasks of t with use[k] set (use NULL: all). */
-typedef struct {
-	mph_meta_opts meta;     /* mode MAML or PRETRAIN (the finetune/vizier prior) */
-	mph_train_opts adapt;   /* stored in the model; steps, lr < 0 follow meta's inner [-1] */
-	size_t nhidden, hidden[MPH_MLP_MAX_HIDDEN]; /* [128,128] */
-	double fail_value;      /* [0] */
-	uint64_t seed;          /* [1] */
-} mph_eval_train_opts;
-void mph_eval_train_opts_init(mph_eval_train_opts *o);
-mph_model *mph_eval_train(const mph_trace *t, const unsigned char *use, const mph_space *s,
-                          const char *metric, const mph_eval_train_opts *o, mph_error *err);
 /* @@eval@@ */
 
 #endif

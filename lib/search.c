@@ -61,6 +61,7 @@ void mph_search_opts_init(mph_search_opts *o, mph_algo a)
 	o->xi = 0.01;
 	o->acq = MPH_ACQ_UCB;
 	o->members = 5;
+	o->cover = 0;
 	o->adapt.steps = -1; /* the model's own */
 	o->scratch = mph_train_scratch;
 	o->hidden[0] = o->hidden[1] = 128;
@@ -324,7 +325,7 @@ static int adapted_predict(mph_search *s, const mph_candidates *c, size_t k, int
 	mph_model_reset(s->work, s->meta);
 	mph_rng_seed(&rng, mix(s->o.seed, (uint64_t)k));
 	if (s->o.algo == MPH_ALGO_ERNEST) {
-		mph_mlp_init(s->work->mlp, &rng);
+		mph_model_init_random(s->work, &rng);
 		o = &s->o.scratch;
 	} else if (s->o.adapt.steps >= 0) {
 		o = &s->o.adapt;
@@ -557,6 +558,49 @@ static int score_residual_gp(mph_search *s, const mph_candidates *c, int adapt, 
 	return 0;
 }
 
+/* ---- coverage of categorical values ------------------------------------------ */
+
+/* covered[off[k] + v]: value v of categorical knob k is in a trial that
+ * worked, or in COVER_TRIES that failed. A failure says little about the
+ * value (a memory share too small for the batch fails on any GPU), so it
+ * does not end the look; two do, as a value may never work at all. */
+#define COVER_TRIES 2
+static unsigned char *coverage(const mph_search *s, size_t *off)
+{
+	size_t nk = mph_space_nknobs(s->space), k, i, tot = 0;
+	size_t *idx = mph_malloc((nk ? nk : 1) * sizeof *idx);
+	unsigned char *cov;
+	for (k = 0; k < nk; k++) {
+		off[k] = tot;
+		if (mph_space_knob_type(s->space, k) == MPH_KNOB_CATEGORICAL) tot += mph_space_nvalues(s->space, k);
+	}
+	cov = mph_calloc(tot ? tot : 1, 1);
+	for (i = 0; i < s->nt; i++) {
+		mph_space_config_from_id(s->space, s->t[i].id, idx);
+		for (k = 0; k < nk; k++) {
+			unsigned char *c = &cov[off[k] + idx[k]];
+			if (mph_space_knob_type(s->space, k) != MPH_KNOB_CATEGORICAL) continue;
+			if (!s->t[i].failed) *c = COVER_TRIES;
+			else if (*c < COVER_TRIES) (*c)++;
+		}
+	}
+	free(idx);
+	return cov;
+}
+
+/* Candidate i has a categorical value no trial has: the model's view of
+ * it is a guess across services, not a measurement of this one. */
+static int uncovered(const mph_search *s, const mph_candidates *c, size_t i, const unsigned char *cov,
+                     const size_t *off)
+{
+	const size_t *cfg = mph_candidates_config(c, i);
+	size_t nk = mph_space_nknobs(s->space), k;
+	for (k = 0; k < nk; k++)
+		if (mph_space_knob_type(s->space, k) == MPH_KNOB_CATEGORICAL && cov[off[k] + cfg[k]] < COVER_TRIES)
+			return 1;
+	return 0;
+}
+
 /* ---- suggest ----------------------------------------------------------------- */
 
 static void reserve_cand(mph_search *s, size_t n)
@@ -639,13 +683,30 @@ long mph_search_suggest(mph_search *s, const mph_candidates *c, const mph_histor
 		} else if (!learnt) {
 			for (i = 0; i < n && pick < 0; i++) if (!s->taken[s->perm[i]]) pick = (long)s->perm[i];
 		} else {
-			/* highest acquisition; ties (and NaN) go to the earlier candidate */
+			/* highest acquisition; ties (and NaN) go to the earlier
+			 * candidate. With cover, first among the candidates that
+			 * bring a categorical value (a GPU type...) no trial has:
+			 * the initial design fixes such knobs, so the model's view
+			 * of the other values is extrapolated from other services,
+			 * and one measurement of each, where the model rates it
+			 * best, is cheap next to a search that never leaves it. */
 			double best = -INFINITY;
-			for (i = 0; i < n; i++)
-				if (!s->taken[i] && (pick < 0 || s->acq[i] > best)) {
-					pick = (long)i;
-					best = isnan(s->acq[i]) ? -INFINITY : s->acq[i];
-				}
+			int pass;
+			size_t *off = NULL;
+			unsigned char *cov = NULL;
+			if (s->o.cover && a == MPH_ALGO_MORPHLING_GP) {
+				off = mph_malloc((mph_space_nknobs(s->space) + 1) * sizeof *off);
+				cov = coverage(s, off);
+			}
+			for (pass = cov ? 0 : 1; pass < 2 && pick < 0; pass++)
+				for (i = 0; i < n; i++)
+					if (!s->taken[i] && (pass == 1 || uncovered(s, c, i, cov, off)) &&
+					    (pick < 0 || s->acq[i] > best)) {
+						pick = (long)i;
+						best = isnan(s->acq[i]) ? -INFINITY : s->acq[i];
+					}
+			free(off);
+			free(cov);
 		}
 		out[k].cand = (size_t)pick;
 		out[k].pred_metric = s->pm[pick];

@@ -82,6 +82,34 @@ setup() {
 	assert_output "random adam 200"
 }
 
+@test "an ensemble model: every network adapts, the prediction is their mean" {
+	E="$BATS_TEST_TMPDIR/ens.json"
+	mph-metatrain -q -s "$FIX/space.json" --iters 150 --hidden 32,32 --shots 8 --query 16 \
+		--seed 3 --ensemble 3 -o "$E" "$FIX/trace.csv"
+	mph-adapt -o "$BATS_TEST_TMPDIR/a.json" "$E" "$FIX/trials.csv"
+	run jq -r '[(.network | length), .normalisation.adapted] | join(" ")' "$BATS_TEST_TMPDIR/a.json"
+	assert_output "3 true"
+	for k in 0 1 2; do
+		run bash -c "diff <(jq '.network[$k]' '$E') <(jq '.network[$k]' '$BATS_TEST_TMPDIR/a.json') > /dev/null"
+		assert_failure
+	done
+	# the mean of the networks' predictions: each network alone, through a
+	# model file that holds only it, predicts in the same units
+	mph-space "$FIX/space.json" > "$BATS_TEST_TMPDIR/all.csv"
+	mph-adapt --predict "$BATS_TEST_TMPDIR/all.csv" "$E" "$FIX/trials.csv" | cut -d, -f4 > "$BATS_TEST_TMPDIR/mean.txt"
+	for k in 0 1 2; do
+		jq ".network = .network[$k]" "$BATS_TEST_TMPDIR/a.json" > "$BATS_TEST_TMPDIR/m$k.json"
+		mph-adapt --steps 0 --predict "$BATS_TEST_TMPDIR/all.csv" "$BATS_TEST_TMPDIR/m$k.json" "$FIX/trials.csv" |
+			cut -d, -f4 > "$BATS_TEST_TMPDIR/p$k.txt"
+	done
+	run bash -c "paste -d' ' '$BATS_TEST_TMPDIR/mean.txt' '$BATS_TEST_TMPDIR/p0.txt' '$BATS_TEST_TMPDIR/p1.txt' '$BATS_TEST_TMPDIR/p2.txt' |
+		tail -n +2 | awk '{ d = \$1 - (\$2 + \$3 + \$4) / 3; if (d < 0) d = -d; if (d > 1e-6 * (1 + (\$1 < 0 ? -\$1 : \$1))) bad++ } END { print NR, bad + 0 }'"
+	assert_output "32 0"
+	# and the members do disagree
+	run cmp -s "$BATS_TEST_TMPDIR/p0.txt" "$BATS_TEST_TMPDIR/p1.txt"
+	assert_failure
+}
+
 @test "a model from another space is rejected" {
 	mkdir "$BATS_TEST_TMPDIR/out"
 	run -1 --separate-stderr mph-adapt -s "$FIX/other-space.json" -o "$BATS_TEST_TMPDIR/out/a.json" "$META" "$FIX/trials.csv"
@@ -113,21 +141,33 @@ setup() {
 	sed '0,/"b": \[/s/"b": \[/"b": [NaN, /' "$META" > "$m"
 	run -1 --separate-stderr mph-adapt "$m" "$FIX/trials.csv"
 	[[ "$stderr" == "mph-adapt: $m:"*"invalid JSON"* ]]
-	jq '.network.layers[2].b = [1, 2]' "$META" > "$m"
+	# the default model is an ensemble of three: the message names the network
+	jq '.network[2].layers[2].b = [1, 2]' "$META" > "$m"
 	run -1 --separate-stderr mph-adapt "$m" "$FIX/trials.csv"
-	assert_equal "$stderr" "mph-adapt: $m: network: layers[2].b: expected an array of 1 numbers"
-	jq '.network.layers[0].W[0][0] = "x"' "$META" > "$m"
+	assert_equal "$stderr" "mph-adapt: $m: network[2]: layers[2].b: expected an array of 1 numbers"
+	jq '.network[0].layers[0].W[0][0] = "x"' "$META" > "$m"
+	run -1 --separate-stderr mph-adapt "$m" "$FIX/trials.csv"
+	assert_equal "$stderr" "mph-adapt: $m: network[0]: layers[0].W[0][0]: not a number"
+	jq '.network = .network[1]' "$META" > "$m"
+	run -0 mph-adapt "$m" "$FIX/trials.csv"
+	jq '.network = (.network[1] | .layers[0].W[0][0] = "x")' "$META" > "$m"
 	run -1 --separate-stderr mph-adapt "$m" "$FIX/trials.csv"
 	assert_equal "$stderr" "mph-adapt: $m: network: layers[0].W[0][0]: not a number"
+	jq '.network[1].hidden = [32, 16]' "$META" > "$m"
+	run -1 --separate-stderr mph-adapt "$m" "$FIX/trials.csv"
+	assert_equal "$stderr" "mph-adapt: $m: network[1]: layers[1].W must have 16 rows"
+	jq '.network = []' "$META" > "$m"
+	run -1 --separate-stderr mph-adapt "$m" "$FIX/trials.csv"
+	assert_equal "$stderr" "mph-adapt: $m: 'network' must be an object or a non-empty array of them"
 	jq '.version = 2' "$META" > "$m"
 	run -1 --separate-stderr mph-adapt "$m" "$FIX/trials.csv"
 	assert_equal "$stderr" "mph-adapt: $m: unsupported model version 2 (this is version 1)"
 	jq '.format = "svm"' "$META" > "$m"
 	run -1 --separate-stderr mph-adapt "$m" "$FIX/trials.csv"
 	assert_equal "$stderr" "mph-adapt: $m: not a model file: 'format' is not \"mph-model\""
-	jq '.network.inputs = 5' "$META" > "$m"
+	jq '.network[1].inputs = 5' "$META" > "$m"
 	run -1 --separate-stderr mph-adapt "$m" "$FIX/trials.csv"
-	assert_equal "$stderr" "mph-adapt: $m: network: 5 inputs, but its space encodes 4 features"
+	assert_equal "$stderr" "mph-adapt: $m: network[1]: 5 inputs, but its space encodes 4 features"
 }
 
 @test "trials: missing metric, empty file, failed rows kept" {

@@ -45,13 +45,15 @@ FAST="--iters 30 --hidden 16,16 --shots 8 --query 16"
 	assert_success
 	assert_output ""
 	m="$BATS_TEST_TMPDIR/m.json"
-	run jq -r '[.format, .version, .metric, .normalisation.rule, .normalisation.adapted,
-	            .network.inputs, (.network.hidden | join(",")), .provenance.tool, .provenance.mode,
-	            .provenance.data.rows, (.provenance.data.tasks | join(" ")), (.space.knobs | length)] | join(" ")' "$m"
-	assert_output "mph-model 1 rps zscore false 4 16,16 mph-metatrain maml 128 alpha beta gamma delta 3"
+	# by default an ensemble of three networks
+	run jq -r '[.format, .version, .metric, .normalisation.rule, .normalisation.adapted, (.network | length),
+	            .network[0].inputs, (.network[0].hidden | join(",")), .provenance.tool, .provenance.mode,
+	            .provenance.training.ensemble, .provenance.data.rows, (.provenance.data.tasks | join(" ")),
+	            (.space.knobs | length)] | join(" ")' "$m"
+	assert_output "mph-model 1 rps zscore false 3 4 16,16 mph-metatrain maml 3 128 alpha beta gamma delta 3"
 	run jq -r '.provenance.data.digest | test("^[0-9a-f]{16}$")' "$m"
 	assert_output true
-	run jq -r '.network.layers[0].W | length' "$m"
+	run jq -r '.network[2].layers[0].W | length' "$m"
 	assert_output 16
 }
 
@@ -71,6 +73,35 @@ FAST="--iters 30 --hidden 16,16 --shots 8 --query 16"
 	mph-metatrain -q -s $FIX/space.json $FAST --seed 7 - < $FIX/trace.csv > "$d/f.json"
 	run bash -c "diff <(jq -S 'del(.provenance.args)' '$d/a.json') <(jq -S 'del(.provenance.args)' '$d/f.json')"
 	assert_success
+}
+
+@test "--ensemble N: N networks from their own seeds, the first the lone network of the seed" {
+	cd "$MPH_ROOT"
+	d="$BATS_TEST_TMPDIR"
+	mph-metatrain -q -s $FIX/space.json $FAST --seed 7 --ensemble 1 -o "$d/one.json" $FIX/trace.csv
+	run jq -r '[.network.inputs, .provenance.training.ensemble] | join(" ")' "$d/one.json"
+	assert_output "4 " # one network is an object, and the provenance says nothing of an ensemble
+	mph-metatrain -q -s $FIX/space.json $FAST --seed 7 -o "$d/e3.json" $FIX/trace.csv
+	run jq -r '[(.network | length), .provenance.training.ensemble, (.network[2].hidden | join(","))] | join(" ")' "$d/e3.json"
+	assert_output "3 3 16,16"
+	# member 0 is the lone network; the others differ from it and each other
+	run bash -c "diff <(jq -c .network '$d/one.json') <(jq -c '.network[0]' '$d/e3.json')"
+	assert_success
+	mph-metatrain -q -s $FIX/space.json $FAST --seed 7 --ensemble 3 -o "$d/e3b.json" $FIX/trace.csv
+	run bash -c "diff <(jq -S 'del(.provenance.args)' '$d/e3.json') <(jq -S 'del(.provenance.args)' '$d/e3b.json')"
+	assert_success
+	run jq -r '[.network[0].layers[0].b, .network[1].layers[0].b, .network[2].layers[0].b] | unique | length' "$d/e3.json"
+	assert_output 3
+	# seeds 7 and 8 share no member
+	mph-metatrain -q -s $FIX/space.json $FAST --seed 8 -o "$d/f3.json" $FIX/trace.csv
+	run bash -c "jq -c '.network[]' '$d/e3.json' '$d/f3.json' | sort | uniq -d | wc -l"
+	assert_output 0
+	# -v names the network training
+	run --separate-stderr mph-metatrain -v -s $FIX/space.json $FAST --ensemble 2 $FIX/trace.csv
+	assert_equal "${stderr_lines[0]}" "mph-metatrain: 4 tasks, 128 rows, 4 features, 369 parameters, 2 networks"
+	[[ "$stderr" == *"network 2/2, iteration 30/30 loss "* ]]
+	run -2 --separate-stderr mph-metatrain --ensemble 0 $FIX/trace.csv
+	assert_equal "${stderr_lines[0]}" "mph-metatrain: --ensemble: illegal number: '0' (expected 1..1000)"
 }
 
 @test "pretrain and first-order modes, and the space derived from the trace" {
@@ -103,8 +134,8 @@ FAST="--iters 30 --hidden 16,16 --shots 8 --query 16"
 	cd "$MPH_ROOT"
 	run --separate-stderr mph-metatrain -v -s $FIX/space.json $FAST $FIX/trace.csv
 	assert_success
-	assert_equal "${stderr_lines[0]}" "mph-metatrain: 4 tasks, 128 rows, 4 features, 369 parameters"
-	[[ "$stderr" == *"iteration 30/30 loss "* ]]
+	assert_equal "${stderr_lines[0]}" "mph-metatrain: 4 tasks, 128 rows, 4 features, 369 parameters, 3 networks"
+	[[ "$stderr" == *"network 3/3, iteration 30/30 loss "* ]]
 	run jq -r .format <<< "$output"
 	assert_output mph-model
 }
@@ -147,7 +178,7 @@ FAST="--iters 30 --hidden 16,16 --shots 8 --query 16"
 	run mph-metatrain -q -m rps_per_budget_norm --iters 20 --exclude bert-base \
 		-o "$BATS_TEST_TMPDIR/f.json" "$SHARED_DATA/falcon-sources/falcon-sources.csv"
 	assert_success
-	run jq -r '[.network.inputs, .provenance.data.rows, (.provenance.data.tasks | length)] | join(" ")' "$BATS_TEST_TMPDIR/f.json"
+	run jq -r '[.network[0].inputs, .provenance.data.rows, (.provenance.data.tasks | length)] | join(" ")' "$BATS_TEST_TMPDIR/f.json"
 	assert_output "8 24480 17"
 }
 

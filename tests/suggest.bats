@@ -14,6 +14,8 @@ setup_file() {
 		-o "$MODELS/meta.json" trace.csv
 	mph-metatrain -q --mode pretrain -s space.json -m perf --hidden 32,32 --iters 300 \
 		--shots 8 --query 16 -o "$MODELS/pretrain.json" trace.csv
+	mph-metatrain -q -s space.json -m perf --hidden 32,32 --iters 300 --shots 8 --query 16 \
+		--ensemble 1 -o "$MODELS/single.json" trace.csv
 }
 
 setup() {
@@ -33,6 +35,7 @@ args_for() {
 	random|grid) echo "-a $1 -s space.json" ;;
 	gp-ucb|gp-ei|ernest) echo "-a $1 -s space.json -o objective.json" ;;
 	finetune|vizier) echo "-a $1 -m $MODELS/pretrain.json -o objective.json" ;;
+	*+single) echo "-a ${1%+single} -m $MODELS/single.json -o objective.json" ;;
 	*) echo "-a $1 -m $MODELS/meta.json -o objective.json" ;;
 	esac
 }
@@ -89,6 +92,13 @@ search() {
 	run -0 search morphling-gp
 	echo "morphling-gp: $output trials"
 	[ "$output" -le 12 ]
+	# the meta-model above is an ensemble of three (the default); one network
+	run -0 search morphling-gp+single
+	echo "morphling-gp, one network: $output trials"
+	[ "$output" -le 12 ]
+	run -0 search morphling+single
+	echo "morphling, one network: $output trials"
+	[ "$output" -le 12 ]
 }
 
 @test "no algorithm suggests a measured configuration, and -n gives N distinct ones" {
@@ -131,6 +141,26 @@ search() {
 	echo "${lines[1]}" | awk -F, '$4 == "" && (($7 - $5 - 2 * $6)^2 < 1e-18) { ok = 1 } END { exit !ok }'
 	run -0 mph-suggest -a grid -s space.json --history "$TRIALS" "$ALL"
 	assert_line --index 1 "1,1,b,,,,"
+}
+
+@test "morphling-gp --cover first measures a categorical value no trial has" {
+	start # the initial design has kind a only
+	# a single network, whose acquisition alone stays on kind a here
+	run -0 bash -c "mph-suggest -a morphling-gp -m $MODELS/single.json -o objective.json --cover --history '$TRIALS' < '$ALL' | tail -1"
+	[[ "$output" == *,*,b,* ]]
+	cover_acq=${output##*,}
+	run -0 bash -c "mph-suggest -a morphling-gp -m $MODELS/single.json -o objective.json --history '$TRIALS' < '$ALL' | tail -1"
+	[[ "$output" == *,*,a,* ]]
+	free_acq=${output##*,}
+	# the pick without the rule is the highest acquisition: never below the covering pick's
+	run awk -v a="$free_acq" -v b="$cover_acq" 'BEGIN { exit !(a >= b) }'
+	assert_success
+	# once kind b has a trial, the rule leaves the acquisition alone
+	mph-suggest -a morphling-gp -m $MODELS/single.json -o objective.json --cover --history "$TRIALS" < "$ALL" | measure
+	run -0 bash -c "mph-suggest -a morphling-gp -m $MODELS/single.json -o objective.json --cover --history '$TRIALS' < '$ALL' | tail -1"
+	with=$output
+	run -0 bash -c "mph-suggest -a morphling-gp -m $MODELS/single.json -o objective.json --history '$TRIALS' < '$ALL' | tail -1"
+	assert_equal "$output" "$with"
 }
 
 @test "a failed trial is never suggested again and counts as worth nothing" {
@@ -181,7 +211,7 @@ search() {
 	assert_equal "$stderr" "mph-suggest: --algo: unknown algorithm: 'nope'
 $USAGE
                    [--seed N] [--delta X] [--kappa X] [--xi X] [--acq ucb|ei] [--members N]
-                   [--adapt-steps N] [--adapt-lr X] [CANDIDATES]"
+                   [--cover] [--adapt-steps N] [--adapt-lr X] [CANDIDATES]"
 	run -2 --separate-stderr mph-suggest -a gp-ucb -s space.json "$ALL"
 	assert_equal "${stderr_lines[0]}" "mph-suggest: --algo gp-ucb needs --objective"
 	run -2 --separate-stderr mph-suggest -a morphling -o objective.json -s space.json "$ALL"

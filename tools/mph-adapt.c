@@ -205,7 +205,7 @@ int main(int argc, char **argv)
 	if (lr >= 0) o.lr = lr;
 	if (batch >= 0) o.batch = (size_t)batch;
 	if (l2 >= 0) o.l2 = l2;
-	if (random_init) mph_mlp_init(m->mlp, &rng);
+	if (random_init) mph_model_init_random(m, &rng);
 	if (mph_model_adapt(m, t->tasks[0].x, t->tasks[0].y, t->tasks[0].n, &o, &rng, &err) != 0) goto fail;
 	if (verbose) {
 		mph_task *tk = &t->tasks[0];

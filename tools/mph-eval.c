@@ -20,10 +20,10 @@ typedef struct {
 	uint64_t seed;
 	int loo, summary, from_log, no_initial, verbose, quiet, keep_going;
 	mph_search_opts search;   /* the options given; per algorithm on top of its defaults */
-	int set_delta, set_kappa, set_xi, set_acq, set_members;
+	int set_delta, set_kappa, set_xi, set_acq, set_members, cover;
 	long adapt_steps;
 	double adapt_lr;
-	mph_eval_train_opts train;
+	mph_model_train_opts train;
 } settings;
 
 static void defaults(settings *st)
@@ -39,7 +39,7 @@ static void defaults(settings *st)
 	st->adapt_steps = -1;
 	st->adapt_lr = -1;
 	mph_search_opts_init(&st->search, MPH_ALGO_MORPHLING);
-	mph_eval_train_opts_init(&st->train);
+	mph_model_train_opts_init(&st->train);
 }
 
 static void help(void)
@@ -90,10 +90,11 @@ static void help(void)
 	       "      --fix K=V,...      values of the other knobs [the space's]\n"
 	       "      --no-initial       no initial design: the algorithm chooses from the start\n\n"
 	       "Search (as mph-suggest; unset: each algorithm's default):\n"
-	       "      --delta X, --kappa X, --xi X, --acq ucb|ei, --members N,\n"
+	       "      --delta X, --kappa X, --xi X, --acq ucb|ei, --members N, --cover,\n"
 	       "      --adapt-steps N, --adapt-lr X\n\n"
 	       "Models trained here, per fold and meta-seed (as mph-metatrain):\n"
 	       "      --meta-seeds N,... training seeds; each gives its own runs [%s]\n"
+	       "      --ensemble N       networks per model, each from its own seed [%zu]\n"
 	       "      --hidden N,...     hidden layers [128,128]\n"
 	       "      --iters N [%d]  --meta-batch N [%d]  --shots K [%d]  --query N [%d]\n"
 	       "      --inner-steps D [%d]  --inner-lr A [%s]  --outer-lr B [%s]\n"
@@ -102,17 +103,17 @@ static void help(void)
 	       "      --fail-value X     metric of a failed configuration [%s]\n\n"
 	       "See mph-eval(1).\n",
 	       usage_line, d.algos, d.runs, (unsigned long long)d.seed, d.cap, d.budgets, d.levels,
-	       d.meta_seeds, d.train.meta.iters, d.train.meta.meta_batch, d.train.meta.shots,
+	       d.meta_seeds, d.train.members, d.train.meta.iters, d.train.meta.meta_batch, d.train.meta.shots,
 	       d.train.meta.query, d.train.meta.inner_steps, mph_fmt_double(a, d.train.meta.inner_lr),
 	       mph_fmt_double(b, d.train.meta.outer_lr), mph_norm_name(d.train.meta.norm),
 	       mph_fmt_double(c, d.train.fail_value));
 }
 
 enum {
-	OPT_ACQ = 256, OPT_ADAPT_LR, OPT_ADAPT_STEPS, OPT_BUDGETS, OPT_CAP, OPT_CORNERS, OPT_DELTA,
+	OPT_ACQ = 256, OPT_ADAPT_LR, OPT_ADAPT_STEPS, OPT_BUDGETS, OPT_CAP, OPT_CORNERS, OPT_DELTA, OPT_ENSEMBLE,
 	OPT_FAIL_VALUE, OPT_FIRST_ORDER, OPT_FIX, OPT_FROM_LOG, OPT_GROUP_SEP, OPT_HIDDEN, OPT_INNER_LR,
 	OPT_INNER_STEPS, OPT_ITERS, OPT_KAPPA, OPT_KFOLD, OPT_LEVELS, OPT_LOG, OPT_LOO, OPT_MEMBERS,
-	OPT_META_BATCH, OPT_META_SEEDS, OPT_NO_INITIAL, OPT_NORM, OPT_OUTER_LR, OPT_QUERY, OPT_SEED,
+	OPT_META_BATCH, OPT_META_SEEDS, OPT_NO_INITIAL, OPT_NORM, OPT_OUTER_LR, OPT_QUERY, OPT_SEED, OPT_COVER,
 	OPT_SHOTS, OPT_SUMMARY, OPT_TASKS, OPT_TEST_TASKS, OPT_TRAIN_TASKS, OPT_VERSION, OPT_XI
 };
 
@@ -225,6 +226,7 @@ static void search_opts(const settings *st, mph_algo a, uint64_t seed, mph_searc
 	if (st->set_xi) so->xi = st->search.xi;
 	if (st->set_acq) so->acq = st->search.acq;
 	if (st->set_members) so->members = st->search.members;
+	if (st->cover) so->cover = 1;
 	if (st->adapt_steps >= 0 || st->adapt_lr >= 0) {
 		so->adapt = model ? model->adapt : so->adapt;
 		if (st->adapt_steps >= 0) so->adapt.steps = (int)st->adapt_steps;
@@ -337,7 +339,7 @@ static int run_fold(eval_ctx *ec, const mph_split *sp, size_t fold, mph_error *e
 	for (ms = 0; ms < nms && rc == 0; ms++) {
 		mph_model *meta = ec->model, *pre = ec->pretrained;
 		if (ec->trace != NULL) {
-			mph_eval_train_opts to = st->train;
+			mph_model_train_opts to = st->train;
 			to.seed = (uint64_t)meta_seeds[ms];
 			snprintf(seedtext, sizeof seedtext, "%ld", meta_seeds[ms]);
 			if (st->verbose || (!st->quiet && isatty(2)))
@@ -345,14 +347,14 @@ static int run_fold(eval_ctx *ec, const mph_split *sp, size_t fold, mph_error *e
 				        fold + 1, sp->nfolds, seedtext, mph_now() - ec->t0);
 			if (needs(ec, 0)) {
 				to.meta.mode = st->train.meta.mode == MPH_META_PRETRAIN ? MPH_META_MAML : st->train.meta.mode;
-				if ((meta = mph_eval_train(ec->trace, use, ec->space, mph_objective_metric(ec->obj), &to, err)) == NULL) {
+				if ((meta = mph_model_train(ec->trace, use, ec->space, mph_objective_metric(ec->obj), &to, err)) == NULL) {
 					rc = -1;
 					break;
 				}
 			}
 			if (needs(ec, 1)) {
 				to.meta.mode = MPH_META_PRETRAIN;
-				if ((pre = mph_eval_train(ec->trace, use, ec->space, mph_objective_metric(ec->obj), &to, err)) == NULL) {
+				if ((pre = mph_model_train(ec->trace, use, ec->space, mph_objective_metric(ec->obj), &to, err)) == NULL) {
 					mph_model_free(meta);
 					rc = -1;
 					break;
@@ -487,6 +489,8 @@ int main(int argc, char **argv)
 		{"cap", required_argument, NULL, OPT_CAP},
 		{"corners", required_argument, NULL, OPT_CORNERS},
 		{"delta", required_argument, NULL, OPT_DELTA},
+		{"cover", no_argument, NULL, OPT_COVER},
+		{"ensemble", required_argument, NULL, OPT_ENSEMBLE},
 		{"fail-value", required_argument, NULL, OPT_FAIL_VALUE},
 		{"first-order", no_argument, NULL, OPT_FIRST_ORDER},
 		{"fix", required_argument, NULL, OPT_FIX},
@@ -580,6 +584,8 @@ int main(int argc, char **argv)
 			free(h);
 			break;
 		}
+		case OPT_COVER: st.cover = 1; break;
+		case OPT_ENSEMBLE: if (tool_long_opt("--ensemble", optarg, 1, 1000, &x)) goto usage; st.train.members = (size_t)x; break;
 		case OPT_INNER_LR: if (tool_double_opt("--inner-lr", optarg, 0, 1e6, &st.train.meta.inner_lr)) goto usage; break;
 		case OPT_INNER_STEPS: if (tool_long_opt("--inner-steps", optarg, 0, 1000, &x)) goto usage; st.train.meta.inner_steps = (int)x; break;
 		case OPT_ITERS: if (tool_long_opt("--iters", optarg, 0, 100000000, &x)) goto usage; st.train.meta.iters = (int)x; break;

@@ -12,26 +12,16 @@ static const char usage_line[] =
 
 
 typedef struct {
-	mph_meta_opts meta;
-	mph_train_opts adapt;
+	mph_model_train_opts train; /* meta, adapt, fail_value, seed, members; hidden from the text */
 	char hidden[256];
 	const char *metric;
-	double fail_value;
-	uint64_t seed;
 } settings;
 
 static void defaults(settings *st)
 {
-	mph_meta_opts_default(&st->meta);
-	st->adapt.opt = MPH_OPT_SGD;
-	st->adapt.steps = -1; /* follows --inner-steps unless given */
-	st->adapt.lr = -1;    /* follows --inner-lr unless given */
-	st->adapt.batch = 0;
-	st->adapt.l2 = 0;
+	mph_model_train_opts_init(&st->train); /* adapt follows --inner-steps/--inner-lr unless given */
 	snprintf(st->hidden, sizeof st->hidden, "128,128");
 	st->metric = "rps";
-	st->fail_value = 0;
-	st->seed = 1;
 }
 
 static void help(void)
@@ -52,6 +42,8 @@ static void help(void)
 	       "      --tasks T,...      train on these tasks only [all]\n"
 	       "      --exclude T,...    leave these tasks out (held-out services)\n"
 	       "      --seed N           random seed [%llu]\n"
+	       "      --ensemble N       train N networks, each from its own seed; the model\n"
+	       "                         predicts their mean [%zu]\n"
 	       "  -v, --verbose          progress on stderr even when it is not a terminal\n"
 	       "  -q, --quiet            no progress\n"
 	       "  -h, --help             this help\n"
@@ -73,15 +65,16 @@ static void help(void)
 	       "                         pretrain: %s]\n\n"
 	       "TRACE is CSV with a `task` column, the knob columns and the metric; - is\n"
 	       "standard input (then -s is needed). See mph-metatrain(1), mph-model(5).\n",
-	       usage_line, d.metric, (unsigned long long)d.seed, d.hidden, d.meta.iters,
-	       d.meta.meta_batch, d.meta.shots, d.meta.query, d.meta.inner_steps,
-	       mph_fmt_double(a, d.meta.inner_lr), mph_fmt_double(b, d.meta.outer_lr),
-	       mph_norm_name(d.meta.norm), mph_fmt_double(c, d.fail_value), MPH_PRETRAIN_ADAPT_STEPS,
+	       usage_line, d.metric, (unsigned long long)d.train.seed, d.train.members, d.hidden,
+	       d.train.meta.iters, d.train.meta.meta_batch, d.train.meta.shots, d.train.meta.query,
+	       d.train.meta.inner_steps, mph_fmt_double(a, d.train.meta.inner_lr),
+	       mph_fmt_double(b, d.train.meta.outer_lr), mph_norm_name(d.train.meta.norm),
+	       mph_fmt_double(c, d.train.fail_value), MPH_PRETRAIN_ADAPT_STEPS,
 	       mph_fmt_double(e, MPH_PRETRAIN_ADAPT_LR));
 }
 
 enum {
-	OPT_ADAPT_LR = 256, OPT_ADAPT_STEPS, OPT_EXCLUDE, OPT_FAIL_VALUE, OPT_FIRST_ORDER, OPT_HIDDEN,
+	OPT_ADAPT_LR = 256, OPT_ADAPT_STEPS, OPT_ENSEMBLE, OPT_EXCLUDE, OPT_FAIL_VALUE, OPT_FIRST_ORDER, OPT_HIDDEN,
 	OPT_INNER_LR, OPT_INNER_STEPS, OPT_ITERS, OPT_META_BATCH, OPT_MODE, OPT_NORM, OPT_OUTER_LR,
 	OPT_QUERY, OPT_SEED, OPT_SHOTS, OPT_TASKS, OPT_VERSION
 };
@@ -92,6 +85,7 @@ typedef struct {
 	int tty;
 	struct timespec start;
 	double last;
+	size_t member, members; /* which network of the ensemble is training */
 } progress;
 
 static double since(const struct timespec *t0)
@@ -107,9 +101,22 @@ static void report(void *ctx, int iter, int iters, double loss)
 	double el = since(&p->start);
 	if (iter < iters && el - p->last < 1.0) return;
 	p->last = el;
-	fprintf(stderr, "%s: iteration %d/%d loss %.4g, %.0fs left%s", tool_prog, iter, iters, loss,
-	        iter > 0 ? el / iter * (iters - iter) : 0.0,
+	/* the time left counts the members still to train */
+	if (p->members > 1)
+		fprintf(stderr, "%s: network %zu/%zu, ", tool_prog, p->member + 1, p->members);
+	else
+		fprintf(stderr, "%s: ", tool_prog);
+	fprintf(stderr, "iteration %d/%d loss %.4g, %.0fs left%s", iter, iters, loss,
+	        iter > 0 ? el / ((double)p->member * iters + iter) *
+	                   ((double)(p->members - p->member) * iters - iter) : 0.0,
 	        p->tty && iter < iters ? "   \r" : "\n");
+}
+
+static void report_member(void *ctx, size_t k, size_t members)
+{
+	progress *p = ctx;
+	p->member = k;
+	p->members = members;
 }
 
 /* ---- task selection ---- */
@@ -157,7 +164,7 @@ static json_t *provenance(int argc, char **argv, const settings *st, const mph_t
 	json_t *hp = json_object();
 	char hex[17], seed[24];
 	size_t k;
-	const mph_meta_opts *o = &st->meta;
+	const mph_meta_opts *o = &st->train.meta;
 	json_object_set_new(p, "tool", json_string("mph-metatrain"));
 	json_object_set_new(p, "version", json_string(MPH_VERSION));
 	json_object_set_new(p, "args", tool_recorded_args(argc, argv));
@@ -177,10 +184,12 @@ static json_t *provenance(int argc, char **argv, const settings *st, const mph_t
 	json_object_set_new(hp, "inner_lr", json_real(o->inner_lr));
 	json_object_set_new(hp, "outer_lr", json_real(o->outer_lr));
 	json_object_set_new(hp, "norm", json_string(mph_norm_name(o->norm)));
-	json_object_set_new(hp, "fail_value", json_real(st->fail_value));
+	json_object_set_new(hp, "fail_value", json_real(st->train.fail_value));
 	/* A string: a 64-bit seed does not fit every JSON reader's integers. */
-	snprintf(seed, sizeof seed, "%llu", (unsigned long long)st->seed);
+	snprintf(seed, sizeof seed, "%llu", (unsigned long long)st->train.seed);
 	json_object_set_new(hp, "seed", json_string(seed));
+	/* only when there is one, so single-network files keep their bytes */
+	if (st->train.members > 1) json_object_set_new(hp, "ensemble", json_integer((json_int_t)st->train.members));
 	json_object_set_new(p, "training", hp);
 	return p;
 }
@@ -207,6 +216,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"adapt-lr", required_argument, NULL, OPT_ADAPT_LR},
 		{"adapt-steps", required_argument, NULL, OPT_ADAPT_STEPS},
+		{"ensemble", required_argument, NULL, OPT_ENSEMBLE},
 		{"exclude", required_argument, NULL, OPT_EXCLUDE},
 		{"fail-value", required_argument, NULL, OPT_FAIL_VALUE},
 		{"first-order", no_argument, NULL, OPT_FIRST_ORDER},
@@ -234,13 +244,11 @@ int main(int argc, char **argv)
 	const char *output = NULL, *space_path = NULL, *only = NULL, *exclude = NULL, *trace_path;
 	int ch, verbose = 0, quiet = 0, first_order = 0, pretrain = 0;
 	long x;
-	size_t hidden[MPH_MLP_MAX_HIDDEN], nh = 0, rows = 0, k;
+	size_t rows = 0, k;
 	mph_error err;
 	mph_space *s = NULL;
 	mph_trace *t = NULL;
-	mph_mlp *mlp = NULL;
 	mph_model *model = NULL;
-	mph_rng rng;
 	progress prog;
 
 	tool_prog = "mph-metatrain";
@@ -253,27 +261,31 @@ int main(int argc, char **argv)
 		case 'q': quiet = 1; break;
 		case 's': space_path = optarg; break;
 		case 'v': verbose = 1; break;
-		case OPT_ADAPT_LR: if (tool_double_opt("--adapt-lr", optarg, 0, 1e6, &st.adapt.lr)) goto usage; break;
+		case OPT_ADAPT_LR: if (tool_double_opt("--adapt-lr", optarg, 0, 1e6, &st.train.adapt.lr)) goto usage; break;
 		case OPT_ADAPT_STEPS:
 			if (tool_long_opt("--adapt-steps", optarg, 0, 1000000, &x)) goto usage;
-			st.adapt.steps = (int)x;
+			st.train.adapt.steps = (int)x;
+			break;
+		case OPT_ENSEMBLE:
+			if (tool_long_opt("--ensemble", optarg, 1, 1000, &x)) goto usage;
+			st.train.members = (size_t)x;
 			break;
 		case OPT_EXCLUDE: exclude = optarg; break;
-		case OPT_FAIL_VALUE: if (tool_double_opt("--fail-value", optarg, -1e308, 1e308, &st.fail_value)) goto usage; break;
+		case OPT_FAIL_VALUE: if (tool_double_opt("--fail-value", optarg, -1e308, 1e308, &st.train.fail_value)) goto usage; break;
 		case OPT_FIRST_ORDER: first_order = 1; break;
 		case OPT_HIDDEN: snprintf(st.hidden, sizeof st.hidden, "%s", optarg); break;
-		case OPT_INNER_LR: if (tool_double_opt("--inner-lr", optarg, 0, 1e6, &st.meta.inner_lr)) goto usage; break;
+		case OPT_INNER_LR: if (tool_double_opt("--inner-lr", optarg, 0, 1e6, &st.train.meta.inner_lr)) goto usage; break;
 		case OPT_INNER_STEPS:
 			if (tool_long_opt("--inner-steps", optarg, 0, 1000, &x)) goto usage;
-			st.meta.inner_steps = (int)x;
+			st.train.meta.inner_steps = (int)x;
 			break;
 		case OPT_ITERS:
 			if (tool_long_opt("--iters", optarg, 0, 100000000, &x)) goto usage;
-			st.meta.iters = (int)x;
+			st.train.meta.iters = (int)x;
 			break;
 		case OPT_META_BATCH:
 			if (tool_long_opt("--meta-batch", optarg, 1, 100000, &x)) goto usage;
-			st.meta.meta_batch = (int)x;
+			st.train.meta.meta_batch = (int)x;
 			break;
 		case OPT_MODE:
 			if (strcmp(optarg, "maml") == 0) pretrain = 0;
@@ -281,20 +293,20 @@ int main(int argc, char **argv)
 			else { tool_usage_error("--mode: expected maml or pretrain: '%s'", optarg); goto usage; }
 			break;
 		case OPT_NORM:
-			if (mph_norm_parse(optarg, &st.meta.norm) != 0) {
+			if (mph_norm_parse(optarg, &st.train.meta.norm) != 0) {
 				tool_usage_error("--norm: expected max, zscore or none: '%s'", optarg);
 				goto usage;
 			}
 			break;
-		case OPT_OUTER_LR: if (tool_double_opt("--outer-lr", optarg, 1e-300, 1e6, &st.meta.outer_lr)) goto usage; break;
+		case OPT_OUTER_LR: if (tool_double_opt("--outer-lr", optarg, 1e-300, 1e6, &st.train.meta.outer_lr)) goto usage; break;
 		case OPT_QUERY:
 			if (tool_long_opt("--query", optarg, 1, 1000000, &x)) goto usage;
-			st.meta.query = (int)x;
+			st.train.meta.query = (int)x;
 			break;
-		case OPT_SEED: if (tool_seed_opt("--seed", optarg, &st.seed)) goto usage; break;
+		case OPT_SEED: if (tool_seed_opt("--seed", optarg, &st.train.seed)) goto usage; break;
 		case OPT_SHOTS:
 			if (tool_long_opt("--shots", optarg, 1, 1000000, &x)) goto usage;
-			st.meta.shots = (int)x;
+			st.train.meta.shots = (int)x;
 			break;
 		case OPT_TASKS: only = optarg; break;
 		case OPT_VERSION: printf("mph-metatrain %s\n", MPH_VERSION); return tool_stdout_status();
@@ -314,53 +326,54 @@ int main(int argc, char **argv)
 		tool_usage_error("--first-order goes with --mode maml");
 		goto usage;
 	}
-	if (parse_hidden(st.hidden, hidden, &nh) != 0) goto usage;
-	st.meta.mode = pretrain ? MPH_META_PRETRAIN : first_order ? MPH_META_FOMAML : MPH_META_MAML;
-	mph_meta_adapt_defaults(&st.meta, &st.adapt);
+	if (parse_hidden(st.hidden, st.train.hidden, &st.train.nhidden) != 0) goto usage;
+	st.train.meta.mode = pretrain ? MPH_META_PRETRAIN : first_order ? MPH_META_FOMAML : MPH_META_MAML;
 
 	s = space_path ? mph_space_load(space_path, &err) : tool_space_from_trace(trace_path, st.metric, &err);
 	if (s == NULL) goto fail;
-	if ((t = mph_trace_load(trace_path, s, st.metric, st.fail_value, &err)) == NULL) goto fail;
+	if ((t = mph_trace_load(trace_path, s, st.metric, st.train.fail_value, &err)) == NULL) goto fail;
 	if (select_tasks(t, only, exclude, &err) != 0) {
 		snprintf(err.file, sizeof err.file, "%s", trace_path);
 		goto fail;
 	}
 	for (k = 0; k < t->ntasks; k++) rows += t->tasks[k].n;
 
-	mph_rng_seed(&rng, st.seed);
-	mlp = mph_mlp_new(mph_space_nfeatures(s), nh, hidden);
-	mph_mlp_init(mlp, &rng);
 	prog.tty = isatty(2);
 	prog.last = -1e9;
+	prog.member = 0;
+	prog.members = st.train.members;
 	clock_gettime(CLOCK_MONOTONIC, &prog.start);
 	if (!quiet && (verbose || prog.tty)) {
-		st.meta.progress = report;
-		st.meta.progress_ctx = &prog;
-		fprintf(stderr, "%s: %zu tasks, %zu rows, %zu features, %zu parameters\n", tool_prog,
-		        t->ntasks, rows, mph_space_nfeatures(s), mph_mlp_nparams(mlp));
+		size_t in = mph_space_nfeatures(s), params = 0, l;
+		for (l = 0; l <= st.train.nhidden; l++) {
+			size_t out = l < st.train.nhidden ? st.train.hidden[l] : 1;
+			params += (in + 1) * out;
+			in = out;
+		}
+		st.train.meta.progress = report;
+		st.train.meta.progress_ctx = &prog;
+		st.train.member_progress = report_member;
+		fprintf(stderr, "%s: %zu tasks, %zu rows, %zu features, %zu parameters", tool_prog,
+		        t->ntasks, rows, mph_space_nfeatures(s), params);
+		if (st.train.members > 1) fprintf(stderr, ", %zu networks", st.train.members);
+		fputc('\n', stderr);
 	}
-	if (mph_meta_train(mlp, t, &st.meta, &rng, &err) != 0) {
+	if ((model = mph_model_train(t, NULL, s, st.metric, &st.train, &err)) == NULL) {
 		snprintf(err.file, sizeof err.file, "%s", trace_path);
 		goto fail;
 	}
-	if (st.meta.progress)
+	if (st.train.meta.progress)
 		fprintf(stderr, "%s: trained in %.1fs\n", tool_prog, since(&prog.start));
-
-	model = mph_model_new(s, mlp, st.metric, st.meta.norm, &err);
-	s = NULL;
-	mlp = NULL;
-	model->fail_value = st.fail_value;
-	model->adapt = st.adapt;
 	json_decref(model->provenance);
 	model->provenance = provenance(argc, argv, &st, t, rows);
 	if (mph_model_save(model, output, &err) != 0) goto fail;
 	mph_model_free(model);
 	mph_trace_free(t);
+	mph_space_free(s);
 	return 0;
 fail:
 	tool_error(&err);
 	mph_model_free(model);
-	mph_mlp_free(mlp);
 	mph_trace_free(t);
 	mph_space_free(s);
 	return 1;

@@ -8,7 +8,7 @@
 static const char usage_line[] =
 	"usage: mph-suggest [-h] [-a ALGO] [-m MODEL] [-n N] [-o OBJECTIVE] [-s SPACE] [--history TRIALS]\n"
 	"                   [--seed N] [--delta X] [--kappa X] [--xi X] [--acq ucb|ei] [--members N]\n"
-	"                   [--adapt-steps N] [--adapt-lr X] [CANDIDATES]\n";
+	"                   [--cover] [--adapt-steps N] [--adapt-lr X] [CANDIDATES]\n";
 
 static void help(const mph_search_opts *d)
 {
@@ -41,6 +41,8 @@ static void help(const mph_search_opts *d)
 	       "      --xi X           EI margin, in sds of the utilities seen [%s]\n"
 	       "      --acq ACQ        ucb or ei, for vizier and morphling-gp [%s]\n"
 	       "      --members N      adaptations in morphling-ens [%d]\n"
+	       "      --cover          morphling-gp: first measure each value of a categorical\n"
+	       "                       knob (e.g. a GPU type) that no trial has\n"
 	       "      --adapt-steps N  fine-tuning steps [the model's own]\n"
 	       "      --adapt-lr X     fine-tuning learning rate [the model's own]\n"
 	       "  -h, --help           this help\n"
@@ -54,7 +56,7 @@ static void help(const mph_search_opts *d)
 }
 
 enum { OPT_ACQ = 256, OPT_ADAPT_LR, OPT_ADAPT_STEPS, OPT_DELTA, OPT_HISTORY, OPT_KAPPA,
-       OPT_MEMBERS, OPT_SEED, OPT_VERSION, OPT_XI };
+       OPT_COVER, OPT_MEMBERS, OPT_SEED, OPT_VERSION, OPT_XI };
 
 /* An empty trials file is a search that has not started: no header needed. */
 static int empty_file(const char *path)
@@ -96,6 +98,7 @@ int main(int argc, char **argv)
 		{"adapt-steps", required_argument, NULL, OPT_ADAPT_STEPS},
 		{"algo", required_argument, NULL, 'a'},
 		{"count", required_argument, NULL, 'n'},
+		{"cover", no_argument, NULL, OPT_COVER},
 		{"delta", required_argument, NULL, OPT_DELTA},
 		{"help", no_argument, NULL, 'h'},
 		{"history", required_argument, NULL, OPT_HISTORY},
@@ -159,6 +162,7 @@ int main(int argc, char **argv)
 			if (tool_long_opt("--members", optarg, 2, 1000, &lval)) goto usage;
 			so.members = (int)lval;
 			break;
+		case OPT_COVER: so.cover = 1; break;
 		case OPT_SEED: if (tool_seed_opt("--seed", optarg, &so.seed)) goto usage; break;
 		case OPT_VERSION: printf("mph-suggest %s\n", MPH_VERSION); return 0;
 		case OPT_XI: if (tool_double_opt("--xi", optarg, 0, 1e12, &so.xi)) goto usage; break;

@@ -1,5 +1,6 @@
 /* Model files: save/load round trip to the same bytes, load checks, the
  * space check, adaptation and prediction in metric units, trace loading. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -162,6 +163,84 @@ int main(void)
 		free(bad);
 	}
 	free(b1);
+
+	/* An ensemble: mph_model_train's member 0 is the lone network of the
+	 * same seed, the file round-trips, the prediction is the members' mean
+	 * (in metric units) and adaptation moves every member. */
+	{
+		mph_model_train_opts to;
+		mph_model *one, *ens, *e2;
+		double pm[8], p0[8], p1v[8], p2v[8];
+		size_t hl[1] = {8};
+		mph_mlp *odd;
+		char *bad, *at;
+		mph_model_train_opts_init(&to);
+		to.nhidden = 1;
+		to.hidden[0] = 8;
+		to.meta.iters = 20; to.meta.shots = 8; to.meta.query = 16;
+		to.seed = 7;
+		CHECK(to.members == MPH_ENSEMBLE_DEFAULT);
+		to.members = 1;
+		one = mph_model_train(t, NULL, s, "rps", &to, &err);
+		to.members = 3;
+		ens = mph_model_train(t, NULL, s, "rps", &to, &err);
+		CHECK(one != NULL && ens != NULL && one->nmembers == 1 && ens->nmembers == 3);
+		CHECK(ens->members[0] == ens->mlp);
+		CHECK(memcmp(mph_mlp_params(one->mlp), mph_mlp_params(ens->mlp),
+		             mph_mlp_nparams(one->mlp) * sizeof(double)) == 0);
+		CHECK(memcmp(mph_mlp_params(ens->members[1]), mph_mlp_params(ens->members[2]),
+		             mph_mlp_nparams(one->mlp) * sizeof(double)) != 0);
+		CHECK(mph_model_member_seed(7, 0) == 7 && mph_model_member_seed(7, 1) != mph_model_member_seed(8, 1));
+		CHECK(mph_model_adapt(ens, tr->tasks[0].x, tr->tasks[0].y, 8, NULL, &r, &err) == 0);
+		CHECK(memcmp(mph_mlp_params(one->mlp), mph_mlp_params(ens->mlp),
+		             mph_mlp_nparams(one->mlp) * sizeof(double)) != 0);
+		mph_model_predict(ens, tr->tasks[0].x, 8, pm);
+		mph_model_predict_member(ens, 0, tr->tasks[0].x, 8, p0);
+		mph_model_predict_member(ens, 1, tr->tasks[0].x, 8, p1v);
+		mph_model_predict_member(ens, 2, tr->tasks[0].x, 8, p2v);
+		for (i = 0; i < 8; i++) CHECK(fabs(pm[i] - (p0[i] + p1v[i] + p2v[i]) / 3) < 1e-9 * (1 + fabs(pm[i])));
+		CHECK(p0[3] != p1v[3]);
+		CHECK(mph_model_save(ens, p1, &err) == 0);
+		e2 = mph_model_load(p1, &err);
+		CHECK(e2 != NULL && e2->nmembers == 3);
+		CHECK(mph_model_save(e2, p2, &err) == 0);
+		b1 = slurp(p1, &n1); b2 = slurp(p2, &n2);
+		CHECK(n1 == n2 && memcmp(b1, b2, n1) == 0);
+		free(b2);
+		w = mph_model_clone(e2);
+		CHECK(w->nmembers == 3 && mph_model_reset(w, e2) == 0);
+		CHECK(mph_model_reset(w, one) == -1); /* not a clone of it */
+		mph_model_free(w);
+		/* a member of another shape, in a file and through the API */
+		bad = strdup(b1);
+		at = strstr(strstr(strstr(bad, "\"network\": ["), "\"hidden\": [8]") + 10, "\"hidden\": [8]");
+		memcpy(at, "\"hidden\": [9]", 13);
+		spit(p3, bad, n1);
+		CHECK(mph_model_load(p3, &err) == NULL);
+		CHECK(strcmp(err.text, "network[1]: layers[0].W must have 9 rows") == 0);
+		{
+			json_t *j = mph_model_to_json(ens);
+			json_object_set_new(j, "network", json_array());
+			CHECK(mph_model_from_json(j, "e.json", &err) == NULL);
+			CHECK(strcmp(err.text, "'network' must be an object or a non-empty array of them") == 0);
+			json_object_set_new(j, "network", json_integer(7));
+			CHECK(mph_model_from_json(j, "e.json", &err) == NULL);
+			CHECK(strcmp(err.text, "'network' must be an object or a non-empty array of them") == 0);
+			json_decref(j);
+		}
+		free(bad);
+		free(b1);
+		odd = mph_mlp_new(mph_space_nfeatures(s), 1, hl);
+		CHECK(mph_model_add_member(e2, odd, &err) == 0); /* same shape: taken */
+		hl[0] = 9;
+		odd = mph_mlp_new(mph_space_nfeatures(s), 1, hl);
+		CHECK(mph_model_add_member(e2, odd, &err) == -1);
+		CHECK(strcmp(err.text, "ensemble member 5 differs in shape from the first network") == 0);
+		mph_mlp_free(odd);
+		mph_model_free(one);
+		mph_model_free(ens);
+		mph_model_free(e2);
+	}
 
 	/* The space check names the difference. */
 	other = mph_space_load(FIX "other-space.json", &err);
