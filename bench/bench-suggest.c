@@ -179,16 +179,16 @@ static void speed(int reps)
 	printf("morphling-gp step, 720 candidates, 30 trials: %.2f ms\n", 1e3 * time_step(s, cp, h, reps, 1));
 	mph_search_free(s);
 	{
-		/* the same with a 5-network ensemble model (mph-metatrain --ensemble 5) */
+		/* the same with the default ensemble (mph-metatrain's --ensemble) */
 		mph_model *ens = mph_model_clone(model);
-		for (i = 1; i < 5; i++) {
+		for (i = 1; i < MPH_ENSEMBLE_DEFAULT; i++) {
 			mph_mlp *m = mph_mlp_new(mph_space_nfeatures(sp), 2, hidden);
 			mph_mlp_init(m, &rng);
 			mph_model_add_member(ens, m, NULL);
 		}
 		if ((s = mph_search_new(sp, ens, &o, &err)) == NULL) die("search", &err);
-		printf("morphling-gp step, 5-network ensemble, 720 candidates, 30 trials: %.2f ms\n",
-		       1e3 * time_step(s, cp, h, reps, 1));
+		printf("morphling-gp step, %d-network ensemble, 720 candidates, 30 trials: %.2f ms\n",
+		       MPH_ENSEMBLE_DEFAULT, 1e3 * time_step(s, cp, h, reps, 1));
 		mph_search_free(s);
 		mph_model_free(ens);
 	}
