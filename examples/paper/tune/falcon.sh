@@ -2,7 +2,8 @@
 # The Falcon sweeps of TUNING.md section 5: replayed searches over
 # ../shared/data/falcon-sources, 3 folds held out by model, the models
 # trained in each fold for every seed of META_SEEDS [1,2,3], one search
-# seed, at most 100 samples, the 16-corner initial design of `make paper`.
+# seed, at most 100 samples, the 8-corner initial design of `make paper`
+# (batch, cpu, gpu_mem_gb on a T4 at full power).
 # usage: falcon.sh NAME [mph-eval options...]   (-a ALGOS among them)
 # Writes NAME.csv (mph-eval --summary) and NAME.log (per-step log) in OUT [.]
 set -eu
