@@ -103,7 +103,7 @@ echo
 echo "Made by \`make paper\` ($(date -u +%Y-%m-%d), $(nproc) cores, $(uname -m)); each search replayed by"
 echo "mph-eval over a fully profiled trace, $cap samples at most, the 8-corner initial design"
 echo "included in every count; ${RUNS_TEXT:-see the Makefile for the seeds}; meta-training"
-echo "\`mph-metatrain ${METATRAIN:-}\` (seed 1). Cells: median (p10–p90) or median / p90 over"
+echo "\`mph-metatrain ${METATRAIN:-}\` (seed 1 on the zoo). Cells: median (p10–p90) or median / p90 over"
 echo "all runs (test models x seeds); \">$cap\" means beyond the cap."
 echo
 for o in $objectives; do
@@ -148,6 +148,18 @@ if [ -n "$falcon" ]; then
 	fig6b "$d/summary.csv"
 	echo
 	echo "![best so far](falcon-best.png) ![at the optimum](falcon-cdf.png) ![levels](falcon-levels.png)"
+	echo
+	echo "### The learnt algorithms per meta-training seed"
+	echo
+	echo "Runs with the optimum within 30 samples for each meta-training seed, then over all; samples to"
+	echo "the optimum and to 99 % of it, median / p90 (\`sh tune/per-seed.sh out/falcon/models.csv\`)."
+	echo
+	echo "| algorithm | within 30, per meta-seed | in all | to the optimum | to 99 % |"
+	echo "|---|---|---|---|---|"
+	sh tune/per-seed.sh "$d/models.csv" |
+		sed -n 's/^[^ ]* \([^:]*\): within 30 per meta-seed \([^,]*\), all \([^;]*\); optimum median \/ p90 \([^;]*\); 99 % \(.*\)$/| \1 | \2 | \3 | \4 | \5 |/p' |
+		sed 's|\([^ ]\)/\([^ ]\)|\1 / \2|g; s|\([^ ]\)/\([^ ]\)|\1 / \2|g'
+
 	echo
 fi
 echo "## Targets"
