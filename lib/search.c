@@ -94,6 +94,8 @@ struct mph_search {
 	double *tx;             /* nt x d */
 	double *ty;             /* nt: targets or residuals */
 	double *tp;             /* nt: a model's predictions at the trials */
+	mph_trial *gt;          /* the trials the GP sees (morphling-gp: those that worked) */
+	double *gx, *gy;        /* their features and targets */
 	size_t *tidx;
 	/* per candidate */
 	size_t ccap;
@@ -158,6 +160,7 @@ void mph_search_free(mph_search *s)
 	free(s->tx);
 	free(s->ty);
 	free(s->tp);
+	free(s->gt); free(s->gx); free(s->gy);
 	free(s->tidx);
 	free(s->pm); free(s->pu); free(s->unc); free(s->acq);
 	free(s->buf0); free(s->buf1); free(s->buf2);
@@ -445,20 +448,23 @@ size_t mph_search_gp_refit_point(size_t n)
 	return n - n % step;
 }
 
-static int gp_fit_or_condition(mph_search *s, const double *y, mph_error *err)
+/* Fits (or takes from the cache) the GP's hyper-parameters on a prefix of
+ * the n points (trials t, features x, targets y), then conditions on all. */
+static int gp_fit_or_condition(mph_search *s, const mph_trial *t, const double *x, const double *y,
+                               size_t n, mph_error *err)
 {
 	mph_gp_opts go = s->o.gp;
-	size_t m = mph_search_gp_refit_point(s->nt), i;
+	size_t m = mph_search_gp_refit_point(n), i;
 	uint64_t key;
 	int k;
 	if (s->frozen) {
 		/* a fantasy of the batch: same hyper-parameters, new data */
 		mph_gp_set_hyper(s->gp, s->theta);
-		return mph_gp_condition(s->gp, s->tx, y, s->nt, go.normalize, err);
+		return mph_gp_condition(s->gp, x, y, n, go.normalize, err);
 	}
 	key = mix(mix(s->o.seed, go.seed), (uint64_t)m);
 	for (i = 0; i < m; i++) {
-		key = mph_hash64(&s->t[i].id, sizeof s->t[i].id, key);
+		key = mph_hash64(&t[i].id, sizeof t[i].id, key);
 		key = mph_hash64(&y[i], sizeof y[i], key);
 	}
 	for (k = 0; k < CACHE_SLOTS; k++)
@@ -469,7 +475,7 @@ static int gp_fit_or_condition(mph_search *s, const double *y, mph_error *err)
 	} else {
 		int lru = 0;
 		go.seed = mix(s->o.seed ^ go.seed, (uint64_t)m);
-		if (mph_gp_fit(s->gp, s->tx, y, m, &go, err) != 0) return -1;
+		if (mph_gp_fit(s->gp, x, y, m, &go, err) != 0) return -1;
 		mph_gp_hyper(s->gp, s->theta);
 		for (k = 1; k < CACHE_SLOTS; k++)
 			if (s->theta_cache[k].used < s->theta_cache[lru].used) lru = k;
@@ -477,10 +483,10 @@ static int gp_fit_or_condition(mph_search *s, const double *y, mph_error *err)
 		memcpy(s->theta_cache[lru].theta, s->theta, (s->d + 2) * sizeof *s->theta);
 		s->theta_cache[lru].key = key;
 		s->theta_cache[lru].used = (int)++s->tick;
-		if (m == s->nt) return 0;
+		if (m == n) return 0;
 	}
 	mph_gp_set_hyper(s->gp, s->theta);
-	return mph_gp_condition(s->gp, s->tx, y, s->nt, go.normalize, err);
+	return mph_gp_condition(s->gp, x, y, n, go.normalize, err);
 }
 
 static double best_utility(const mph_search *s)
@@ -512,7 +518,7 @@ static int score_gp(mph_search *s, const mph_candidates *c, mph_acq acq, mph_err
 	size_t n = mph_candidates_n(c), i;
 	double best = best_utility(s), xi = s->o.xi * utility_sd(s);
 	for (i = 0; i < s->nt; i++) s->ty[i] = trial_utility(s, i);
-	if (gp_fit_or_condition(s, s->ty, err) != 0) return -1;
+	if (gp_fit_or_condition(s, s->t, s->tx, s->ty, s->nt, err) != 0) return -1;
 	if (mph_gp_predict(s->gp, mph_candidates_x(c), n, s->pu, s->unc) != 0)
 		return mph_error_set(err, NULL, 0, 0, "gaussian process: prediction failed");
 	for (i = 0; i < n; i++) {
@@ -540,7 +546,32 @@ static int score_residual_gp(mph_search *s, const mph_candidates *c, int adapt, 
 		return -1;
 	y = targets(s);
 	for (i = 0; i < s->nt; i++) r[i] = y[i] - s->tp[i];
-	if (gp_fit_or_condition(s, r, err) != 0) return -1;
+	if (!adapt) {
+		if (gp_fit_or_condition(s, s->t, s->tx, r, s->nt, err) != 0) return -1;
+	} else {
+		/* morphling-gp: the GP models the residual of the working surface,
+		 * so a failed trial (OOM...) is left to the adapted model, which
+		 * learnt from every service where configurations fail. As a
+		 * residual, its fail value would pull down its neighbours, and on
+		 * the zoo the optimum is the neighbour of a failure: the smallest
+		 * memory share its batch fits in (TUNING.md section 6). A failed
+		 * configuration is never suggested again either way. */
+		size_t ng = 0, j;
+		s->gt = mph_realloc(s->gt, (s->nt ? s->nt : 1) * sizeof *s->gt);
+		s->gx = mph_realloc(s->gx, (s->nt ? s->nt : 1) * (s->d ? s->d : 1) * sizeof *s->gx);
+		s->gy = mph_realloc(s->gy, (s->nt ? s->nt : 1) * sizeof *s->gy);
+		for (i = 0; i < s->nt; i++) {
+			if (s->t[i].failed) continue;
+			s->gt[ng] = s->t[i];
+			for (j = 0; j < s->d; j++) s->gx[ng * s->d + j] = s->tx[i * s->d + j];
+			s->gy[ng++] = r[i];
+		}
+		if (ng == 0) { /* nothing worked yet: every trial, as vizier */
+			if (gp_fit_or_condition(s, s->t, s->tx, r, s->nt, err) != 0) return -1;
+		} else if (gp_fit_or_condition(s, s->gt, s->gx, s->gy, ng, err) != 0) {
+			return -1;
+		}
+	}
 	if (mph_gp_predict(s->gp, mph_candidates_x(c), n, s->buf0, s->unc) != 0)
 		return mph_error_set(err, NULL, 0, 0, "gaussian process: prediction failed");
 	best = best_utility(s);

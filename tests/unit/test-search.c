@@ -92,6 +92,61 @@ static void batch(const mph_space *s, const mph_model *model, const mph_candidat
 	mph_history_free(h);
 }
 
+/* morphling-gp's GP sees only the trials that worked: with a model that
+ * does not adapt (no steps, no normalisation), adding a failed trial leaves
+ * every suggestion as it was, while vizier's GP (every trial) moves. */
+static void gp_ignores_failures(const mph_space *s, const mph_candidates *c)
+{
+	size_t hidden[1] = {8}, i, fail = 0;
+	mph_rng rng;
+	json_t *js = mph_space_to_json(s);
+	mph_model *m = mph_model_new(mph_space_from_json(js, NULL, NULL),
+	                             mph_mlp_new(mph_space_nfeatures(s), 1, hidden), "perf", MPH_NORM_NONE, NULL);
+	mph_history *h1 = mph_history_new(), *h2 = mph_history_new();
+	static const size_t ok[] = {0, 7, 13, 22, 30, 41};
+	mph_algo algos[2] = {MPH_ALGO_MORPHLING_GP, MPH_ALGO_VIZIER};
+	int a;
+	json_decref(js);
+	mph_rng_seed(&rng, 4);
+	mph_mlp_init(m->mlp, &rng);
+	for (i = 0; i < mph_candidates_n(c); i++) {
+		int failed;
+		perf(s, mph_candidates_id(c, i), &failed);
+		if (failed) fail = i;
+	}
+	for (i = 0; i < sizeof ok / sizeof *ok; i++) {
+		measure(s, c, h1, ok[i]);
+		measure(s, c, h2, ok[i]);
+	}
+	measure(s, c, h2, fail);
+	CHECK(mph_history_get(h2, mph_history_n(h2) - 1)->failed);
+	for (a = 0; a < 2; a++) {
+		mph_search_opts o;
+		mph_search *se;
+		mph_suggestion g1[3], g2[3];
+		mph_error err;
+		mph_search_opts_init(&o, algos[a]);
+		o.adapt.steps = 0;
+		se = mph_search_new(s, m, &o, &err);
+		CHECK(mph_search_suggest(se, c, h1, 3, g1, &err) == 3);
+		CHECK(mph_search_suggest(se, c, h2, 3, g2, &err) == 3);
+		for (i = 0; i < 3; i++) CHECK(g1[i].cand != fail);
+		if (algos[a] == MPH_ALGO_MORPHLING_GP) {
+			for (i = 0; i < 3; i++)
+				CHECK(g1[i].cand == g2[i].cand && g1[i].pred_metric == g2[i].pred_metric &&
+				      g1[i].acquisition == g2[i].acquisition);
+		} else {
+			int differ = 0;
+			for (i = 0; i < 3; i++) differ |= g1[i].acquisition != g2[i].acquisition;
+			CHECK(differ);
+		}
+		mph_search_free(se);
+	}
+	mph_history_free(h1);
+	mph_history_free(h2);
+	mph_model_free(m);
+}
+
 int main(void)
 {
 	json_error_t je;
@@ -123,6 +178,7 @@ int main(void)
 	same_as_fresh(s, NULL, c, MPH_ALGO_GP_UCB, 40); /* past 30 trials: fits on a prefix */
 	same_as_fresh(s, NULL, c, MPH_ALGO_RANDOM, 10);
 	for (i = 0; i < MPH_ALGO_COUNT; i++) batch(s, model, c, (mph_algo)i);
+	gp_ignores_failures(s, c);
 
 	/* every candidate measured: nothing, no error */
 	h = mph_history_new();
