@@ -488,8 +488,8 @@ int main(int argc, char **argv)
 		{"budgets", required_argument, NULL, OPT_BUDGETS},
 		{"cap", required_argument, NULL, OPT_CAP},
 		{"corners", required_argument, NULL, OPT_CORNERS},
-		{"delta", required_argument, NULL, OPT_DELTA},
 		{"cover", no_argument, NULL, OPT_COVER},
+		{"delta", required_argument, NULL, OPT_DELTA},
 		{"ensemble", required_argument, NULL, OPT_ENSEMBLE},
 		{"fail-value", required_argument, NULL, OPT_FAIL_VALUE},
 		{"first-order", no_argument, NULL, OPT_FIRST_ORDER},
@@ -536,7 +536,7 @@ int main(int argc, char **argv)
 	mph_split *sp = NULL;
 	mph_out *out = NULL, *logout = NULL;
 	const char *trace_path;
-	int ch, rc = 1, nsplit;
+	int ch, li = 0, rc = 1, nsplit;
 	long x;
 	size_t f, nb = 0, nl = 0;
 	long *budgets = NULL;
@@ -545,7 +545,7 @@ int main(int argc, char **argv)
 	tool_prog = "mph-eval";
 	defaults(&st);
 	memset(&ec, 0, sizeof ec);
-	while ((ch = getopt_long(argc, argv, "a:hkm:o:p:qr:s:v", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "a:hkm:o:p:qr:s:v", longopts, &li)) != -1) {
 		switch (ch) {
 		case 'a': st.algos = optarg; break;
 		case 'h': help(); return 0;
@@ -569,7 +569,6 @@ int main(int argc, char **argv)
 		case OPT_CAP: if (tool_long_opt("--cap", optarg, 1, 100000000, &st.cap)) goto usage; break;
 		case OPT_CORNERS: st.corners = optarg; break;
 		case OPT_DELTA: if (tool_double_opt("--delta", optarg, 0, 1e12, &st.search.delta)) goto usage; st.set_delta = 1; break;
-		case OPT_FAIL_VALUE: if (tool_double_opt("--fail-value", optarg, -1e308, 1e308, &st.train.fail_value)) goto usage; break;
 		case OPT_FIRST_ORDER: st.train.meta.mode = MPH_META_FOMAML; break;
 		case OPT_FIX: st.fix = optarg; break;
 		case OPT_FROM_LOG: st.from_log = 1; break;
@@ -585,34 +584,24 @@ int main(int argc, char **argv)
 			break;
 		}
 		case OPT_COVER: st.cover = 1; break;
-		case OPT_ENSEMBLE: if (tool_long_opt("--ensemble", optarg, 1, 1000, &x)) goto usage; st.train.members = (size_t)x; break;
-		case OPT_INNER_LR: if (tool_double_opt("--inner-lr", optarg, 0, 1e6, &st.train.meta.inner_lr)) goto usage; break;
-		case OPT_INNER_STEPS: if (tool_long_opt("--inner-steps", optarg, 0, 1000, &x)) goto usage; st.train.meta.inner_steps = (int)x; break;
-		case OPT_ITERS: if (tool_long_opt("--iters", optarg, 0, 100000000, &x)) goto usage; st.train.meta.iters = (int)x; break;
 		case OPT_KAPPA: if (tool_double_opt("--kappa", optarg, 0, 1e12, &st.search.kappa)) goto usage; st.set_kappa = 1; break;
 		case OPT_KFOLD: if (tool_long_opt("--kfold", optarg, 2, 1000000, &st.kfold)) goto usage; break;
 		case OPT_LEVELS: st.levels = optarg; break;
 		case OPT_LOG: st.log = optarg; break;
 		case OPT_LOO: st.loo = 1; break;
 		case OPT_MEMBERS: if (tool_long_opt("--members", optarg, 2, 1000, &x)) goto usage; st.search.members = (int)x; st.set_members = 1; break;
-		case OPT_META_BATCH: if (tool_long_opt("--meta-batch", optarg, 1, 100000, &x)) goto usage; st.train.meta.meta_batch = (int)x; break;
 		case OPT_META_SEEDS: st.meta_seeds = optarg; break;
 		case OPT_NO_INITIAL: st.no_initial = 1; break;
-		case OPT_NORM:
-			if (mph_norm_parse(optarg, &st.train.meta.norm) != 0) {
-				tool_usage_error("--norm: expected max, zscore or none: '%s'", optarg);
-				goto usage;
-			}
-			break;
-		case OPT_OUTER_LR: if (tool_double_opt("--outer-lr", optarg, 1e-300, 1e6, &st.train.meta.outer_lr)) goto usage; break;
-		case OPT_QUERY: if (tool_long_opt("--query", optarg, 1, 1000000, &x)) goto usage; st.train.meta.query = (int)x; break;
 		case OPT_SEED: if (tool_seed_opt("--seed", optarg, &st.seed)) goto usage; break;
-		case OPT_SHOTS: if (tool_long_opt("--shots", optarg, 1, 1000000, &x)) goto usage; st.train.meta.shots = (int)x; break;
 		case OPT_SUMMARY: st.summary = 1; break;
 		case OPT_TASKS: st.tasks = optarg; break;
 		case OPT_TEST_TASKS: st.test_tasks = optarg; break;
 		case OPT_TRAIN_TASKS: st.train_tasks = optarg; break;
 		case OPT_VERSION: printf("mph-eval %s\n", MPH_VERSION); return 0;
+		case OPT_ENSEMBLE: case OPT_FAIL_VALUE: case OPT_INNER_LR: case OPT_INNER_STEPS: case OPT_ITERS:
+		case OPT_META_BATCH: case OPT_NORM: case OPT_OUTER_LR: case OPT_QUERY: case OPT_SHOTS:
+			if (tool_train_opt(longopts[li].name, optarg, &st.train) != 0) goto usage;
+			break;
 		case OPT_XI: if (tool_double_opt("--xi", optarg, 0, 1e12, &st.search.xi)) goto usage; st.set_xi = 1; break;
 		default: goto usage;
 		}

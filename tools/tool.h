@@ -136,4 +136,42 @@ static mph_space *tool_space_from_trace(const char *path, const char *metric, mp
 	mph_csv_close(c);
 	return s;
 }
+/* The meta-training hyper-parameters mph-metatrain takes and mph-eval
+ * passes to the models it trains, parsed into one mph_model_train_opts by
+ * their long name ("iters", ...): 0 when parsed, -1 after a usage error, 1
+ * when name is not one of them. */
+static int tool_train_opt(const char *name, const char *arg, mph_model_train_opts *t) __attribute__((unused));
+static int tool_train_opt(const char *name, const char *arg, mph_model_train_opts *t)
+{
+	struct { const char *name; long lo, hi; int *to; } ints[] = {
+		{"iters", 0, 100000000, &t->meta.iters}, {"meta-batch", 1, 100000, &t->meta.meta_batch},
+		{"shots", 1, 1000000, &t->meta.shots}, {"query", 1, 1000000, &t->meta.query},
+		{"inner-steps", 0, 1000, &t->meta.inner_steps}};
+	char opt[32];
+	size_t i;
+	long x;
+	snprintf(opt, sizeof opt, "--%s", name);
+	for (i = 0; i < sizeof ints / sizeof *ints; i++)
+		if (strcmp(name, ints[i].name) == 0) {
+			if (tool_long_opt(opt, arg, ints[i].lo, ints[i].hi, &x)) return -1;
+			*ints[i].to = (int)x;
+			return 0;
+		}
+	if (strcmp(name, "ensemble") == 0) {
+		if (tool_long_opt(opt, arg, 1, 1000, &x)) return -1;
+		t->members = (size_t)x;
+		return 0;
+	}
+	if (strcmp(name, "inner-lr") == 0) return tool_double_opt(opt, arg, 0, 1e6, &t->meta.inner_lr) ? -1 : 0;
+	if (strcmp(name, "outer-lr") == 0) return tool_double_opt(opt, arg, 1e-300, 1e6, &t->meta.outer_lr) ? -1 : 0;
+	if (strcmp(name, "fail-value") == 0)
+		return tool_double_opt(opt, arg, -1e308, 1e308, &t->fail_value) ? -1 : 0;
+	if (strcmp(name, "norm") == 0) {
+		if (mph_norm_parse(arg, &t->meta.norm) == 0) return 0;
+		tool_usage_error("--norm: expected max, zscore or none: '%s'", arg);
+		return -1;
+	}
+	return 1;
+}
+
 #endif
