@@ -68,21 +68,19 @@ mph_model *mph_model_train(const mph_trace *t, const unsigned char *use, const m
 		mph_error_set(err, NULL, 0, 0, "no task to train on");
 		return NULL;
 	}
-	for (k = 0; k < o->members; k++) {
+	/* the model owns a copy of the space, made once the first network is */
+	if ((mlp = train_one(&sub, s, o, 0, err)) == NULL) goto fail;
+	js = mph_space_to_json(s);
+	sc = mph_space_from_json(js, NULL, err);
+	json_decref(js);
+	if (sc == NULL || (m = mph_model_new(sc, mlp, metric, o->meta.norm, err)) == NULL) {
+		mph_space_free(sc);
+		mph_mlp_free(mlp);
+		goto fail;
+	}
+	for (k = 1; k < o->members; k++) {
 		if ((mlp = train_one(&sub, s, o, k, err)) == NULL) goto fail;
-		if (m == NULL) {
-			js = mph_space_to_json(s);
-			sc = mph_space_from_json(js, NULL, err);
-			json_decref(js);
-			if (sc == NULL) { mph_mlp_free(mlp); goto fail; }
-			if ((m = mph_model_new(sc, mlp, metric, o->meta.norm, err)) == NULL) {
-				mph_space_free(sc);
-				mph_mlp_free(mlp);
-				goto fail;
-			}
-		} else {
-			mph_model_add_member(m, mlp, NULL); /* same shape by construction */
-		}
+		mph_model_add_member(m, mlp, NULL); /* same shape by construction */
 	}
 	free(sub.tasks);
 	m->fail_value = o->fail_value;

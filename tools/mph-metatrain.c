@@ -242,7 +242,7 @@ int main(int argc, char **argv)
 		{NULL, 0, NULL, 0}};
 	settings st;
 	const char *output = NULL, *space_path = NULL, *only = NULL, *exclude = NULL, *trace_path;
-	int ch, verbose = 0, quiet = 0, first_order = 0, pretrain = 0;
+	int ch, li = 0, verbose = 0, quiet = 0, first_order = 0, pretrain = 0;
 	long x;
 	size_t rows = 0, k;
 	mph_error err;
@@ -253,7 +253,7 @@ int main(int argc, char **argv)
 
 	tool_prog = "mph-metatrain";
 	defaults(&st);
-	while ((ch = getopt_long(argc, argv, "hm:o:qs:v", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hm:o:qs:v", longopts, &li)) != -1) {
 		switch (ch) {
 		case 'h': help(); return tool_stdout_status();
 		case 'm': st.metric = optarg; break;
@@ -266,47 +266,18 @@ int main(int argc, char **argv)
 			if (tool_long_opt("--adapt-steps", optarg, 0, 1000000, &x)) goto usage;
 			st.train.adapt.steps = (int)x;
 			break;
-		case OPT_ENSEMBLE:
-			if (tool_long_opt("--ensemble", optarg, 1, 1000, &x)) goto usage;
-			st.train.members = (size_t)x;
-			break;
 		case OPT_EXCLUDE: exclude = optarg; break;
-		case OPT_FAIL_VALUE: if (tool_double_opt("--fail-value", optarg, -1e308, 1e308, &st.train.fail_value)) goto usage; break;
 		case OPT_FIRST_ORDER: first_order = 1; break;
 		case OPT_HIDDEN: snprintf(st.hidden, sizeof st.hidden, "%s", optarg); break;
-		case OPT_INNER_LR: if (tool_double_opt("--inner-lr", optarg, 0, 1e6, &st.train.meta.inner_lr)) goto usage; break;
-		case OPT_INNER_STEPS:
-			if (tool_long_opt("--inner-steps", optarg, 0, 1000, &x)) goto usage;
-			st.train.meta.inner_steps = (int)x;
-			break;
-		case OPT_ITERS:
-			if (tool_long_opt("--iters", optarg, 0, 100000000, &x)) goto usage;
-			st.train.meta.iters = (int)x;
-			break;
-		case OPT_META_BATCH:
-			if (tool_long_opt("--meta-batch", optarg, 1, 100000, &x)) goto usage;
-			st.train.meta.meta_batch = (int)x;
-			break;
 		case OPT_MODE:
 			if (strcmp(optarg, "maml") == 0) pretrain = 0;
 			else if (strcmp(optarg, "pretrain") == 0) pretrain = 1;
 			else { tool_usage_error("--mode: expected maml or pretrain: '%s'", optarg); goto usage; }
 			break;
-		case OPT_NORM:
-			if (mph_norm_parse(optarg, &st.train.meta.norm) != 0) {
-				tool_usage_error("--norm: expected max, zscore or none: '%s'", optarg);
-				goto usage;
-			}
-			break;
-		case OPT_OUTER_LR: if (tool_double_opt("--outer-lr", optarg, 1e-300, 1e6, &st.train.meta.outer_lr)) goto usage; break;
-		case OPT_QUERY:
-			if (tool_long_opt("--query", optarg, 1, 1000000, &x)) goto usage;
-			st.train.meta.query = (int)x;
-			break;
 		case OPT_SEED: if (tool_seed_opt("--seed", optarg, &st.train.seed)) goto usage; break;
-		case OPT_SHOTS:
-			if (tool_long_opt("--shots", optarg, 1, 1000000, &x)) goto usage;
-			st.train.meta.shots = (int)x;
+		case OPT_ENSEMBLE: case OPT_FAIL_VALUE: case OPT_INNER_LR: case OPT_INNER_STEPS: case OPT_ITERS:
+		case OPT_META_BATCH: case OPT_NORM: case OPT_OUTER_LR: case OPT_QUERY: case OPT_SHOTS:
+			if (tool_train_opt(longopts[li].name, optarg, &st.train) != 0) goto usage;
 			break;
 		case OPT_TASKS: only = optarg; break;
 		case OPT_VERSION: printf("mph-metatrain %s\n", MPH_VERSION); return tool_stdout_status();
@@ -344,12 +315,10 @@ int main(int argc, char **argv)
 	prog.members = st.train.members;
 	clock_gettime(CLOCK_MONOTONIC, &prog.start);
 	if (!quiet && (verbose || prog.tty)) {
-		size_t in = mph_space_nfeatures(s), params = 0, l;
-		for (l = 0; l <= st.train.nhidden; l++) {
-			size_t out = l < st.train.nhidden ? st.train.hidden[l] : 1;
-			params += (in + 1) * out;
-			in = out;
-		}
+		/* one network's parameters, counted as the network counts them */
+		mph_mlp *shape = mph_mlp_new(mph_space_nfeatures(s), st.train.nhidden, st.train.hidden);
+		size_t params = mph_mlp_nparams(shape);
+		mph_mlp_free(shape);
 		st.train.meta.progress = report;
 		st.train.meta.progress_ctx = &prog;
 		st.train.member_progress = report_member;
