@@ -156,9 +156,7 @@ if [ -n "$falcon" ]; then
 	echo
 	echo "| algorithm | within 30, per meta-seed | in all | to the optimum | to 99 % |"
 	echo "|---|---|---|---|---|"
-	sh tune/per-seed.sh "$d/models.csv" |
-		sed -n 's/^[^ ]* \([^:]*\): within 30 per meta-seed \([^,]*\), all \([^;]*\); optimum median \/ p90 \([^;]*\); 99 % \(.*\)$/| \1 | \2 | \3 | \4 | \5 |/p' |
-		sed 's|\([^ ]\)/\([^ ]\)|\1 / \2|g; s|\([^ ]\)/\([^ ]\)|\1 / \2|g'
+	sh tune/per-seed.sh -m "$d/models.csv"
 
 	echo
 fi
