@@ -1,15 +1,19 @@
 # mph: build, check, install, demo, bench.
-# Every tool is tools/mph-*.c linked against libmph (lib/*.c). C unit tests
-# are tests/unit/test-*.c; bats runs everything under tests/.
+# Every tool is tools/mph-*.c linked against libmph (lib/LAYER/*.c, one folder
+# a layer: core io space learn probe search eval). C unit tests are
+# tests/unit/test-*.c; bats runs everything under tests/.
 
 PREFIX  ?= /usr/local
 CC      ?= cc
 CFLAGS  ?= -O2 -g
-MPH_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Ilib \
-	-I/usr/include/x86_64-linux-gnu/openblas-pthread
+# OpenBLAS's headers live in a folder of their own; pkg-config knows which
+# (deferred: on a fresh machine pkg-config arrives with the dependencies).
+BLAS_CFLAGS = $(shell pkg-config --cflags openblas 2>/dev/null)
+MPH_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Ilib $(BLAS_CFLAGS)
 LDLIBS  = -ljansson -lcsv -lcurl -llapacke -lopenblas -lm -lpthread
 
-LIB_SRC   = $(sort $(wildcard lib/*.c))
+LIB_SRC   = $(sort $(wildcard lib/*/*.c))
+LIB_HDR   = lib/mph.h $(wildcard lib/*/*.h)
 LIB_OBJ   = $(LIB_SRC:lib/%.c=build/lib/%.o)
 TOOL_SRC  = $(sort $(wildcard tools/mph-*.c))
 TOOLS     = $(TOOL_SRC:tools/%.c=bin/%)
@@ -26,18 +30,18 @@ $(DEPS_OK): share/mph/install-deps.sh
 	@mkdir -p build && touch $@
 deps: $(DEPS_OK)
 
-build/lib/%.o: lib/%.c lib/mph.h lib/mph_internal.h | $(DEPS_OK)
+build/lib/%.o: lib/%.c $(LIB_HDR) | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(MPH_CFLAGS) -c -o $@ $<
 
 build/libmph.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
-bin/%: tools/%.c build/libmph.a
+bin/%: tools/%.c tools/tool.h build/libmph.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(MPH_CFLAGS) -o $@ $< build/libmph.a $(LDLIBS)
 
-build/unit/%: tests/unit/%.c tests/unit/unit.h build/libmph.a
+build/unit/%: tests/unit/%.c tests/unit/unit.h $(LIB_HDR) build/libmph.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(MPH_CFLAGS) -Itests/unit -o $@ $< build/libmph.a $(LDLIBS)
 

@@ -12,6 +12,22 @@
  *
  * Numbers cross file boundaries in the C locale; mph_fmt_double() writes the
  * shortest text that reads back to the same double.
+ *
+ * This header declares what the tools, examples and benchmarks call. The
+ * library is in layers, one folder of lib/ each, lowest first; a layer uses
+ * only those above it in this list, and its private header (lib/LAYER/LAYER.h,
+ * what the library's files and the unit tests include) declares the rest:
+ *   core    errors, allocation, numbers, atomic output, random numbers, BLAS
+ *   io      the CSV reader and writer, appending to a trials file, JSON
+ *   space   spaces and their encoding, constraint expressions, objectives,
+ *           what a trial is and the trials so far
+ *   learn   the MLP, traces as training data, normalisation, MAML, model
+ *           files, the Gaussian process
+ *   search  candidates and the algorithms that choose among them
+ *   probe   measuring: replay, the simulator and its zoo, running commands,
+ *           services, the HTTP load generator, the peak-rate search
+ *   eval    replayed searches, their statistics, train/test splits
+ * The sections below follow that order, each headed by its layer.
  */
 #ifndef MPH_H
 #define MPH_H
@@ -19,8 +35,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <jansson.h>
 
 #define MPH_VERSION "0.1.0"
+
+/* ==== core: lib/core/ ====================================================== */
 
 /* ---- errors ------------------------------------------------------------ */
 
@@ -31,7 +50,6 @@ typedef struct {
 	char text[1024];
 } mph_error;
 
-void mph_error_clear(mph_error *e);
 /* Fills e (if non-NULL); always returns -1 so callers can `return mph_error_set(...)`. */
 int mph_error_set(mph_error *e, const char *file, long line, long col,
                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -62,33 +80,18 @@ void mph_out_abort(mph_out *o);                 /* removes the temporary, frees 
 
 typedef struct { uint64_t s[4]; } mph_rng;
 void mph_rng_seed(mph_rng *r, uint64_t seed);
-uint64_t mph_rng_u64(mph_rng *r);
-double mph_rng_uniform(mph_rng *r);             /* [0, 1) */
 double mph_rng_normal(mph_rng *r);              /* standard normal */
 uint64_t mph_rng_below(mph_rng *r, uint64_t n); /* uniform in [0, n), unbiased */
 void mph_rng_shuffle(mph_rng *r, size_t *a, size_t n);
 
-/* ---- dense linear algebra (lib/linalg.c is the only BLAS/LAPACK user) ---- */
+/* ---- dense linear algebra (lib/core/linalg.c: the only BLAS/LAPACK user) */
 
 /* Row-major C = alpha * op(A) * op(B) + beta * C, op(A) is m x k, op(B) k x n. */
 void mph_gemm(int trans_a, int trans_b, int m, int n, int k, double alpha,
               const double *a, int lda, const double *b, int ldb, double beta,
               double *c, int ldc);
-/* y = alpha * op(A) x + beta * y, A row-major m x n. */
-void mph_gemv(int trans, int m, int n, double alpha, const double *a, int lda,
-              const double *x, double beta, double *y);
-/* In place lower Cholesky of the row-major n x n SPD matrix a (upper part
- * left untouched); 0 on success, -1 if not positive definite. */
-int mph_cholesky(int n, double *a, int lda);
-/* Solves (L L^T) X = B in place for nrhs right-hand sides, B row-major n x nrhs. */
-void mph_cholesky_solve(int n, int nrhs, const double *l, int lda, double *b, int ldb);
-/* Solves L X = B (lower triangular) in place. */
-void mph_trsolve_lower(int n, int nrhs, const double *l, int lda, double *b, int ldb);
-/* Replaces the lower Cholesky factor in a by the full (symmetric) inverse of
- * L L^T; 0, or -1 on failure. */
-int mph_cholesky_inverse(int n, double *a, int lda);
 
-/* ==== sections below are filled in module by module ===================== */
+/* ==== io: lib/io/ ========================================================== */
 
 /* ---- csv ---------------------------------------------------------------- */
 /* A pull reader over libcsv (RFC 4180: quoted fields, embedded commas,
@@ -99,8 +102,6 @@ int mph_cholesky_inverse(int n, double *a, int lda);
 typedef struct mph_csv mph_csv;
 /* path "-" or NULL reads stdin (named "<stdin>" in messages). */
 mph_csv *mph_csv_open(const char *path, mph_error *err);
-/* Reads from fp (not closed by mph_csv_close); name is used in messages. */
-mph_csv *mph_csv_open_fp(FILE *fp, const char *name, mph_error *err);
 void mph_csv_close(mph_csv *c);
 /* Next record: 1 when one was read, 0 at end of input, -1 on error. Every
  * record must have as many fields as the header. */
@@ -126,67 +127,18 @@ int mph_csv_double(const mph_csv *c, size_t col, double *out, mph_error *err);
 void mph_csv_write_field(FILE *fp, const char *s);
 void mph_csv_write_row(FILE *fp, const char *const *fields, size_t n);
 void mph_csv_write_double(FILE *fp, double x); /* mph_fmt_double, unquoted */
-/* @@csv@@ */
 
-/* Appending rows to a trials file by column name: the file's header (or,
- * for a new or empty file, the rows' header, written first) decides the
- * columns; a row's columns are placed by name, file columns it lacks are
- * left empty, and its columns the file lacks are dropped (listed by
- * mph_append_dropped so a tool can warn). Each row is flushed. */
-typedef struct mph_append mph_append;
-mph_append *mph_append_open(const char *path, const char *const *cols, size_t ncols, mph_error *err);
-int mph_append_row(mph_append *a, const char *const *fields, mph_error *err);
-size_t mph_append_ndropped(const mph_append *a);
-const char *mph_append_dropped(const mph_append *a, size_t i);
-int mph_append_close(mph_append *a, mph_error *err); /* frees a; NULL is fine */
-/* Appends every row of the CSV read from fp (name for messages) to path. */
+/* Appends every row of the CSV read from fp (name for messages) to the
+ * trials file path by column name: the file's header (or, for a new or empty
+ * file, the rows' header, written first) decides the columns. */
 int mph_append_csv(const char *path, FILE *fp, const char *name, mph_error *err);
 
 /* ---- json --------------------------------------------------------------- */
-#include <jansson.h>
-/* Loads a JSON file ("-" for stdin) into err's file/line/column on failure. */
-json_t *mph_json_load(const char *path, mph_error *err);
 /* Writes j with sorted keys and reals as mph_fmt_double (so files diff and
  * round-trip); 0 or -1. */
 int mph_json_dump(json_t *j, FILE *fp);
-/* Adds a best-effort line and column to an error about a JSON file's
- * meaning (not its syntax), found from the names quoted in the message. */
-void mph_json_locate(const char *path, mph_error *err);
-/* @@json@@ */
 
-/* ---- expressions (constraints) ------------------------------------------ */
-/* Small expressions for constraints, in space specs ("cpu * 2 >= batch / 32")
- * and objectives ("p99_ms <= 1000"). Grammar, loosest first: || && ! ;
- * comparisons < <= > >= == != ; + - ; * / ; unary - ; numbers, names
- * [A-Za-z_][A-Za-z0-9_.]*, "string" or 'string' literals, parentheses, and the
- * functions min(a,b) max(a,b) log(a) log2(a) exp(a) abs(a).
- * Truth is 1, falsehood 0; comparing a string compares text. */
-/* More precisely: a comparison compares text when one side is a string
- * literal or both sides are values without a number (categorical columns);
- * otherwise numbers, and a missing number makes the result NaN. && and ||
- * stay decided when one side settles them (0 && NaN is 0). Comparisons do
- * not chain; strings have no escapes (use the other quote). */
-typedef struct mph_expr mph_expr;
-/* On a syntax error, err->col is the 1-based offset into text. */
-mph_expr *mph_expr_parse(const char *text, mph_error *err);
-void mph_expr_free(mph_expr *e);
-const char *mph_expr_text(const mph_expr *e);
-/* Gives each variable name a slot once; the resolver returns the slot or -1
- * for an unknown name, which fails with "unknown name 'X'". */
-typedef long (*mph_expr_resolver)(void *ctx, const char *name);
-int mph_expr_bind(mph_expr *e, mph_expr_resolver resolve, void *ctx, mph_error *err);
-/* A slot's value: num is NaN when the value is not a number; str may be NULL
- * when the value has no text form. */
-typedef struct { double num; const char *str; } mph_value;
-/* Evaluates with slots indexed as bound; NaN when a number was needed and
- * is missing. */
-double mph_expr_eval(const mph_expr *e, const mph_value *slots);
-/* The distinct variable names, in order of first use, and the slot each was
- * bound to (-1 before binding): lets a caller skip or explain a constraint. */
-size_t mph_expr_nnames(const mph_expr *e);
-const char *mph_expr_name(const mph_expr *e, size_t i);
-long mph_expr_slot(const mph_expr *e, size_t i);
-/* @@expr@@ */
+/* ==== space: lib/space/ ==================================================== */
 
 /* ---- space, configurations and encoding --------------------------------- */
 /* A space is an ordered list of knobs, each with a finite list of values
@@ -207,7 +159,6 @@ void mph_space_free(mph_space *s);
 
 size_t mph_space_nknobs(const mph_space *s);
 const char *mph_space_knob_name(const mph_space *s, size_t k);
-long mph_space_knob_index(const mph_space *s, const char *name); /* -1 if none */
 mph_knob_type mph_space_knob_type(const mph_space *s, size_t k);
 size_t mph_space_nvalues(const mph_space *s, size_t k);
 /* Numeric value i of knob k (for a categorical knob: i itself). */
@@ -221,15 +172,12 @@ int mph_space_feasible(const mph_space *s, const size_t *idx);
 /* Mixed-radix id of a configuration (knob 0 most significant), and back. */
 uint64_t mph_space_config_id(const mph_space *s, const size_t *idx);
 void mph_space_config_from_id(const mph_space *s, uint64_t id, size_t *idx);
-/* Digest of the canonical JSON: two spaces encode alike iff digests match. */
-uint64_t mph_space_digest(const mph_space *s);
 
 /* Encoding: the one place every model gets its features from. Numeric knobs
  * scale to [0,1] over their value range (log scale where the spec says so);
  * categorical knobs are one-hot, or their numeric attributes scaled to [0,1]
  * when the spec gives attributes. */
 size_t mph_space_nfeatures(const mph_space *s);
-const char *mph_space_feature_name(const mph_space *s, size_t f);
 void mph_space_encode(const mph_space *s, const size_t *idx, double *x);
 
 /* Reading configurations from CSV: bind finds each knob's column (cols has
@@ -265,7 +213,6 @@ uint64_t mph_space_count(const mph_space *s);
 /* Draws up to n distinct feasible configuration ids without replacement
  * into ids; returns how many (fewer only when the space has fewer), or -1. */
 long mph_space_sample(const mph_space *s, size_t n, mph_rng *rng, uint64_t *ids, mph_error *err);
-/* @@space@@ */
 
 /* ---- objective ---------------------------------------------------------- */
 /* What "best" means (format: mph-objective(5)): a metric column and its
@@ -278,16 +225,9 @@ mph_objective *mph_objective_load(const char *path, mph_error *err);
 /* file names the source in messages; j is not stolen. */
 mph_objective *mph_objective_from_json(json_t *j, const char *file, mph_error *err);
 void mph_objective_free(mph_objective *o);
-const char *mph_objective_name(const mph_objective *o);   /* the metric when unnamed */
 const char *mph_objective_metric(const mph_objective *o);
 int mph_objective_maximize(const mph_objective *o);       /* 1 for "max", 0 for "min" */
-int mph_objective_per_cost(const mph_objective *o);       /* 1 for "metric_per_cost" */
-int mph_objective_has_cost(const mph_objective *o);       /* 1 if it has a cost model */
-size_t mph_objective_nconstraints(const mph_objective *o);
 const char *mph_objective_constraint(const mph_objective *o, size_t i);
-/* Higher is better whatever the direction: the score itself for "max", its
- * negation for "min"; NaN stays NaN. */
-double mph_objective_utility(const mph_objective *o, double score);
 
 /* Binding to a header. Every column the objective names must exist, except
  * with MPH_OBJECTIVE_PREDICTED: then the metric column may be absent (the
@@ -298,13 +238,9 @@ double mph_objective_utility(const mph_objective *o, double score);
  * by the _csv forms). The bound object refers to o, which must outlive it. */
 #define MPH_OBJECTIVE_PREDICTED 1u
 typedef struct mph_objective_bound mph_objective_bound;
-mph_objective_bound *mph_objective_bind(const mph_objective *o, const char *const *header,
-                                        size_t ncols, unsigned flags, mph_error *err);
 mph_objective_bound *mph_objective_bind_csv(const mph_objective *o, const mph_csv *c,
                                             unsigned flags, mph_error *err);
 void mph_objective_bound_free(mph_objective_bound *b);
-/* 1 if constraint i is checked under this binding, 0 if it was skipped. */
-int mph_objective_bound_checks(const mph_objective_bound *b, size_t i);
 
 typedef struct {
 	double metric;  /* the measured value, or the caller's prediction */
@@ -313,21 +249,35 @@ typedef struct {
 	double utility; /* mph_objective_utility(score) */
 	long violated;  /* index of the first violated constraint, -1 if none */
 } mph_objective_result;
-/* Scores one row (fields in header order). metric is NaN to read the metric
- * column, or a value (a prediction) that stands in for it everywhere,
- * constraints included. 0, or -1 with e.g. "column 'rps': not a number:
- * 'abc'", "column 'gpu_type': no price for 'K80'", "cost is not positive: 0"
- * (metric_per_cost only), or a constraint that needs a number the row lacks.
- * A violated constraint is not an error: see r->violated. */
-int mph_objective_eval(const mph_objective_bound *b, const char *const *fields, double metric,
-                       mph_objective_result *r, mph_error *err);
 /* The same on the current record of c, with its file and line in err. */
 int mph_objective_eval_csv(const mph_objective_bound *b, const mph_csv *c, double metric,
                            mph_objective_result *r, mph_error *err);
-/* The cost alone; needs neither the metric nor the constraints. */
-int mph_objective_cost(const mph_objective_bound *b, const char *const *fields,
-                       double *cost, mph_error *err);
-/* @@objective@@ */
+
+/* ---- trials ------------------------------------------------------------- */
+/* History: the trials so far, in the order measured (order matters:
+ * morphling's confidence is the change the latest trial made). */
+typedef struct {
+	uint64_t id;     /* mph_space_config_id */
+	double metric;   /* measured metric; a failed trial's is the fail value */
+	double utility;  /* objective utility; NaN when failed or a constraint was
+	                    violated (the search values it as the worst seen, and
+	                    never above 0 when maximising) */
+	int failed;      /* status was not ok */
+} mph_trial;
+typedef struct mph_history mph_history;
+mph_history *mph_history_new(void);
+void mph_history_free(mph_history *h);
+void mph_history_add(mph_history *h, const mph_trial *t);
+void mph_history_truncate(mph_history *h, size_t n);
+size_t mph_history_n(const mph_history *h);
+const mph_trial *mph_history_get(const mph_history *h, size_t i);
+/* A trials file: the space's knob columns, an optional `status` column (a
+ * row whose status is not "ok" failed: its metric may be empty), and, when
+ * o is non-NULL, what o needs (its metric, cost and constraint columns). */
+mph_history *mph_history_load(const char *path, const mph_space *s, const mph_objective *o,
+                              double fail_value, mph_error *err);
+
+/* ==== learn: lib/learn/ ==================================================== */
 
 /* ---- multilayer perceptron and MAML ------------------------------------- */
 /* A fully connected regressor: nin inputs, nhidden ReLU layers, one linear
@@ -344,29 +294,9 @@ typedef struct mph_mlp mph_mlp;
  * Parameters start at zero: call mph_mlp_init. */
 mph_mlp *mph_mlp_new(size_t nin, size_t nhidden, const size_t *hidden);
 void mph_mlp_free(mph_mlp *m);
-mph_mlp *mph_mlp_clone(const mph_mlp *m);
-/* Copies src's parameters into dst of the same shape; no allocation.
- * 0, or -1 if the shapes differ. */
-int mph_mlp_copy(mph_mlp *dst, const mph_mlp *src);
 /* He-normal weights, zero biases. */
 void mph_mlp_init(mph_mlp *m, mph_rng *rng);
-size_t mph_mlp_nin(const mph_mlp *m);
-size_t mph_mlp_nhidden(const mph_mlp *m);
-size_t mph_mlp_hidden(const mph_mlp *m, size_t i);
 size_t mph_mlp_nparams(const mph_mlp *m);
-double *mph_mlp_params(mph_mlp *m); /* nparams values, writable */
-const double *mph_mlp_params_const(const mph_mlp *m);
-
-/* out[i] = f(X row i), X is n x nin row-major. */
-void mph_mlp_predict(mph_mlp *m, const double *X, size_t n, double *out);
-/* Mean squared error over n rows; grad (nparams, may be NULL) gets its
- * gradient with respect to the parameters. */
-double mph_mlp_loss_grad(mph_mlp *m, const double *X, const double *y, size_t n,
-                         double *grad);
-/* hv = H v, the Hessian of the loss at the current parameters times v
- * (exact, Pearlmutter's R-operator); returns the loss. */
-double mph_mlp_hvp(mph_mlp *m, const double *X, const double *y, size_t n,
-                   const double *v, double *hv);
 
 /* Training on one data set (fine-tuning, adaptation, from-scratch and
  * pretraining all go through this). batch 0 = full batch (deterministic, rng
@@ -384,9 +314,6 @@ typedef struct {
  * mph-suggest --algo ernest): one setting for every tool, so that the
  * baseline in an evaluation is the one a user runs. */
 extern const mph_train_opts mph_train_scratch;
-/* Returns the loss over all n rows after the last step. */
-double mph_mlp_train(mph_mlp *m, const double *X, const double *y, size_t n,
-                     const mph_train_opts *o, mph_rng *rng);
 
 /* ---- traces and trials (rows grouped by task, encoded) ---- */
 /* Failed configurations are kept, never dropped: a row whose `status` column
@@ -429,9 +356,6 @@ long mph_trace_task_index(const mph_trace *t, const char *name); /* -1 if none *
  * scale 1 (ZSCORE). */
 typedef enum { MPH_NORM_NONE, MPH_NORM_MAX, MPH_NORM_ZSCORE } mph_norm_kind;
 typedef struct { double shift, scale; } mph_norm; /* z = (y - shift) / scale */
-mph_norm mph_norm_fit(mph_norm_kind kind, const double *y, size_t n);
-void mph_norm_apply(const mph_norm *nm, const double *y, size_t n, double *z);
-void mph_norm_invert(const mph_norm *nm, const double *z, size_t n, double *y);
 const char *mph_norm_name(mph_norm_kind kind); /* "none", "max", "zscore" */
 int mph_norm_parse(const char *name, mph_norm_kind *kind); /* 0 or -1 */
 
@@ -465,20 +389,11 @@ void mph_meta_opts_default(mph_meta_opts *o);
  * best with smaller, more steps (make bench-meta), these: */
 #define MPH_PRETRAIN_ADAPT_STEPS 20
 #define MPH_PRETRAIN_ADAPT_LR 0.01
-void mph_meta_adapt_defaults(const mph_meta_opts *o, mph_train_opts *adapt);
 /* Meta-trains m in place from its current parameters (call mph_mlp_init
  * first). Fails if a task has fewer than shots + 1 rows (MAML) or the trace
  * has no rows. */
 int mph_meta_train(mph_mlp *m, const mph_trace *t, const mph_meta_opts *o,
                    mph_rng *rng, mph_error *err);
-/* The MAML meta-gradient for one task: grad = d/dtheta of the query loss
- * after `steps` SGD steps of size lr on the support set from theta = m's
- * parameters (m is left unchanged); first_order drops the Hessian terms.
- * Returns the query loss after adaptation. Exposed for tests. */
-double mph_maml_task_grad(mph_mlp *m, const double *Xs, const double *ys, size_t ns,
-                          const double *Xq, const double *yq, size_t nq,
-                          int steps, double lr, int first_order, double *grad);
-/* @@mlp@@ */
 
 /* ---- model file --------------------------------------------------------- */
 /* A model is everything needed to score a configuration from the file alone:
@@ -534,8 +449,6 @@ void mph_model_init_random(mph_model *m, mph_rng *rng);
 
 /* Loading checks format, version, shapes, finite numbers. */
 mph_model *mph_model_load(const char *path, mph_error *err);
-mph_model *mph_model_from_json(json_t *j, const char *file, mph_error *err);
-json_t *mph_model_to_json(const mph_model *m); /* new reference */
 /* Writes the file complete or not at all ("-" = stdout). Saving a loaded
  * model gives the same bytes. */
 int mph_model_save(const mph_model *m, const char *path, mph_error *err);
@@ -554,8 +467,6 @@ int mph_model_adapt(mph_model *m, const double *X, const double *y, size_t n,
 /* Predictions in metric units (normalised units if never adapted): the
  * mean of the networks' outputs. */
 void mph_model_predict(mph_model *m, const double *X, size_t n, double *out);
-/* Network k's own predictions, in metric units (k < nmembers). */
-void mph_model_predict_member(mph_model *m, size_t k, const double *X, size_t n, double *out);
 /* ---- training a model from a trace ---- */
 /* The recipe mph-metatrain runs and mph-eval runs per fold: on the tasks of
  * t with use[k] set (use NULL: all), members networks, member k initialised
@@ -576,19 +487,11 @@ typedef struct {
 	void (*member_progress)(void *ctx, size_t k, size_t members);
 } mph_model_train_opts;
 void mph_model_train_opts_init(mph_model_train_opts *o);
-/* Member 0's seed is seed itself (an ensemble of one is the lone network). */
-uint64_t mph_model_member_seed(uint64_t seed, size_t k);
 mph_model *mph_model_train(const mph_trace *t, const unsigned char *use, const mph_space *s,
                            const char *metric, const mph_model_train_opts *o, mph_error *err);
-/* @@model@@ */
 
 /* ---- gaussian process --------------------------------------------------- */
-/* Exact GP regression over encoded features (n x d row-major), Matern 5/2
- * kernel with one length scale per feature (ARD). Hyper-parameters theta
- * (d + 2 values) are log length scales, log signal variance, log noise
- * variance, the variances in normalised target units (y standardised when
- * asked). The GP copies what it is given. */
-typedef struct mph_gp mph_gp;
+/* The GP behind gp-ucb, gp-ei, vizier and morphling-gp (lib/learn/gp.c). */
 typedef struct {
 	int normalize;     /* standardise y to mean 0, sd 1 before fitting [1] */
 	int restarts;      /* random starts of the LML maximisation beyond the first [2] */
@@ -597,33 +500,8 @@ typedef struct {
 	double min_noise;  /* lower bound of the noise variance, normalised units [1e-6] */
 	int warm;          /* first start from the current theta, not the default [0] */
 } mph_gp_opts;
-void mph_gp_opts_init(mph_gp_opts *o);
-mph_gp *mph_gp_new(size_t d);
-void mph_gp_free(mph_gp *g);
-size_t mph_gp_dim(const mph_gp *g);
-size_t mph_gp_n(const mph_gp *g);
-void mph_gp_hyper(const mph_gp *g, double *theta);
-void mph_gp_set_hyper(mph_gp *g, const double *theta);
-/* Conditions on (x, y) with the current hyper-parameters; 0 or -1. */
-int mph_gp_condition(mph_gp *g, const double *x, const double *y, size_t n, int normalize,
-                     mph_error *err);
-/* Fits theta by maximising the log marginal likelihood (L-BFGS with
- * analytic gradients, seeded restarts, theta kept inside a box that keeps
- * the kernel well conditioned), then conditions on (x, y); 0 or -1. */
-int mph_gp_fit(mph_gp *g, const double *x, const double *y, size_t n, const mph_gp_opts *o,
-               mph_error *err);
-/* Log marginal likelihood of the conditioned (normalised) targets at the
- * current theta and, when grad is non-NULL, its gradient in theta;
- * -INFINITY if the kernel matrix cannot be factored. */
-double mph_gp_lml(mph_gp *g, double *grad);
-/* Posterior mean and variance of the latent function (y units) at m
- * points; var may be NULL; 0, or -1 when not conditioned. */
-int mph_gp_predict(mph_gp *g, const double *xs, size_t m, double *mean, double *var);
-/* Maximising acquisitions: mean + kappa sd, and expected improvement over
- * best + xi. */
-double mph_gp_ucb(double mean, double var, double kappa);
-double mph_gp_ei(double mean, double var, double best, double xi);
-/* @@gp@@ */
+
+/* ==== search: lib/search/ ================================================== */
 
 /* ---- acquisition and search --------------------------------------------- */
 /* Candidates: the configurations a search may choose from, each with its
@@ -642,51 +520,13 @@ mph_candidates *mph_candidates_from_configs(const mph_space *s, const size_t *id
                                             const mph_objective *o, mph_error *err);
 void mph_candidates_free(mph_candidates *c);
 size_t mph_candidates_n(const mph_candidates *c);
-size_t mph_candidates_nfeatures(const mph_candidates *c);
-const mph_space *mph_candidates_space(const mph_candidates *c);
-const mph_objective *mph_candidates_objective(const mph_candidates *c);
-const double *mph_candidates_x(const mph_candidates *c); /* n x nfeatures */
 uint64_t mph_candidates_id(const mph_candidates *c, size_t i);
-const size_t *mph_candidates_config(const mph_candidates *c, size_t i); /* nknobs indices */
 size_t mph_candidates_ncols(const mph_candidates *c);
 const char *const *mph_candidates_header(const mph_candidates *c);
 const char *const *mph_candidates_fields(const mph_candidates *c, size_t i);
 /* The objective on candidate i with metric standing for the metric column. */
 int mph_candidates_score(const mph_candidates *c, size_t i, double metric,
                          mph_objective_result *r, mph_error *err);
-
-/* History: the trials so far, in the order measured (order matters:
- * morphling's confidence is the change the latest trial made). */
-typedef struct {
-	uint64_t id;     /* mph_space_config_id */
-	double metric;   /* measured metric; a failed trial's is the fail value */
-	double utility;  /* objective utility; NaN when failed or a constraint was
-	                    violated (the search values it as the worst seen, and
-	                    never above 0 when maximising) */
-	int failed;      /* status was not ok */
-} mph_trial;
-/* One measured row as a trial: the one rule mph_history_load (what
- * mph-suggest reads back from mph-probe) and mph-eval's replay share, so a
- * pipeline and a replayed search value every row alike. A status other than
- * "ok" (status_col >= 0) fails with fail_value and no utility; otherwise b
- * (may be NULL: metric and utility unknown) scores the row, and a violated
- * constraint keeps the metric but leaves no utility. res, if non-NULL, gets
- * the objective's result (score NaN unless the trial has a utility). */
-int mph_trial_from_row(const mph_objective_bound *b, const char *const *fields, long status_col,
-                       double fail_value, uint64_t id, mph_trial *t, mph_objective_result *res,
-                       mph_error *err);
-typedef struct mph_history mph_history;
-mph_history *mph_history_new(void);
-void mph_history_free(mph_history *h);
-void mph_history_add(mph_history *h, const mph_trial *t);
-void mph_history_truncate(mph_history *h, size_t n);
-size_t mph_history_n(const mph_history *h);
-const mph_trial *mph_history_get(const mph_history *h, size_t i);
-/* A trials file: the space's knob columns, an optional `status` column (a
- * row whose status is not "ok" failed: its metric may be empty), and, when
- * o is non-NULL, what o needs (its metric, cost and constraint columns). */
-mph_history *mph_history_load(const char *path, const mph_space *s, const mph_objective *o,
-                              double fail_value, mph_error *err);
 
 /* Algorithms (names as mph-suggest --algo takes them):
  *   random        uniform without replacement (one seeded permutation)
@@ -745,10 +585,6 @@ mph_search *mph_search_new(const mph_space *space, const mph_model *model,
                            const mph_search_opts *o, mph_error *err);
 void mph_search_free(mph_search *s);
 const mph_search_opts *mph_search_options(const mph_search *s);
-/* How many of n trials the GP algorithms fit hyper-parameters on: n up to
- * 30, then the longest prefix whose length is a multiple of n / 10 (the
- * fit is cached, the GP conditioned on all n). */
-size_t mph_search_gp_refit_point(size_t n);
 /* Another run of the same search (mph-eval: one object, many seeds). */
 void mph_search_set_seed(mph_search *s, uint64_t seed);
 
@@ -764,7 +600,8 @@ typedef struct {
  * next). Returns how many (0 when every candidate is measured), or -1. */
 long mph_search_suggest(mph_search *s, const mph_candidates *c, const mph_history *h,
                         size_t want, mph_suggestion *out, mph_error *err);
-/* @@search@@ */
+
+/* ==== probe: lib/probe/ ==================================================== */
 
 /* ---- probes: replay, simulator -------------------------------------------- */
 /* Replay: a profiled trace (format: mph-trace(5)) loaded once and looked up
@@ -777,13 +614,11 @@ typedef struct mph_replay mph_replay;
 /* task: keep only that task's rows (error "no task 'X'" if it has none), or
  * NULL for every task. */
 mph_replay *mph_replay_load(const char *path, const char *task, mph_error *err);
-mph_replay *mph_replay_load_fp(FILE *fp, const char *name, const char *task, mph_error *err);
 void mph_replay_free(mph_replay *r);
 size_t mph_replay_ntasks(const mph_replay *r);
 const char *mph_replay_task(const mph_replay *r, size_t t); /* "" when unnamed */
 long mph_replay_task_index(const mph_replay *r, const char *name); /* -1 if none */
 size_t mph_replay_nrows(const mph_replay *r);                 /* all tasks */
-size_t mph_replay_ncols(const mph_replay *r);                 /* trace header */
 const char *mph_replay_col_name(const mph_replay *r, size_t col);
 long mph_replay_col(const mph_replay *r, const char *name);   /* -1 if none */
 /* Fields of a row as text, and as a number (NaN when not a number). */
@@ -798,7 +633,6 @@ int mph_replay_index(mph_replay *r, const char *const *knobs, size_t nknobs, mph
 /* Indexes over the knobs of space s and keeps s's value table, so
  * mph_replay_find_config needs no parsing; every knob of s must be a column. */
 int mph_replay_index_space(mph_replay *r, const mph_space *s, mph_error *err);
-size_t mph_replay_nknobs(const mph_replay *r);
 size_t mph_replay_knob_col(const mph_replay *r, size_t k);
 size_t mph_replay_nmeasured(const mph_replay *r);
 size_t mph_replay_measured_col(const mph_replay *r, size_t j);
@@ -851,43 +685,15 @@ typedef struct {
 void mph_sim_run(const mph_sim_model *m, const mph_sim_gpu *g, int cpu, double gpu_mem,
                  int batch, double slo_ms, mph_sim_result *out);
 const char *mph_sim_status_name(mph_sim_status s); /* "ok", "oom", "slo" */
-/* Parts of the model, exposed for tests and for the man page's worked example. */
-double mph_sim_batch_ms(const mph_sim_model *m, const mph_sim_gpu *g, double b);
-double mph_sim_cpu_ms(const mph_sim_model *m);      /* CPU time per request */
-double mph_sim_mem_gb(const mph_sim_model *m, double b);
-/* Latency quantile q (0.5, 0.99) in ms at offered load lambda (req/s); +inf
- * when the load cannot be sustained. */
-double mph_sim_latency_ms(const mph_sim_model *m, const mph_sim_gpu *g, int cpu, int batch,
-                          double lambda, double q);
 
 /* The catalogue: models.csv and gpus.csv of share/mph/zoo (mph-trace(5)). */
 typedef struct mph_zoo mph_zoo;
 mph_zoo *mph_zoo_load(const char *models_csv, const char *gpus_csv, mph_error *err);
 void mph_zoo_free(mph_zoo *z);
-size_t mph_zoo_nmodels(const mph_zoo *z);
-const mph_sim_model *mph_zoo_model(const mph_zoo *z, size_t i);
 const mph_sim_model *mph_zoo_find_model(const mph_zoo *z, const char *name);
-size_t mph_zoo_ngpus(const mph_zoo *z);
-const mph_sim_gpu *mph_zoo_gpu(const mph_zoo *z, size_t i);
 const mph_sim_gpu *mph_zoo_find_gpu(const mph_zoo *z, const char *name);
-/* @@probe@@ */
 
 /* ---- probes: live (exec, HTTP load generator) ----------------------------- */
-/* Latency histogram: log buckets over whole microseconds, 1 us to 60 s
- * (larger values count as 60 s and in mph_hist_overflow), 3 significant
- * digits. Quantiles q in [0,1], in microseconds; NaN when empty. */
-typedef struct mph_hist mph_hist;
-mph_hist *mph_hist_new(void);
-void mph_hist_free(mph_hist *h);
-void mph_hist_reset(mph_hist *h);
-void mph_hist_record(mph_hist *h, double us);
-void mph_hist_merge(mph_hist *dst, const mph_hist *src);
-uint64_t mph_hist_count(const mph_hist *h);
-uint64_t mph_hist_overflow(const mph_hist *h);
-double mph_hist_quantile(const mph_hist *h, double q);
-double mph_hist_mean(const mph_hist *h);
-double mph_hist_min(const mph_hist *h);
-double mph_hist_max(const mph_hist *h);
 
 /* Seconds on the monotonic clock. */
 double mph_now(void);
@@ -969,19 +775,6 @@ int mph_rate_search(const mph_rate_opts *o, mph_rate_step_fn step, void *ctx,
  * step fails, then bisect the last bracket, nothing else. */
 int mph_rate_search_doubling(const mph_rate_opts *o, mph_rate_step_fn step, void *ctx,
                              mph_rate_result *res, mph_error *err);
-/* 1 when the step meets the SLO and error bound under o. */
-int mph_rate_step_passes(const mph_rate_opts *o, const mph_load_result *r);
-
-/* Running a command per configuration (mph-probe --exec). The knob values
- * reach it only through its environment: MPH_<KNOB> (the name upper-cased,
- * other characters than letters and digits as '_'), MPH_CONFIG (the values as
- * one CSV line) and MPH_CONFIG_HEADER (the names, likewise). */
-/* The process's environment with those variables set (inherited ones of the
- * same names dropped) and `extra` "NAME=value" strings (NULL-terminated, may
- * be NULL) added; NULL-terminated, freed by mph_exec_env_free. */
-char **mph_exec_env(size_t n, const char *const *names, const char *const *values,
-                    const char *const *extra);
-void mph_exec_env_free(char **env);
 
 typedef struct {
 	const char *cmd;              /* run as /bin/sh -c CMD */
@@ -993,53 +786,6 @@ typedef struct {
 	const char *const *extra_env; /* NULL-terminated "NAME=value", or NULL */
 	size_t first_trial;           /* number of trial 0 less one, for log names */
 } mph_exec_opts;
-void mph_exec_opts_init(mph_exec_opts *o);
-
-typedef struct {
-	char status[32];        /* ok, error, timeout, or what the command printed as status= */
-	int exit_code;          /* -1 when killed by a signal */
-	int signal;
-	int attempts;
-	double seconds;         /* of the last attempt */
-	size_t n;               /* measurements, in the order first printed */
-	char **names, **values;
-	char stderr_tail[256];  /* last line of stderr */
-	char message[512];      /* why it is not ok, one line */
-	char *log_path;         /* NULL without a log folder */
-} mph_exec_result;
-void mph_exec_result_clear(mph_exec_result *r);
-const char *mph_exec_result_get(const mph_exec_result *r, const char *name);
-/* `name=value` lines (others ignored) or one JSON object, added to r. */
-int mph_exec_parse_output(const char *text, mph_exec_result *r, mph_error *err);
-
-/* Runs every trial (values[t] holds trial t's nknobs values), at most
- * o->jobs at once, calling done in trial order; r is valid during the call
- * only. A failing command is a result; -1 only when fork/pipe/log fail. */
-typedef void (*mph_exec_done_fn)(void *ctx, size_t trial, const mph_exec_result *r);
-int mph_exec_batch(const mph_exec_opts *o, size_t ntrials, size_t nknobs,
-                   const char *const *names, const char *const *const *values,
-                   mph_exec_done_fn done, void *ctx, mph_error *err);
-
-/* A service under test (mph-probe --start): /bin/sh -c CMD in its own
- * process group with the given environment, output to log_path (NULL:
- * /dev/null). `ready` is a URL (ready when it answers 2xx), a port number
- * or HOST:PORT (ready when it accepts a connection). */
-typedef struct mph_service mph_service;
-mph_service *mph_service_start(const char *cmd, char *const *env, const char *log_path,
-                               mph_error *err);
-typedef enum { MPH_SERVICE_READY, MPH_SERVICE_CRASHED, MPH_SERVICE_NOT_READY } mph_service_state;
-/* Polls ready every 50 ms for up to timeout_s, or until the process exits. */
-mph_service_state mph_service_wait_ready(mph_service *s, const char *ready, double timeout_s);
-/* 1 while the process runs; 0 once it has exited (and is reaped). */
-int mph_service_alive(mph_service *s);
-/* How it ended, "exit status 3" or "killed by signal 9", once not alive. */
-const char *mph_service_how(const mph_service *s);
-/* SIGTERM to the group, SIGKILL after grace_s, reaps, frees; NULL is fine. */
-void mph_service_stop(mph_service *s, double grace_s);
-/* One readiness probe of `ready`: 1 answers, 0 does not, -1 unusable (err).
- * With connect_only a URL counts as answering once its port accepts a
- * connection (what tells that a port is already taken). */
-int mph_ready_probe(const char *ready, int connect_only, mph_error *err);
 
 /* mph-probe's live modes over a configurations CSV (header of knob names):
  * writes the configuration columns, then rps, p50_ms, p90_ms, p99_ms,
@@ -1066,13 +812,10 @@ typedef struct {
 } mph_live_opts;
 void mph_live_opts_init(mph_live_opts *o);
 int mph_live_probe(const mph_live_opts *o, mph_csv *in, FILE *out, mph_error *err);
-/* @@live@@ */
+
+/* ==== eval: lib/eval/ ====================================================== */
 
 /* ---- evaluation ----------------------------------------------------------- */
-/* Percentile q in [0,1] of n values by linear interpolation between the
- * closest ranks (numpy's default); INFINITY sorts last and any interpolation
- * that touches it is INFINITY; NaN when n is 0. v is not changed. */
-double mph_percentile(const double *v, size_t n, double q);
 
 /* Summary statistics of searches, per algorithm in order of first appearance.
  * A run is its normalised best so far after each sample, best[i] after i + 1
@@ -1096,12 +839,6 @@ void mph_eval_stats_add(mph_eval_stats *st, const char *algo, const double *best
  * norm_best, and meta_seed if present; a run's rows consecutive with step
  * 1, 2, ...). */
 int mph_eval_stats_read_log(mph_eval_stats *st, mph_csv *c, mph_error *err);
-size_t mph_eval_stats_nalgos(const mph_eval_stats *st);
-const char *mph_eval_stats_algo(const mph_eval_stats *st, size_t a);
-size_t mph_eval_stats_runs(const mph_eval_stats *st, size_t a);
-/* Statistic of algorithm a at budget b or level l: 0, or -1 when no run counts. */
-int mph_eval_stats_budget(const mph_eval_stats *st, size_t a, size_t b, mph_eval_stat *out);
-int mph_eval_stats_level(const mph_eval_stats *st, size_t a, size_t l, mph_eval_stat *out);
 /* The summary CSV (mph-eval(1)): algo,measure,at,runs,reached,p10,median,p90
  * with measure "best" (at = budget) or "samples" (at = level in percent);
  * a percentile beyond the runs that got there is written "inf". */
@@ -1143,13 +880,6 @@ mph_eval_task *mph_eval_task_new(const mph_replay *r, size_t task, const mph_spa
                                  const mph_objective *o, double fail_value, mph_error *err);
 void mph_eval_task_free(mph_eval_task *t);
 const char *mph_eval_task_name(const mph_eval_task *t);
-size_t mph_eval_task_n(const mph_eval_task *t);
-const mph_candidates *mph_eval_task_candidates(const mph_eval_task *t);
-const size_t *mph_eval_task_config(const mph_eval_task *t, size_t i);
-double mph_eval_task_optimum(const mph_eval_task *t);   /* the best score */
-size_t mph_eval_task_nopt(const mph_eval_task *t);      /* configurations at it */
-/* Candidate index of a configuration, or -1 when the task lacks it. */
-long mph_eval_task_find(const mph_eval_task *t, const size_t *config);
 /* 0 if the task has every one of n configurations (n x nknobs), else -1 with
  * "task 'T': the trace has no row for initial configuration k=v,...". */
 int mph_eval_task_check_initial(const mph_eval_task *t, const size_t *initial, size_t n,
@@ -1183,7 +913,5 @@ void mph_eval_run_opts_init(mph_eval_run_opts *o);
  * 1 only at the optimum, 0 for failures. Returns the samples taken, or -1. */
 long mph_eval_run(const mph_eval_task *t, mph_search *s, const mph_eval_run_opts *o,
                   double *norm_best, mph_error *err);
-
-/* @@eval@@ */
 
 #endif

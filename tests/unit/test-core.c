@@ -1,6 +1,6 @@
 /* Core utilities: number round-trips, rng determinism, linear algebra. */
 #include <string.h>
-#include "mph.h"
+#include "core/core.h"
 #include "unit.h"
 
 int main(void)

@@ -1,6 +1,6 @@
 /* CSV reader: RFC 4180 cases, line numbers, and malformed input. */
 #include <string.h>
-#include "mph.h"
+#include "io/io.h"
 #include "unit.h"
 
 static mph_csv *open_text(const char *text, mph_error *err)

@@ -1,7 +1,7 @@
 /* Evaluation: percentiles, summary statistics of runs, splits. */
 #include <math.h>
 #include <string.h>
-#include "mph.h"
+#include "eval/eval.h"
 #include "unit.h"
 
 static void test_percentile(void)

@@ -1,7 +1,7 @@
 /* Expressions: precedence, functions, text comparison, missing numbers,
  * binding and every syntax error's message and column. */
 #include <string.h>
-#include "mph.h"
+#include "space/space.h"
 #include "unit.h"
 
 static const char *names[] = { "cpu", "batch", "gpu_type", "p99_ms", "x.y" };

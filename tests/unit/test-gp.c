@@ -2,7 +2,7 @@
  * marginal-likelihood gradient against finite differences, the fit, and the
  * acquisitions. */
 #include <string.h>
-#include "mph.h"
+#include "learn/learn.h"
 #include "unit.h"
 
 static double matern52(double r)

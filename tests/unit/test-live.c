@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "mph.h"
+#include "probe/probe.h"
 #include "unit.h"
 
 static void test_histogram(void)

@@ -2,7 +2,7 @@
  * (second order exact, first order as documented), and the normalisation. */
 #include <stdlib.h>
 #include <string.h>
-#include "mph.h"
+#include "learn/learn.h"
 #include "unit.h"
 
 #define NIN 3

@@ -2,7 +2,7 @@
  * training, copying. */
 #include <stdlib.h>
 #include <string.h>
-#include "mph.h"
+#include "learn/learn.h"
 #include "unit.h"
 
 #define NIN 3

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "mph.h"
+#include "learn/learn.h"
 #include "unit.h"
 
 #define FIX "tests/fixtures/meta/"

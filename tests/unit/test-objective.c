@@ -1,7 +1,7 @@
 /* Objective spec: loading and its messages, binding, cost, score, utility,
  * constraints, and scoring with a predicted metric. */
 #include <string.h>
-#include "mph.h"
+#include "space/space.h"
 #include "unit.h"
 
 static const char *paper =

@@ -3,7 +3,7 @@
  * caches) must choose what a fresh object per step (mph-suggest) chooses;
  * batches are distinct and skip the history; failures are never re-picked. */
 #include <string.h>
-#include "mph.h"
+#include "search/search.h"
 #include "unit.h"
 
 static const char *space_text =

@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "mph.h"
+#include "probe/probe.h"
 #include "unit.h"
 
 static const int cpus[] = {1, 2, 3, 4, 5};

@@ -1,0 +1,49 @@
+/* core/core.h: libmph's private header for the core layer, the lowest:
+ * errors, allocation, numbers, atomic output, the seeded generator and the one
+ * file that calls BLAS/LAPACK. Not installed; the library's files and the unit
+ * tests include it. What the tools call is in mph.h. */
+#ifndef MPH_CORE_H
+#define MPH_CORE_H
+#include "mph.h"
+#include <stdlib.h>
+
+/* Allocation failure is the one condition the library cannot report through
+ * mph_error without allocating, so these abort with a message. */
+void *mph_malloc(size_t n);
+void *mph_calloc(size_t n, size_t size);
+void *mph_realloc(void *p, size_t n);
+char *mph_strdup(const char *s);
+
+/* mph_error_set for an error about a file as a whole: no line or column. */
+int mph_error_file(mph_error *e, const char *file, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* How messages name an input: "<stdin>" for NULL or "-", else the path. */
+const char *mph_input_name(const char *path);
+
+/* ---- errors ---- */
+void mph_error_clear(mph_error *e);
+
+/* ---- random numbers ---- */
+uint64_t mph_rng_u64(mph_rng *r);
+double mph_rng_uniform(mph_rng *r);             /* [0, 1) */
+
+/* ---- linear algebra ---- */
+/* y = alpha * op(A) x + beta * y, A row-major m x n. */
+void mph_gemv(int trans, int m, int n, double alpha, const double *a, int lda,
+              const double *x, double beta, double *y);
+
+/* In place lower Cholesky of the row-major n x n SPD matrix a (upper part
+ * left untouched); 0 on success, -1 if not positive definite. */
+int mph_cholesky(int n, double *a, int lda);
+
+/* Solves (L L^T) X = B in place for nrhs right-hand sides, B row-major n x nrhs. */
+void mph_cholesky_solve(int n, int nrhs, const double *l, int lda, double *b, int ldb);
+
+/* Solves L X = B (lower triangular) in place. */
+void mph_trsolve_lower(int n, int nrhs, const double *l, int lda, double *b, int ldb);
+
+/* Replaces the lower Cholesky factor in a by the full (symmetric) inverse of
+ * L L^T; 0, or -1 on failure. */
+int mph_cholesky_inverse(int n, double *a, int lda);
+
+#endif

@@ -1,0 +1,242 @@
+/* Replayed searches: a fully profiled task stands in for the service, and a
+ * search runs against it in process, one sample at a time, with the same
+ * search code mph-suggest runs and the same trials mph-probe --replay would
+ * write, so what it costs to find the optimum can be counted exactly. */
+#include <math.h>
+#include <string.h>
+#include "eval/eval.h"
+
+struct mph_eval_task {
+	char *name;
+	const mph_space *space;
+	size_t nknobs, n;
+	mph_candidates *cand;   /* the task's configurations, in id order */
+	size_t *idx;            /* n x nknobs */
+	long *row;              /* replay row of each candidate */
+	mph_trial *trial;       /* what measuring it gives */
+	double *score;          /* objective score, NaN when failed or violated */
+	double *norm;           /* score as a fraction of the optimum, 0 when invalid */
+	double opt_score, opt_utility;
+	size_t nopt;            /* candidates at the optimum */
+};
+
+/* A configuration's worth as a fraction of the optimum: score / optimum when
+ * maximising (optimum / score when minimising) for positive scores, which is
+ * how the paper normalises RPS per dollar; otherwise where the utility lies
+ * between the worst and the best of the task. */
+static void normalise(mph_eval_task *t, int maximize)
+{
+	double umin = INFINITY;
+	size_t i;
+	int ratio = t->opt_score > 0;
+	for (i = 0; i < t->n; i++) {
+		if (isnan(t->trial[i].utility)) continue;
+		if (t->trial[i].utility < umin) umin = t->trial[i].utility;
+		if (t->score[i] <= 0 && !maximize) ratio = 0;
+	}
+	for (i = 0; i < t->n; i++) {
+		double u = t->trial[i].utility, v;
+		if (isnan(u)) v = 0;
+		else if (u >= t->opt_utility) v = 1;
+		else if (ratio) v = maximize ? fmax(t->score[i], 0) / t->opt_score : t->opt_score / t->score[i];
+		else v = t->opt_utility > umin ? (u - umin) / (t->opt_utility - umin) : 1;
+		/* only the optimum itself counts as 100 % */
+		t->norm[i] = v >= 1 && u < t->opt_utility ? nextafter(1.0, 0.0) : v;
+	}
+}
+
+mph_eval_task *mph_eval_task_new(const mph_replay *r, size_t task, const mph_space *s,
+                                 const mph_objective *o, double fail_value, mph_error *err)
+{
+	mph_eval_task *t = mph_calloc(1, sizeof *t);
+	size_t nk = mph_space_nknobs(s), ncols = mph_replay_ncols(r), cap = 64, i, c;
+	size_t *idx = mph_calloc(nk ? nk : 1, sizeof *idx);
+	const char **header = mph_malloc(ncols * sizeof *header), **fields = mph_malloc(ncols * sizeof *fields);
+	long status_col = mph_replay_col(r, "status");
+	mph_objective_bound *b = NULL;
+
+	t->name = mph_strdup(mph_replay_task(r, task));
+	t->space = s;
+	t->nknobs = nk;
+	t->idx = mph_malloc(cap * (nk ? nk : 1) * sizeof *t->idx);
+	t->row = mph_malloc(cap * sizeof *t->row);
+	for (c = 0; c < ncols; c++) header[c] = mph_replay_col_name(r, c);
+	if ((b = mph_objective_bind(o, header, ncols, 0, err)) == NULL) goto fail;
+	/* Candidates in the order mph-space writes them, so that grid and any
+	 * tie-breaking by position see what the shell pipeline sees; a
+	 * configuration the trace lacks cannot be measured and is left out. */
+	do {
+		long row;
+		if (!mph_space_feasible(s, idx)) continue;
+		if ((row = mph_replay_find_config(r, task, idx)) < 0) continue;
+		if (t->n == cap) {
+			cap *= 2;
+			t->idx = mph_realloc(t->idx, cap * (nk ? nk : 1) * sizeof *t->idx);
+			t->row = mph_realloc(t->row, cap * sizeof *t->row);
+		}
+		memcpy(t->idx + t->n * nk, idx, nk * sizeof *idx);
+		t->row[t->n++] = row;
+	} while (mph_space_next(s, idx));
+	if (t->n == 0) {
+		mph_error_set(err, NULL, 0, 0, "task '%s': no configuration of the space in the trace", t->name);
+		goto fail;
+	}
+	t->trial = mph_malloc(t->n * sizeof *t->trial);
+	t->score = mph_malloc(t->n * sizeof *t->score);
+	t->norm = mph_malloc(t->n * sizeof *t->norm);
+	t->opt_utility = -INFINITY;
+	/* each trial valued as mph-suggest values it when it reads the
+	 * probe's output back (mph_trial_from_row) */
+	for (i = 0; i < t->n; i++) {
+		mph_trial *tr = &t->trial[i];
+		mph_objective_result res;
+		for (c = 0; c < ncols; c++) fields[c] = mph_replay_str(r, (size_t)t->row[i], c);
+		if (mph_trial_from_row(b, fields, status_col, fail_value, mph_space_config_id(s, t->idx + i * nk),
+		                       tr, &res, err) != 0) {
+			char text[sizeof err->text];
+			snprintf(text, sizeof text, "%s", err->text);
+			mph_error_set(err, NULL, 0, 0, "task '%s': %s", t->name, text);
+			goto fail;
+		}
+		t->score[i] = res.score;
+		if (!isnan(tr->utility) && tr->utility > t->opt_utility) {
+			t->opt_utility = tr->utility;
+			t->opt_score = t->score[i];
+		}
+	}
+	if (isinf(t->opt_utility)) {
+		mph_error_set(err, NULL, 0, 0, "task '%s': no configuration that works and meets the constraints", t->name);
+		goto fail;
+	}
+	for (i = 0; i < t->n; i++) t->nopt += t->trial[i].utility >= t->opt_utility;
+	normalise(t, mph_objective_maximize(o));
+	if ((t->cand = mph_candidates_from_configs(s, t->idx, t->n, o, err)) == NULL) goto fail;
+	mph_objective_bound_free(b);
+	free(header);
+	free(fields);
+	free(idx);
+	return t;
+fail:
+	mph_objective_bound_free(b);
+	free(header);
+	free(fields);
+	free(idx);
+	mph_eval_task_free(t);
+	return NULL;
+}
+
+void mph_eval_task_free(mph_eval_task *t)
+{
+	if (t == NULL) return;
+	mph_candidates_free(t->cand);
+	free(t->name);
+	free(t->idx);
+	free(t->row);
+	free(t->trial);
+	free(t->score);
+	free(t->norm);
+	free(t);
+}
+
+const char *mph_eval_task_name(const mph_eval_task *t) { return t->name; }
+size_t mph_eval_task_n(const mph_eval_task *t) { return t->n; }
+const mph_candidates *mph_eval_task_candidates(const mph_eval_task *t) { return t->cand; }
+double mph_eval_task_optimum(const mph_eval_task *t) { return t->opt_score; }
+size_t mph_eval_task_nopt(const mph_eval_task *t) { return t->nopt; }
+const size_t *mph_eval_task_config(const mph_eval_task *t, size_t i) { return t->idx + i * t->nknobs; }
+
+/* Candidate index of a configuration id, by bisection: candidates are in id
+ * order. */
+static long find_cand(const mph_eval_task *t, uint64_t id)
+{
+	size_t lo = 0, hi = t->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (t->trial[mid].id < id) lo = mid + 1;
+		else hi = mid;
+	}
+	return lo < t->n && t->trial[lo].id == id ? (long)lo : -1;
+}
+
+long mph_eval_task_find(const mph_eval_task *t, const size_t *config)
+{
+	return find_cand(t, mph_space_config_id(t->space, config));
+}
+
+int mph_eval_task_check_initial(const mph_eval_task *t, const size_t *initial, size_t n, mph_error *err)
+{
+	size_t i, k, len;
+	char buf[512];
+	for (i = 0; i < n; i++) {
+		const size_t *cfg = initial + i * t->nknobs;
+		if (mph_eval_task_find(t, cfg) >= 0) continue;
+		for (k = 0, len = 0; k < t->nknobs && len < sizeof buf; k++)
+			len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s=%s", k ? "," : "",
+			                        mph_space_knob_name(t->space, k), mph_space_value_str(t->space, k, cfg[k]));
+		return mph_error_set(err, NULL, 0, 0, "task '%s': the trace has no row for initial configuration %s",
+		                     t->name, buf);
+	}
+	return 0;
+}
+
+void mph_eval_run_opts_init(mph_eval_run_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->cap = 100;
+}
+
+long mph_eval_run(const mph_eval_task *t, mph_search *search, const mph_eval_run_opts *o,
+                  double *norm_best, mph_error *err)
+{
+	mph_history *h = mph_history_new();
+	mph_eval_step st;
+	mph_suggestion sg;
+	size_t next_init = 0, n, i;
+	double best = NAN, best_u = -INFINITY, nbest = 0;
+	long rc = -1;
+
+	memset(&st, 0, sizeof st);
+	while ((n = mph_history_n(h)) < (size_t)o->cap && n < t->n && nbest < 1) {
+		long c;
+		if (next_init < o->ninitial) {
+			const size_t *cfg = o->initial + next_init++ * t->nknobs;
+			uint64_t id = mph_space_config_id(t->space, cfg);
+			if ((c = find_cand(t, id)) < 0) {
+				mph_eval_task_check_initial(t, cfg, 1, err);
+				goto out;
+			}
+			/* an initial configuration listed twice is measured once */
+			for (i = 0; i < n; i++)
+				if (mph_history_get(h, i)->id == id) break;
+			if (i < n) continue;
+			st.initial = 1;
+			st.suggestion = NULL;
+		} else {
+			long got = mph_search_suggest(search, t->cand, h, 1, &sg, err);
+			if (got < 0) goto out;
+			if (got == 0) break;
+			c = (long)sg.cand;
+			st.initial = 0;
+			st.suggestion = &sg;
+		}
+		mph_history_add(h, &t->trial[c]);
+		if (!isnan(t->trial[c].utility) && t->trial[c].utility > best_u) {
+			best_u = t->trial[c].utility;
+			best = t->score[c];
+		}
+		if (t->norm[c] > nbest) nbest = t->norm[c];
+		norm_best[n] = nbest;
+		st.step = n + 1;
+		st.cand = (size_t)c;
+		st.config = t->idx + (size_t)c * t->nknobs;
+		st.trial = &t->trial[c];
+		st.value = t->score[c];
+		st.best = best;
+		st.norm_best = nbest;
+		if (o->on_step) o->on_step(o->ctx, t, &st);
+	}
+	rc = (long)mph_history_n(h);
+out:
+	mph_history_free(h);
+	return rc;
+}

@@ -1,0 +1,283 @@
+/* Summary statistics of replayed searches, measured the way the Morphling
+ * paper measures search cost: how good the best configuration found is after
+ * a budget of samples, and how many samples a search needs to come within a
+ * given fraction of the task's optimum. */
+#include <math.h>
+#include <string.h>
+#include "eval/eval.h"
+
+/* What one algorithm's runs gave, kept per statistic so percentiles can be
+ * taken at the end: at_budget[b] holds the normalised best of every run that
+ * lasted to budget b (or had reached the optimum before), to_level[l] the
+ * samples each run needed for level l (INFINITY when it never got there). */
+typedef struct {
+	char *name;
+	size_t runs, cap;
+	double **at_budget;  /* nbudgets arrays of runs values (count in nat) */
+	size_t *nat;
+	size_t *optimal_at;  /* per budget: runs whose best was the optimum then */
+	double **to_level;   /* nlevels arrays of runs values */
+} algo_stats;
+
+struct mph_eval_stats {
+	long *budgets;
+	size_t nbudgets;
+	double *levels;      /* fractions of the optimum, e.g. 0.99 */
+	char **level_text;   /* as given, e.g. "99" */
+	size_t nlevels;
+	algo_stats *algos;
+	size_t nalgos;
+};
+
+/* Linear interpolation between the closest ranks (numpy's default), so a
+ * median of an even count is the mean of the middle two. Infinity sorts last
+ * and wins any interpolation that touches it. */
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+double mph_percentile(const double *v, size_t n, double q)
+{
+	double *s, h, frac, r;
+	size_t lo;
+	if (n == 0 || !(q >= 0 && q <= 1)) return NAN;
+	s = mph_malloc(n * sizeof *s);
+	memcpy(s, v, n * sizeof *s);
+	qsort(s, n, sizeof *s, cmp_double);
+	h = (double)(n - 1) * q;
+	lo = (size_t)floor(h);
+	frac = h - (double)lo;
+	if (lo + 1 >= n || frac == 0) r = s[lo];
+	else if (isinf(s[lo + 1])) r = INFINITY;
+	else r = s[lo] + frac * (s[lo + 1] - s[lo]);
+	free(s);
+	return r;
+}
+
+mph_eval_stats *mph_eval_stats_new(const long *budgets, size_t nbudgets, const double *levels,
+                                   size_t nlevels)
+{
+	mph_eval_stats *st = mph_calloc(1, sizeof *st);
+	size_t i;
+	char buf[32];
+	st->budgets = mph_malloc((nbudgets ? nbudgets : 1) * sizeof *st->budgets);
+	memcpy(st->budgets, budgets, nbudgets * sizeof *budgets);
+	st->nbudgets = nbudgets;
+	st->levels = mph_malloc((nlevels ? nlevels : 1) * sizeof *st->levels);
+	st->level_text = mph_malloc((nlevels ? nlevels : 1) * sizeof *st->level_text);
+	for (i = 0; i < nlevels; i++) {
+		st->levels[i] = levels[i];
+		st->level_text[i] = mph_strdup(mph_fmt_double(buf, levels[i] * 100));
+	}
+	st->nlevels = nlevels;
+	return st;
+}
+
+void mph_eval_stats_free(mph_eval_stats *st)
+{
+	size_t a, i;
+	if (st == NULL) return;
+	for (a = 0; a < st->nalgos; a++) {
+		algo_stats *as = &st->algos[a];
+		for (i = 0; i < st->nbudgets; i++) free(as->at_budget[i]);
+		for (i = 0; i < st->nlevels; i++) free(as->to_level[i]);
+		free(as->at_budget);
+		free(as->nat);
+		free(as->optimal_at);
+		free(as->to_level);
+		free(as->name);
+	}
+	for (i = 0; i < st->nlevels; i++) free(st->level_text[i]);
+	free(st->level_text);
+	free(st->algos);
+	free(st->budgets);
+	free(st->levels);
+	free(st);
+}
+
+static algo_stats *find_algo(mph_eval_stats *st, const char *name)
+{
+	size_t a;
+	algo_stats *as;
+	for (a = 0; a < st->nalgos; a++)
+		if (strcmp(st->algos[a].name, name) == 0) return &st->algos[a];
+	st->algos = mph_realloc(st->algos, (st->nalgos + 1) * sizeof *st->algos);
+	as = &st->algos[st->nalgos++];
+	memset(as, 0, sizeof *as);
+	as->name = mph_strdup(name);
+	as->at_budget = mph_calloc(st->nbudgets ? st->nbudgets : 1, sizeof *as->at_budget);
+	as->nat = mph_calloc(st->nbudgets ? st->nbudgets : 1, sizeof *as->nat);
+	as->optimal_at = mph_calloc(st->nbudgets ? st->nbudgets : 1, sizeof *as->optimal_at);
+	as->to_level = mph_calloc(st->nlevels ? st->nlevels : 1, sizeof *as->to_level);
+	return as;
+}
+
+/* A level counts as reached a hair below it, so 0.7 * opt / opt reads as 70 %
+ * whatever the rounding; 100 % is only ever the optimum itself, whose ratio
+ * to itself is exactly 1. */
+static int reaches(double best, double level)
+{
+	return level >= 1 ? best >= 1 : best >= level - 1e-12;
+}
+
+void mph_eval_stats_add(mph_eval_stats *st, const char *algo, const double *best, size_t n)
+{
+	algo_stats *as = find_algo(st, algo);
+	size_t i, b, l;
+	int done = n > 0 && best[n - 1] >= 1;
+	if (as->runs == as->cap) {
+		as->cap = as->cap ? 2 * as->cap : 16;
+		for (b = 0; b < st->nbudgets; b++)
+			as->at_budget[b] = mph_realloc(as->at_budget[b], as->cap * sizeof **as->at_budget);
+		for (l = 0; l < st->nlevels; l++)
+			as->to_level[l] = mph_realloc(as->to_level[l], as->cap * sizeof **as->to_level);
+	}
+	for (b = 0; b < st->nbudgets; b++) {
+		size_t k = (size_t)st->budgets[b];
+		double v;
+		/* A run that stopped short of the budget without the optimum says
+		 * nothing about it; one that stopped at the optimum stays there. */
+		if (k == 0 || (k > n && !done)) continue;
+		v = k > n ? best[n - 1] : best[k - 1];
+		as->at_budget[b][as->nat[b]++] = v;
+		as->optimal_at[b] += v >= 1;
+	}
+	for (l = 0; l < st->nlevels; l++) {
+		double need = INFINITY;
+		for (i = 0; i < n; i++)
+			if (reaches(best[i], st->levels[l])) { need = (double)(i + 1); break; }
+		as->to_level[l][as->runs] = need;
+	}
+	as->runs++;
+}
+
+size_t mph_eval_stats_nalgos(const mph_eval_stats *st) { return st->nalgos; }
+const char *mph_eval_stats_algo(const mph_eval_stats *st, size_t a) { return st->algos[a].name; }
+size_t mph_eval_stats_runs(const mph_eval_stats *st, size_t a) { return st->algos[a].runs; }
+
+int mph_eval_stats_budget(const mph_eval_stats *st, size_t a, size_t b, mph_eval_stat *out)
+{
+	const algo_stats *as = &st->algos[a];
+	out->runs = as->nat[b];
+	out->reached = as->optimal_at[b];
+	out->p10 = mph_percentile(as->at_budget[b], as->nat[b], 0.10);
+	out->median = mph_percentile(as->at_budget[b], as->nat[b], 0.50);
+	out->p90 = mph_percentile(as->at_budget[b], as->nat[b], 0.90);
+	return as->nat[b] > 0 ? 0 : -1;
+}
+
+int mph_eval_stats_level(const mph_eval_stats *st, size_t a, size_t l, mph_eval_stat *out)
+{
+	const algo_stats *as = &st->algos[a];
+	size_t i;
+	out->runs = as->runs;
+	out->reached = 0;
+	for (i = 0; i < as->runs; i++) out->reached += !isinf(as->to_level[l][i]);
+	out->p10 = mph_percentile(as->to_level[l], as->runs, 0.10);
+	out->median = mph_percentile(as->to_level[l], as->runs, 0.50);
+	out->p90 = mph_percentile(as->to_level[l], as->runs, 0.90);
+	return as->runs > 0 ? 0 : -1;
+}
+
+static void write_num(FILE *fp, double x)
+{
+	char buf[32];
+	if (isinf(x)) fputs("inf", fp);
+	else if (isnan(x)) fputs("", fp);
+	else fputs(mph_fmt_double(buf, x), fp);
+}
+
+static void write_row(FILE *fp, const char *algo, const char *measure, const char *at,
+                      const mph_eval_stat *s)
+{
+	mph_csv_write_field(fp, algo);
+	fprintf(fp, ",%s,%s,%zu,%zu,", measure, at, s->runs, s->reached);
+	write_num(fp, s->p10);
+	fputc(',', fp);
+	write_num(fp, s->median);
+	fputc(',', fp);
+	write_num(fp, s->p90);
+	fputc('\n', fp);
+}
+
+void mph_eval_stats_write(const mph_eval_stats *st, FILE *fp)
+{
+	size_t a, b, l;
+	char at[32];
+	mph_eval_stat s;
+	fputs("algo,measure,at,runs,reached,p10,median,p90\n", fp);
+	for (a = 0; a < st->nalgos; a++) {
+		for (b = 0; b < st->nbudgets; b++) {
+			if (mph_eval_stats_budget(st, a, b, &s) != 0) continue;
+			snprintf(at, sizeof at, "%ld", st->budgets[b]);
+			write_row(fp, st->algos[a].name, "best", at, &s);
+		}
+		for (l = 0; l < st->nlevels; l++) {
+			mph_eval_stats_level(st, a, l, &s);
+			write_row(fp, st->algos[a].name, "samples", st->level_text[l], &s);
+		}
+	}
+}
+
+/* Runs are consecutive rows of one (algo, task, seed, meta_seed when the
+ * column is there) with step counting up from 1; anything else in the log is
+ * a sign it was cut or mixed up. */
+int mph_eval_stats_read_log(mph_eval_stats *st, mph_csv *c, mph_error *err)
+{
+	long ca, ct, cs, cstep, cn, cm;
+	char *key = NULL;
+	char *algo = NULL;
+	double *best = NULL;
+	size_t n = 0, cap = 0;
+	int r, rc = 0;
+	if ((ca = mph_csv_require(c, "algo", err)) < 0 || (ct = mph_csv_require(c, "task", err)) < 0 ||
+	    (cs = mph_csv_require(c, "seed", err)) < 0 || (cstep = mph_csv_require(c, "step", err)) < 0 ||
+	    (cn = mph_csv_require(c, "norm_best", err)) < 0) {
+		snprintf(err->file, sizeof err->file, "%s", mph_csv_name(c));
+		return -1;
+	}
+	cm = mph_csv_col(c, "meta_seed");
+	while ((r = mph_csv_read(c, err)) == 1) {
+		const char *a = mph_csv_field(c, (size_t)ca), *t = mph_csv_field(c, (size_t)ct);
+		const char *s = mph_csv_field(c, (size_t)cs);
+		const char *m = cm >= 0 ? mph_csv_field(c, (size_t)cm) : "";
+		size_t klen = strlen(a) + strlen(t) + strlen(s) + strlen(m) + 4;
+		char *k = mph_malloc(klen);
+		double step, nb;
+		snprintf(k, klen, "%s%c%s%c%s%c%s", a, 1, t, 1, s, 1, m);
+		if (mph_csv_double(c, (size_t)cstep, &step, err) != 0 ||
+		    mph_csv_double(c, (size_t)cn, &nb, err) != 0) {
+			free(k);
+			rc = -1;
+			break;
+		}
+		/* a run starts at step 1, even right after one of the same key
+		 * (logs of several evaluations concatenated) */
+		if (key == NULL || strcmp(k, key) != 0 || step == 1) {
+			if (key != NULL) mph_eval_stats_add(st, algo, best, n);
+			free(key);
+			free(algo);
+			key = k;
+			algo = mph_strdup(a);
+			n = 0;
+		} else {
+			free(k);
+		}
+		if (step != (double)(n + 1)) {
+			rc = mph_error_set(err, mph_csv_name(c), mph_csv_line(c), 0,
+			                   "column 'step': expected %zu for task '%s', algo '%s', seed %s, got '%s'",
+			                   n + 1, t, a, s, mph_csv_field(c, (size_t)cstep));
+			break;
+		}
+		if (n == cap) best = mph_realloc(best, (cap = cap ? 2 * cap : 64) * sizeof *best);
+		best[n++] = nb;
+	}
+	if (r < 0) rc = -1;
+	if (rc == 0 && key != NULL) mph_eval_stats_add(st, algo, best, n);
+	free(key);
+	free(algo);
+	free(best);
+	return rc;
+}

@@ -1,0 +1,39 @@
+/* io/io.h: libmph's private header for the io layer: CSV over libcsv, JSON
+ * over jansson, appending rows to a trials file. Not installed; the library's
+ * files and the unit tests include it. What the tools call is in mph.h. */
+#ifndef MPH_IO_H
+#define MPH_IO_H
+#include "mph.h"
+#include "core/core.h"
+
+/* Fails with "WHERE: unknown key 'K'" ("unknown key 'K'" when where is "")
+ * for the first key of obj not in the NULL-terminated allowed. */
+int mph_json_check_keys(json_t *obj, const char *const *allowed, const char *file,
+                        const char *where, mph_error *err);
+
+/* ---- csv ---- */
+/* Reads from fp (not closed by mph_csv_close); name is used in messages. */
+mph_csv *mph_csv_open_fp(FILE *fp, const char *name, mph_error *err);
+
+/* ---- appending rows ---- */
+/* Appending rows to a trials file by column name: the file's header (or,
+ * for a new or empty file, the rows' header, written first) decides the
+ * columns; a row's columns are placed by name, file columns it lacks are
+ * left empty, and its columns the file lacks are dropped (listed by
+ * mph_append_dropped so a tool can warn). Each row is flushed. */
+typedef struct mph_append mph_append;
+mph_append *mph_append_open(const char *path, const char *const *cols, size_t ncols, mph_error *err);
+int mph_append_row(mph_append *a, const char *const *fields, mph_error *err);
+size_t mph_append_ndropped(const mph_append *a);
+const char *mph_append_dropped(const mph_append *a, size_t i);
+int mph_append_close(mph_append *a, mph_error *err); /* frees a; NULL is fine */
+
+/* ---- json ---- */
+/* Loads a JSON file ("-" for stdin) into err's file/line/column on failure. */
+json_t *mph_json_load(const char *path, mph_error *err);
+
+/* Adds a best-effort line and column to an error about a JSON file's
+ * meaning (not its syntax), found from the names quoted in the message. */
+void mph_json_locate(const char *path, mph_error *err);
+
+#endif

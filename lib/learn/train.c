@@ -1,0 +1,96 @@
+/* Training a model file's networks from a profiled trace: the one recipe
+ * mph-metatrain runs on a file and mph-eval runs in process for each fold,
+ * so that an evaluated model is the model a user trains. */
+#include <string.h>
+#include "learn/learn.h"
+
+void mph_model_train_opts_init(mph_model_train_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	mph_meta_opts_default(&o->meta);
+	o->adapt.opt = MPH_OPT_SGD;
+	o->adapt.steps = -1;
+	o->adapt.lr = -1;
+	o->nhidden = 2;
+	o->hidden[0] = o->hidden[1] = 128;
+	o->seed = 1;
+	o->members = MPH_ENSEMBLE_DEFAULT;
+}
+
+uint64_t mph_model_member_seed(uint64_t seed, size_t k)
+{
+	/* Member 0 is the lone network trained with this seed, so an ensemble
+	 * of one is the single model; the others' seeds are hashed so that the
+	 * ensembles of seeds 1 and 2 share no member. */
+	uint64_t v[2];
+	if (k == 0) return seed;
+	v[0] = seed;
+	v[1] = (uint64_t)k;
+	return mph_hash64(v, sizeof v, 0x6d70682d656e7321ULL);
+}
+
+static mph_mlp *train_one(const mph_trace *sub, const mph_space *s, const mph_model_train_opts *o,
+                          size_t k, mph_error *err)
+{
+	mph_rng rng;
+	mph_mlp *mlp = mph_mlp_new(mph_space_nfeatures(s), o->nhidden, o->hidden);
+	mph_meta_opts meta = o->meta;
+	mph_rng_seed(&rng, mph_model_member_seed(o->seed, k));
+	mph_mlp_init(mlp, &rng);
+	if (o->member_progress) o->member_progress(meta.progress_ctx, k, o->members);
+	if (mph_meta_train(mlp, sub, &meta, &rng, err) != 0) {
+		mph_mlp_free(mlp);
+		return NULL;
+	}
+	return mlp;
+}
+
+mph_model *mph_model_train(const mph_trace *t, const unsigned char *use, const mph_space *s,
+                           const char *metric, const mph_model_train_opts *o, mph_error *err)
+{
+	mph_trace sub = *t;
+	mph_space *sc;
+	mph_mlp *mlp;
+	mph_model *m = NULL;
+	json_t *js;
+	size_t k;
+	if (o->members < 1) {
+		mph_error_set(err, NULL, 0, 0, "an ensemble needs at least one network");
+		return NULL;
+	}
+	/* a view of the training tasks; the rows stay t's */
+	sub.tasks = mph_malloc((t->ntasks ? t->ntasks : 1) * sizeof *sub.tasks);
+	sub.ntasks = 0;
+	for (k = 0; k < t->ntasks; k++)
+		if (use == NULL || use[k]) sub.tasks[sub.ntasks++] = t->tasks[k];
+	if (sub.ntasks == 0) {
+		free(sub.tasks);
+		mph_error_set(err, NULL, 0, 0, "no task to train on");
+		return NULL;
+	}
+	/* the model owns a copy of the space, made once the first network is */
+	if ((mlp = train_one(&sub, s, o, 0, err)) == NULL) goto fail;
+	js = mph_space_to_json(s);
+	sc = mph_space_from_json(js, NULL, err);
+	json_decref(js);
+	if (sc == NULL || (m = mph_model_new(sc, mlp, metric, o->meta.norm, err)) == NULL) {
+		mph_space_free(sc);
+		mph_mlp_free(mlp);
+		goto fail;
+	}
+	for (k = 1; k < o->members; k++) {
+		if ((mlp = train_one(&sub, s, o, k, err)) == NULL) goto fail;
+		mph_model_add_member(m, mlp, NULL); /* same shape by construction */
+	}
+	free(sub.tasks);
+	m->fail_value = o->fail_value;
+	m->adapt = o->adapt;
+	mph_meta_adapt_defaults(&o->meta, &m->adapt);
+	json_object_set_new(m->provenance, "mode", json_string(o->meta.mode == MPH_META_PRETRAIN ? "pretrain" :
+	                                                       o->meta.mode == MPH_META_FOMAML ? "fomaml" : "maml"));
+	return m;
+fail:
+	free(sub.tasks);
+	mph_model_free(m);
+	return NULL;
+}

@@ -1,0 +1,114 @@
+/* probe/probe.h: libmph's private header for the probe layer: measuring
+ * configurations: replaying a trace, the simulator and its zoo, running a
+ * command, a service's lifecycle, the HTTP load generator and the peak-rate
+ * search. Not installed; the library's files and the unit tests include it.
+ * What the tools call is in mph.h. */
+#ifndef MPH_PROBE_H
+#define MPH_PROBE_H
+#include "mph.h"
+#include "space/space.h"
+
+/* Latency histogram: log buckets over whole microseconds, 1 us to 60 s
+ * (larger values count as 60 s and in mph_hist_overflow), 3 significant
+ * digits. Quantiles q in [0,1], in microseconds; NaN when empty. */
+typedef struct mph_hist mph_hist;
+/* ---- replay, simulator, zoo ---- */
+mph_replay *mph_replay_load_fp(FILE *fp, const char *name, const char *task, mph_error *err);
+size_t mph_replay_ncols(const mph_replay *r);                 /* trace header */
+
+size_t mph_replay_nknobs(const mph_replay *r);
+
+/* Parts of the model, exposed for tests and for the man page's worked example. */
+double mph_sim_batch_ms(const mph_sim_model *m, const mph_sim_gpu *g, double b);
+double mph_sim_cpu_ms(const mph_sim_model *m);      /* CPU time per request */
+
+double mph_sim_mem_gb(const mph_sim_model *m, double b);
+
+/* Latency quantile q (0.5, 0.99) in ms at offered load lambda (req/s); +inf
+ * when the load cannot be sustained. */
+double mph_sim_latency_ms(const mph_sim_model *m, const mph_sim_gpu *g, int cpu, int batch,
+                          double lambda, double q);
+size_t mph_zoo_nmodels(const mph_zoo *z);
+const mph_sim_model *mph_zoo_model(const mph_zoo *z, size_t i);
+size_t mph_zoo_ngpus(const mph_zoo *z);
+const mph_sim_gpu *mph_zoo_gpu(const mph_zoo *z, size_t i);
+mph_hist *mph_hist_new(void);
+void mph_hist_free(mph_hist *h);
+void mph_hist_reset(mph_hist *h);
+void mph_hist_record(mph_hist *h, double us);
+void mph_hist_merge(mph_hist *dst, const mph_hist *src);
+uint64_t mph_hist_count(const mph_hist *h);
+uint64_t mph_hist_overflow(const mph_hist *h);
+double mph_hist_quantile(const mph_hist *h, double q);
+double mph_hist_mean(const mph_hist *h);
+double mph_hist_min(const mph_hist *h);
+double mph_hist_max(const mph_hist *h);
+
+/* 1 when the step meets the SLO and error bound under o. */
+int mph_rate_step_passes(const mph_rate_opts *o, const mph_load_result *r);
+
+/* Running a command per configuration (mph-probe --exec). The knob values
+ * reach it only through its environment: MPH_<KNOB> (the name upper-cased,
+ * other characters than letters and digits as '_'), MPH_CONFIG (the values as
+ * one CSV line) and MPH_CONFIG_HEADER (the names, likewise). */
+typedef struct {
+	char status[32];        /* ok, error, timeout, or what the command printed as status= */
+	int exit_code;          /* -1 when killed by a signal */
+	int signal;
+	int attempts;
+	double seconds;         /* of the last attempt */
+	size_t n;               /* measurements, in the order first printed */
+	char **names, **values;
+	char stderr_tail[256];  /* last line of stderr */
+	char message[512];      /* why it is not ok, one line */
+	char *log_path;         /* NULL without a log folder */
+} mph_exec_result;
+
+/* The process's environment with those variables set (inherited ones of the
+ * same names dropped) and `extra` "NAME=value" strings (NULL-terminated, may
+ * be NULL) added; NULL-terminated, freed by mph_exec_env_free. */
+char **mph_exec_env(size_t n, const char *const *names, const char *const *values,
+                    const char *const *extra);
+void mph_exec_env_free(char **env);
+void mph_exec_opts_init(mph_exec_opts *o);
+void mph_exec_result_clear(mph_exec_result *r);
+const char *mph_exec_result_get(const mph_exec_result *r, const char *name);
+
+/* `name=value` lines (others ignored) or one JSON object, added to r. */
+int mph_exec_parse_output(const char *text, mph_exec_result *r, mph_error *err);
+
+/* Runs every trial (values[t] holds trial t's nknobs values), at most
+ * o->jobs at once, calling done in trial order; r is valid during the call
+ * only. A failing command is a result; -1 only when fork/pipe/log fail. */
+typedef void (*mph_exec_done_fn)(void *ctx, size_t trial, const mph_exec_result *r);
+int mph_exec_batch(const mph_exec_opts *o, size_t ntrials, size_t nknobs,
+                   const char *const *names, const char *const *const *values,
+                   mph_exec_done_fn done, void *ctx, mph_error *err);
+
+/* A service under test (mph-probe --start): /bin/sh -c CMD in its own
+ * process group with the given environment, output to log_path (NULL:
+ * /dev/null). `ready` is a URL (ready when it answers 2xx), a port number
+ * or HOST:PORT (ready when it accepts a connection). */
+typedef struct mph_service mph_service;
+typedef enum { MPH_SERVICE_READY, MPH_SERVICE_CRASHED, MPH_SERVICE_NOT_READY } mph_service_state;
+mph_service *mph_service_start(const char *cmd, char *const *env, const char *log_path,
+                               mph_error *err);
+
+/* Polls ready every 50 ms for up to timeout_s, or until the process exits. */
+mph_service_state mph_service_wait_ready(mph_service *s, const char *ready, double timeout_s);
+
+/* 1 while the process runs; 0 once it has exited (and is reaped). */
+int mph_service_alive(mph_service *s);
+
+/* How it ended, "exit status 3" or "killed by signal 9", once not alive. */
+const char *mph_service_how(const mph_service *s);
+
+/* SIGTERM to the group, SIGKILL after grace_s, reaps, frees; NULL is fine. */
+void mph_service_stop(mph_service *s, double grace_s);
+
+/* One readiness probe of `ready`: 1 answers, 0 does not, -1 unusable (err).
+ * With connect_only a URL counts as answering once its port accepts a
+ * connection (what tells that a port is already taken). */
+int mph_ready_probe(const char *ready, int connect_only, mph_error *err);
+
+#endif
