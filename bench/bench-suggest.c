@@ -141,7 +141,6 @@ static void speed(int reps)
 	mph_candidates *cp = all_configs(sp, obj), *cf = all_configs(sf, obj);
 	size_t hidden[2] = {128, 128}, i;
 	mph_mlp *mlp = mph_mlp_new(mph_space_nfeatures(sp), 2, hidden);
-	json_t *js = mph_space_to_json(sp);
 	mph_error err;
 	mph_model *model;
 	mph_rng rng;
@@ -152,8 +151,7 @@ static void speed(int reps)
 
 	mph_rng_seed(&rng, 3);
 	mph_mlp_init(mlp, &rng);
-	model = mph_model_new(mph_space_from_json(js, NULL, NULL), mlp, "metric", MPH_NORM_MAX, &err);
-	json_decref(js);
+	model = mph_model_new(mph_space_clone(sp), mlp, "metric", MPH_NORM_MAX, &err);
 	if (model == NULL) die("model", &err);
 
 	h = mph_history_new();

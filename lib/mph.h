@@ -53,6 +53,9 @@ typedef struct {
 /* Fills e (if non-NULL); always returns -1 so callers can `return mph_error_set(...)`. */
 int mph_error_set(mph_error *e, const char *file, long line, long col,
                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Says where an error from a lower call happened: sets the file and, unless
+ * line is -1, the line (the column is kept). Always -1; e may be NULL. */
+int mph_error_locate(mph_error *e, const char *file, long line);
 /* "file:line:col: text", leaving out the parts that are unknown. */
 const char *mph_error_format(const mph_error *e, char *buf, size_t size);
 
@@ -126,7 +129,9 @@ int mph_csv_double(const mph_csv *c, size_t col, double *out, mph_error *err);
 /* Writing: fields are quoted only when they need to be. */
 void mph_csv_write_field(FILE *fp, const char *s);
 void mph_csv_write_row(FILE *fp, const char *const *fields, size_t n);
-void mph_csv_write_double(FILE *fp, double x); /* mph_fmt_double, unquoted */
+/* mph_fmt_double, unquoted; NaN and infinity, which no reader takes, as an
+ * empty field (no value). */
+void mph_csv_write_double(FILE *fp, double x);
 
 /* Appends every row of the CSV read from fp (name for messages) to the
  * trials file path by column name: the file's header (or, for a new or empty
@@ -156,6 +161,8 @@ mph_space *mph_space_from_json(json_t *j, const char *file, mph_error *err);
 /* Canonical JSON of the space (new reference); what model files embed. */
 json_t *mph_space_to_json(const mph_space *s);
 void mph_space_free(mph_space *s);
+/* A copy that encodes and prints exactly as s. */
+mph_space *mph_space_clone(const mph_space *s);
 
 size_t mph_space_nknobs(const mph_space *s);
 const char *mph_space_knob_name(const mph_space *s, size_t k);
@@ -343,6 +350,8 @@ mph_trace *mph_trace_load(const char *path, const mph_space *s, const char *metr
 mph_trace *mph_trials_load(const char *path, const mph_space *s, const char *metric,
                            double fail_value, mph_error *err);
 void mph_trace_free(mph_trace *t);
+size_t mph_trace_ntasks(const mph_trace *t);
+const char *mph_trace_task_name(const mph_trace *t, size_t k);
 long mph_trace_task_index(const mph_trace *t, const char *name); /* -1 if none */
 
 /* ---- per-task target normalisation ---- */
@@ -443,6 +452,13 @@ mph_model *mph_model_clone(const mph_model *m);
  * model): no allocation. 0, or -1 if the shapes differ. */
 int mph_model_reset(mph_model *dst, const mph_model *src);
 const mph_space *mph_model_space(const mph_model *m);
+/* The trace column the model was trained on, the metric it gives failed
+ * configurations, its default adaptation, and its provenance object
+ * (borrowed: a tool may add to it before saving). */
+const char *mph_model_metric(const mph_model *m);
+double mph_model_fail_value(const mph_model *m);
+const mph_train_opts *mph_model_adapt_opts(const mph_model *m);
+json_t *mph_model_provenance(mph_model *m);
 /* Fresh random weights for every network (training from scratch: the model
  * only gives the architecture). */
 void mph_model_init_random(mph_model *m, mph_rng *rng);

@@ -167,11 +167,6 @@ static void log_header(FILE *fp, const mph_space *s)
 	fputs(",status,value,best,norm_best\n", fp);
 }
 
-static void write_num(FILE *fp, double x)
-{
-	if (isfinite(x)) mph_csv_write_double(fp, x);
-}
-
 static void log_step(void *ctx, const mph_eval_task *t, const mph_eval_step *st)
 {
 	log_ctx *lc = ctx;
@@ -188,9 +183,9 @@ static void log_step(void *ctx, const mph_eval_task *t, const mph_eval_step *st)
 		mph_csv_write_field(lc->fp, mph_space_value_str(lc->space, k, st->config[k]));
 	}
 	fputs(st->trial->failed ? ",failed," : isnan(st->trial->utility) ? ",violated," : ",ok,", lc->fp);
-	write_num(lc->fp, st->value);
+	mph_csv_write_double(lc->fp, st->value);
 	putc(',', lc->fp);
-	write_num(lc->fp, st->best);
+	mph_csv_write_double(lc->fp, st->best);
 	putc(',', lc->fp);
 	mph_csv_write_double(lc->fp, st->norm_best);
 	putc('\n', lc->fp);
@@ -640,11 +635,9 @@ int main(int argc, char **argv)
 	if (st.model && (ec.model = mph_model_load(st.model, &err)) == NULL) goto fail;
 	if (st.pretrained && (ec.pretrained = mph_model_load(st.pretrained, &err)) == NULL) goto fail;
 	if (st.space) ec.space = mph_space_load(st.space, &err);
-	else if (ec.model || ec.pretrained) {
-		json_t *j = mph_space_to_json(mph_model_space(ec.model ? ec.model : ec.pretrained));
-		ec.space = mph_space_from_json(j, NULL, &err);
-		json_decref(j);
-	} else ec.space = tool_space_from_trace(trace_path, mph_objective_metric(ec.obj), &err);
+	else if (ec.model || ec.pretrained)
+		ec.space = mph_space_clone(mph_model_space(ec.model ? ec.model : ec.pretrained));
+	else ec.space = tool_space_from_trace(trace_path, mph_objective_metric(ec.obj), &err);
 	if (ec.space == NULL) goto fail;
 	if (ec.model && mph_model_check_space(ec.model, ec.space, st.model, &err) != 0) goto fail;
 	if (ec.pretrained && mph_model_check_space(ec.pretrained, ec.space, st.pretrained, &err) != 0) goto fail;

@@ -304,7 +304,7 @@ int main(int argc, char **argv)
 	if (s == NULL) goto fail;
 	if ((t = mph_trace_load(trace_path, s, st.metric, st.train.fail_value, &err)) == NULL) goto fail;
 	if (select_tasks(t, only, exclude, &err) != 0) {
-		snprintf(err.file, sizeof err.file, "%s", trace_path);
+		mph_error_locate(&err, trace_path, -1);
 		goto fail;
 	}
 	for (k = 0; k < t->ntasks; k++) rows += t->tasks[k].n;
@@ -328,7 +328,7 @@ int main(int argc, char **argv)
 		fputc('\n', stderr);
 	}
 	if ((model = mph_model_train(t, NULL, s, st.metric, &st.train, &err)) == NULL) {
-		snprintf(err.file, sizeof err.file, "%s", trace_path);
+		mph_error_locate(&err, trace_path, -1);
 		goto fail;
 	}
 	if (st.train.meta.progress)

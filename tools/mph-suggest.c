@@ -65,11 +65,6 @@ static int empty_file(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0;
 }
 
-static void write_num(FILE *fp, double x)
-{
-	if (isfinite(x)) mph_csv_write_double(fp, x);
-}
-
 static void write_rows(FILE *fp, const mph_candidates *c, const mph_suggestion *sg, long n,
                        const mph_objective *obj)
 {
@@ -83,10 +78,10 @@ static void write_rows(FILE *fp, const mph_candidates *c, const mph_suggestion *
 		/* the objective in its own units: utility is negated when minimising */
 		double obj_val = obj && !mph_objective_maximize(obj) ? -sg[i].pred_utility : sg[i].pred_utility;
 		for (j = 0; j < nc; j++) { mph_csv_write_field(fp, f[j]); putc(',', fp); }
-		write_num(fp, sg[i].pred_metric); putc(',', fp);
-		write_num(fp, obj_val); putc(',', fp);
-		write_num(fp, sg[i].uncertainty); putc(',', fp);
-		write_num(fp, sg[i].acquisition); putc('\n', fp);
+		mph_csv_write_double(fp, sg[i].pred_metric); putc(',', fp);
+		mph_csv_write_double(fp, obj_val); putc(',', fp);
+		mph_csv_write_double(fp, sg[i].uncertainty); putc(',', fp);
+		mph_csv_write_double(fp, sg[i].acquisition); putc('\n', fp);
 	}
 }
 

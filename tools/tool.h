@@ -27,6 +27,29 @@ static void tool_warn(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* Allocation in a tool: on failure say so and exit 1 (the library, which
+ * cannot exit, aborts on its own). Zero bytes is one. */
+static void *tool_alloc(size_t n) __attribute__((unused));
+static void *tool_alloc(size_t n)
+{
+	void *p = calloc(1, n ? n : 1);
+	if (p == NULL) { perror(tool_prog); exit(1); }
+	return p;
+}
+
+static void *tool_realloc(void *p, size_t n) __attribute__((unused));
+static void *tool_realloc(void *p, size_t n)
+{
+	if ((p = realloc(p, n ? n : 1)) == NULL) { perror(tool_prog); exit(1); }
+	return p;
+}
+
+static char *tool_strdup(const char *s) __attribute__((unused));
+static char *tool_strdup(const char *s)
+{
+	return memcpy(tool_alloc(strlen(s) + 1), s, strlen(s) + 1);
+}
+
 /* A usage error: the message, then the caller prints its usage line, exit 2. */
 static void tool_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), unused));
 static void tool_usage_error(const char *fmt, ...)
@@ -94,8 +117,7 @@ static char **tool_split(const char *s, size_t *n)
 	size_t k = 1, len = strlen(s), i;
 	char **v, *buf;
 	for (i = 0; i < len; i++) k += s[i] == ',';
-	v = malloc((k + 1) * sizeof *v + len + 1);
-	if (v == NULL) { perror(tool_prog); exit(1); }
+	v = tool_alloc((k + 1) * sizeof *v + len + 1);
 	buf = memcpy((char *)(v + k + 1), s, len + 1);
 	for (i = 0, k = 0, v[k++] = buf; buf[i]; i++)
 		if (buf[i] == ',') { buf[i] = '\0'; v[k++] = buf + i + 1; }

@@ -26,6 +26,24 @@ void mph_error_clear(mph_error *e);
 /* ---- random numbers ---- */
 uint64_t mph_rng_u64(mph_rng *r);
 double mph_rng_uniform(mph_rng *r);             /* [0, 1) */
+/* Permutes a[0..n) so that a[0..k) is a uniform draw without replacement
+ * from it (a partial Fisher-Yates: k draws, whatever n is). */
+void mph_rng_draw(mph_rng *r, size_t *a, size_t n, size_t k);
+
+/* ---- sets of configuration ids ---- */
+/* Linear probing over 64-bit ids, growing as needed. UINT64_MAX is the empty
+ * mark, which no configuration id reaches (a space's size saturates there). */
+typedef struct { uint64_t *key; size_t mask, n; } mph_idset;
+void mph_idset_init(mph_idset *t, size_t n); /* room for n ids before it grows */
+/* 1 if id was new (and is now in), 0 if it was there already. */
+int mph_idset_add(mph_idset *t, uint64_t id);
+void mph_idset_free(mph_idset *t);
+
+/* ---- numbers ---- */
+/* x rounded to 12 significant digits, so that sums of prices and range
+ * steps read as written (0.2 + 0.14 is 0.34, not 0.34000000000000002);
+ * non-finite values pass through. */
+double mph_round12(double x);
 
 /* ---- linear algebra ---- */
 /* y = alpha * op(A) x + beta * y, A row-major m x n. */

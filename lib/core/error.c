@@ -34,6 +34,14 @@ int mph_error_set(mph_error *e, const char *file, long line, long col, const cha
 	return -1;
 }
 
+int mph_error_locate(mph_error *e, const char *file, long line)
+{
+	if (e == NULL) return -1;
+	snprintf(e->file, sizeof e->file, "%s", file ? file : "");
+	if (line >= 0) e->line = line;
+	return -1;
+}
+
 int mph_error_file(mph_error *e, const char *file, const char *fmt, ...)
 {
 	va_list ap;

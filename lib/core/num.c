@@ -43,6 +43,14 @@ char *mph_fmt_double(char *buf, double x)
 	return buf;
 }
 
+double mph_round12(double x)
+{
+	char buf[40];
+	if (!isfinite(x)) return x;
+	snprintf(buf, sizeof buf, "%.12g", x);
+	return strtod(buf, NULL);
+}
+
 uint64_t mph_hash64(const void *data, size_t n, uint64_t h)
 {
 	const unsigned char *p = data;

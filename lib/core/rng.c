@@ -48,6 +48,15 @@ uint64_t mph_rng_below(mph_rng *r, uint64_t n)
 	return x % n;
 }
 
+void mph_rng_draw(mph_rng *r, size_t *a, size_t n, size_t k)
+{
+	size_t i, j, t;
+	for (i = 0; i < k && i < n; i++) {
+		j = i + (size_t)mph_rng_below(r, n - i);
+		t = a[i]; a[i] = a[j]; a[j] = t;
+	}
+}
+
 void mph_rng_shuffle(mph_rng *r, size_t *a, size_t n)
 {
 	size_t i, j, t;

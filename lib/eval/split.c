@@ -88,7 +88,7 @@ mph_split *mph_split_read(const char *path, const char *const *tasks, size_t nta
 		goto out;
 	}
 	if ((sp = mph_split_names(tasks, ntasks, (const char *const *)names, n, names_are_test, err)) == NULL)
-		snprintf(err->file, sizeof err->file, "%s", path);
+		mph_error_locate(err, path, -1);
 out:
 	for (i = 0; i < n; i++) free(names[i]);
 	free(names);

@@ -235,8 +235,7 @@ int mph_eval_stats_read_log(mph_eval_stats *st, mph_csv *c, mph_error *err)
 	if ((ca = mph_csv_require(c, "algo", err)) < 0 || (ct = mph_csv_require(c, "task", err)) < 0 ||
 	    (cs = mph_csv_require(c, "seed", err)) < 0 || (cstep = mph_csv_require(c, "step", err)) < 0 ||
 	    (cn = mph_csv_require(c, "norm_best", err)) < 0) {
-		snprintf(err->file, sizeof err->file, "%s", mph_csv_name(c));
-		return -1;
+		return mph_error_locate(err, mph_csv_name(c), -1);
 	}
 	cm = mph_csv_col(c, "meta_seed");
 	while ((r = mph_csv_read(c, err)) == 1) {

@@ -2,6 +2,7 @@
  * that knows on which line each record starts, so that every message can
  * name it. Input is fed to libcsv one physical line at a time: a record ends
  * at a line end, so the line count at a record's first byte is its line. */
+#include <math.h>
 #include <csv.h>
 #include <errno.h>
 #include <string.h>
@@ -281,5 +282,5 @@ void mph_csv_write_row(FILE *fp, const char *const *fields, size_t n)
 void mph_csv_write_double(FILE *fp, double x)
 {
 	char buf[32];
-	fputs(mph_fmt_double(buf, x), fp);
+	if (isfinite(x)) fputs(mph_fmt_double(buf, x), fp);
 }

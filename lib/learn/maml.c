@@ -138,10 +138,7 @@ int mph_meta_train(mph_mlp *m, const mph_trace *t, const mph_meta_opts *o, mph_r
 	for (it = 0; it < o->iters; it++) {
 		double lsum = 0.0, c1, c2;
 		for (k = 0; k < t->ntasks; k++) tperm[k] = k;
-		for (k = 0; k < nb; k++) {
-			size_t j = k + (size_t)mph_rng_below(rng, t->ntasks - k), tt = tperm[k];
-			tperm[k] = tperm[j]; tperm[j] = tt;
-		}
+		mph_rng_draw(rng, tperm, t->ntasks, nb);
 		memset(gsum, 0, np * sizeof(double));
 		for (k = 0; k < nb; k++) {
 			const mph_task *tk = &t->tasks[tperm[k]];
@@ -150,10 +147,7 @@ int mph_meta_train(mph_mlp *m, const mph_trace *t, const mph_meta_opts *o, mph_r
 			if (ns + nq > tk->n) nq = tk->n - ns;
 			/* Support and query: distinct rows, a partial Fisher-Yates. */
 			for (r = 0; r < tk->n; r++) rperm[r] = r;
-			for (r = 0; r < ns + nq; r++) {
-				size_t j = r + (size_t)mph_rng_below(rng, tk->n - r), tt = rperm[r];
-				rperm[r] = rperm[j]; rperm[j] = tt;
-			}
+			mph_rng_draw(rng, rperm, tk->n, ns + nq);
 			for (r = 0; r < ns; r++) {
 				memcpy(Xs + r * nf, tk->x + rperm[r] * nf, nf * sizeof(double));
 				ys[r] = tk->y[rperm[r]];

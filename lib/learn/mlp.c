@@ -298,9 +298,8 @@ double mph_mlp_train(mph_mlp *m, const double *X, const double *y, size_t n,
 		if (nb < n) {
 			/* A partial Fisher-Yates draws nb distinct rows. */
 			for (i = 0; i < n; i++) m->perm[i] = i;
+			mph_rng_draw(rng, m->perm, n, nb);
 			for (i = 0; i < nb; i++) {
-				size_t j = i + (size_t)mph_rng_below(rng, n - i), t = m->perm[i];
-				m->perm[i] = m->perm[j]; m->perm[j] = t;
 				memcpy(m->bx + i * m->nin, X + m->perm[i] * m->nin, m->nin * sizeof(double));
 				m->by[i] = y[m->perm[i]];
 			}

@@ -72,12 +72,9 @@ int mph_model_add_member(mph_model *m, mph_mlp *mlp, mph_error *err)
 
 mph_model *mph_model_clone(const mph_model *m)
 {
-	json_t *js = mph_space_to_json(m->space);
-	mph_space *s = mph_space_from_json(js, NULL, NULL);
+	mph_space *s = mph_space_clone(m->space);
 	mph_model *c;
 	size_t k;
-	json_decref(js);
-	if (s == NULL) return NULL; /* cannot happen: the space came from JSON or was valid */
 	c = mph_model_new(s, mph_mlp_clone(m->mlp), m->metric, m->norm, NULL);
 	for (k = 1; k < m->nmembers; k++) mph_model_add_member(c, mph_mlp_clone(m->members[k]), NULL);
 	c->fail_value = m->fail_value;
@@ -101,6 +98,11 @@ int mph_model_reset(mph_model *dst, const mph_model *src)
 	dst->fail_value = src->fail_value;
 	return 0;
 }
+
+const char *mph_model_metric(const mph_model *m) { return m->metric; }
+double mph_model_fail_value(const mph_model *m) { return m->fail_value; }
+const mph_train_opts *mph_model_adapt_opts(const mph_model *m) { return &m->adapt; }
+json_t *mph_model_provenance(mph_model *m) { return m->provenance; }
 
 const mph_space *mph_model_space(const mph_model *m) { return m->space; }
 

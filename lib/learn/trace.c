@@ -33,6 +33,9 @@ void mph_trace_free(mph_trace *t)
 	free(t);
 }
 
+size_t mph_trace_ntasks(const mph_trace *t) { return t->ntasks; }
+const char *mph_trace_task_name(const mph_trace *t, size_t k) { return t->tasks[k].name; }
+
 long mph_trace_task_index(const mph_trace *t, const char *name)
 {
 	size_t k;

@@ -52,7 +52,6 @@ mph_model *mph_model_train(const mph_trace *t, const unsigned char *use, const m
 	mph_space *sc;
 	mph_mlp *mlp;
 	mph_model *m = NULL;
-	json_t *js;
 	size_t k;
 	if (o->members < 1) {
 		mph_error_set(err, NULL, 0, 0, "an ensemble needs at least one network");
@@ -70,10 +69,8 @@ mph_model *mph_model_train(const mph_trace *t, const unsigned char *use, const m
 	}
 	/* the model owns a copy of the space, made once the first network is */
 	if ((mlp = train_one(&sub, s, o, 0, err)) == NULL) goto fail;
-	js = mph_space_to_json(s);
-	sc = mph_space_from_json(js, NULL, err);
-	json_decref(js);
-	if (sc == NULL || (m = mph_model_new(sc, mlp, metric, o->meta.norm, err)) == NULL) {
+	sc = mph_space_clone(s);
+	if ((m = mph_model_new(sc, mlp, metric, o->meta.norm, err)) == NULL) {
 		mph_space_free(sc);
 		mph_mlp_free(mlp);
 		goto fail;

@@ -47,31 +47,6 @@ static mph_candidates *cand_new(const mph_space *s, const char *const *header, s
 	return c;
 }
 
-/* Linear probing over ids, to drop repeated rows in O(n). */
-typedef struct { uint64_t *key; size_t mask; } idset;
-
-static void idset_init(idset *t, size_t n)
-{
-	size_t cap = 16;
-	while (cap < 2 * n) cap <<= 1;
-	t->key = mph_malloc(cap * sizeof *t->key);
-	memset(t->key, 0xff, cap * sizeof *t->key);
-	t->mask = cap - 1;
-}
-
-/* 1 if id was new (and is now in), 0 if present. UINT64_MAX is the empty
- * mark, which no real id reaches (the space's size saturates there). */
-static int idset_add(idset *t, uint64_t id)
-{
-	size_t h = (size_t)((id * 0x9e3779b97f4a7c15ULL) >> 17) & t->mask;
-	while (t->key[h] != UINT64_MAX) {
-		if (t->key[h] == id) return 0;
-		h = (h + 1) & t->mask;
-	}
-	t->key[h] = id;
-	return 1;
-}
-
 static void add_row(mph_candidates *c, const size_t *idx, const char *const *fields)
 {
 	size_t i = c->n++, k;
@@ -88,13 +63,13 @@ mph_candidates *mph_candidates_read(mph_csv *csv, const mph_space *s, const mph_
 	mph_candidates *c;
 	size_t nk = mph_space_nknobs(s), *cols = mph_malloc((nk ? nk : 1) * sizeof *cols);
 	size_t *idx = mph_malloc((nk ? nk : 1) * sizeof *idx);
-	idset seen;
+	mph_idset seen;
 	int rc;
 
-	idset_init(&seen, 1024);
+	mph_idset_init(&seen, 1024);
 	c = cand_new(s, mph_csv_header(csv), mph_csv_ncols(csv), o, err);
 	if (c == NULL) {
-		if (err) { snprintf(err->file, sizeof err->file, "%s", mph_csv_name(csv)); err->line = 1; }
+		mph_error_locate(err, mph_csv_name(csv), 1);
 		goto fail;
 	}
 	if (mph_space_bind(s, csv, cols, err) != 0) goto fail;
@@ -102,22 +77,16 @@ mph_candidates *mph_candidates_read(mph_csv *csv, const mph_space *s, const mph_
 		if (mph_space_parse(s, csv, cols, idx, err) != 0) goto fail;
 		/* A configuration listed twice is one candidate: measuring it twice
 		 * in one batch would waste a trial. */
-		if (c->n + 1 > (seen.mask + 1) / 2) {
-			size_t i;
-			free(seen.key);
-			idset_init(&seen, 2 * c->n + 2);
-			for (i = 0; i < c->n; i++) idset_add(&seen, c->id[i]);
-		}
-		if (!idset_add(&seen, mph_space_config_id(s, idx))) continue;
+		if (!mph_idset_add(&seen, mph_space_config_id(s, idx))) continue;
 		add_row(c, idx, mph_csv_fields(csv));
 	}
 	if (rc < 0) goto fail;
-	free(seen.key);
+	mph_idset_free(&seen);
 	free(cols);
 	free(idx);
 	return c;
 fail:
-	free(seen.key);
+	mph_idset_free(&seen);
 	free(cols);
 	free(idx);
 	mph_candidates_free(c);
@@ -131,20 +100,20 @@ mph_candidates *mph_candidates_from_configs(const mph_space *s, const size_t *id
 	const char **names = mph_malloc((nk ? nk : 1) * sizeof *names);
 	const char **vals = mph_malloc((nk ? nk : 1) * sizeof *vals);
 	mph_candidates *c;
-	idset seen;
+	mph_idset seen;
 
 	for (k = 0; k < nk; k++) names[k] = mph_space_knob_name(s, k);
 	c = cand_new(s, names, nk, o, err);
 	if (c != NULL) {
-		idset_init(&seen, n);
+		mph_idset_init(&seen, n);
 		cand_reserve(c, n);
 		for (i = 0; i < n; i++) {
 			const size_t *row = idx + i * nk;
-			if (!idset_add(&seen, mph_space_config_id(s, row))) continue;
+			if (!mph_idset_add(&seen, mph_space_config_id(s, row))) continue;
 			for (k = 0; k < nk; k++) vals[k] = mph_space_value_str(s, k, row[k]);
 			add_row(c, row, vals);
 		}
-		free(seen.key);
+		mph_idset_free(&seen);
 	}
 	free(names);
 	free(vals);

@@ -134,10 +134,7 @@ mph_search *mph_search_new(const mph_space *space, const mph_model *model,
 	s->d = mph_space_nfeatures(space);
 	s->meta = model;
 	if (o->algo == MPH_ALGO_ERNEST && model == NULL) {
-		json_t *js = mph_space_to_json(space);
-		mph_space *sc = mph_space_from_json(js, NULL, err);
-		json_decref(js);
-		if (sc == NULL) { free(s); return NULL; }
+		mph_space *sc = mph_space_clone(space);
 		s->own = mph_model_new(sc, mph_mlp_new(s->d, o->nhidden, o->hidden), "metric",
 		                       MPH_NORM_MAX, err);
 		if (s->own == NULL) { mph_space_free(sc); free(s); return NULL; }

@@ -381,10 +381,7 @@ mph_objective_bound *mph_objective_bind_csv(const mph_objective *o, const mph_cs
                                             unsigned flags, mph_error *err)
 {
 	mph_objective_bound *b = mph_objective_bind(o, mph_csv_header(c), mph_csv_ncols(c), flags, err);
-	if (b == NULL && err != NULL) {
-		snprintf(err->file, sizeof err->file, "%s", mph_csv_name(c));
-		err->line = 1;
-	}
+	if (b == NULL) mph_error_locate(err, mph_csv_name(c), 1);
 	return b;
 }
 
@@ -418,14 +415,6 @@ static int not_a_number(mph_error *err, const char *prefix, const char *name, co
 /* Costs and scores are rounded to 12 significant digits: prices have a few
  * digits, and 0.2 + 0.14 should read 0.34, not 0.3400000000000001, in
  * files people read; the rounding is far below any measurement's noise. */
-static double tidy(double x)
-{
-	char buf[40];
-	if (!isfinite(x)) return x;
-	snprintf(buf, sizeof buf, "%.12g", x);
-	return strtod(buf, NULL);
-}
-
 int mph_objective_cost(const mph_objective_bound *b, const char *const *fields,
                        double *cost, mph_error *err)
 {
@@ -448,7 +437,7 @@ int mph_objective_cost(const mph_objective_bound *b, const char *const *fields,
 			return not_a_number(err, "", t->knob, fields[b->knob_col[i]]);
 		sum += price * x;
 	}
-	*cost = tidy(sum);
+	*cost = mph_round12(sum);
 	return 0;
 }
 
@@ -489,7 +478,7 @@ int mph_objective_eval(const mph_objective_bound *b, const char *const *fields, 
 		char buf[32];
 		if (!(r->cost > 0))
 			return mph_error_set(err, "", 0, 0, "cost is not positive: %s", mph_fmt_double(buf, r->cost));
-		r->score = tidy(metric / r->cost);
+		r->score = mph_round12(metric / r->cost);
 	}
 	r->utility = mph_objective_utility(o, r->score);
 	if (o->nconstraints == 0) return 0;
@@ -515,9 +504,6 @@ int mph_objective_eval_csv(const mph_objective_bound *b, const mph_csv *c, doubl
                            mph_objective_result *r, mph_error *err)
 {
 	int rc = mph_objective_eval(b, mph_csv_fields(c), metric, r, err);
-	if (rc < 0 && err != NULL) {
-		snprintf(err->file, sizeof err->file, "%s", mph_csv_name(c));
-		err->line = mph_csv_line(c);
-	}
+	if (rc < 0) mph_error_locate(err, mph_csv_name(c), mph_csv_line(c));
 	return rc;
 }

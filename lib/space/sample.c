@@ -26,50 +26,34 @@ uint64_t mph_space_count(const mph_space *s)
  * larger ones by rejection against a hash set of the ids drawn so far. */
 #define EXACT_LIMIT ((uint64_t)1 << 22)
 
-static int set_insert(uint64_t *tab, size_t cap, uint64_t id)
-{
-	size_t h = (size_t)(mph_hash64(&id, sizeof id, 0) & (cap - 1));
-	while (tab[h] != UINT64_MAX) {
-		if (tab[h] == id) return 0;
-		h = (h + 1) & (cap - 1);
-	}
-	tab[h] = id;
-	return 1;
-}
-
 long mph_space_sample(const mph_space *s, size_t n, mph_rng *rng, uint64_t *ids, mph_error *err)
 {
 	uint64_t size = mph_space_size(s);
 	size_t nk = mph_space_nknobs(s), *idx = mph_calloc(nk, sizeof *idx), got = 0;
 	if (size <= EXACT_LIMIT) {
-		uint64_t *all = mph_malloc((size_t)size * sizeof *all), id;
-		size_t m = 0, i;
+		size_t *all = mph_malloc((size_t)size * sizeof *all), m = 0;
+		uint64_t id;
 		for (id = 0; id < size; id++) {
 			mph_space_config_from_id(s, id, idx);
-			if (mph_space_feasible(s, idx)) all[m++] = id;
+			if (mph_space_feasible(s, idx)) all[m++] = (size_t)id;
 		}
-		for (i = 0; i < n && i < m; i++) { /* partial Fisher-Yates */
-			size_t j = i + (size_t)mph_rng_below(rng, m - i);
-			uint64_t t = all[i]; all[i] = all[j]; all[j] = t;
-			ids[got++] = all[i];
-		}
+		mph_rng_draw(rng, all, m, n);
+		for (; got < n && got < m; got++) ids[got] = all[got];
 		free(all);
 	} else {
-		size_t cap = 16, tries = 0;
-		uint64_t *tab;
-		while (cap < 2 * n + 2) cap *= 2;
-		tab = mph_malloc(cap * sizeof *tab);
-		memset(tab, 0xff, cap * sizeof *tab);
+		size_t tries = 0;
+		mph_idset drawn;
+		mph_idset_init(&drawn, n);
 		while (got < n) {
 			uint64_t id = mph_rng_below(rng, size);
 			if (++tries > 1000 * (n + 1)) {
-				free(tab); free(idx);
+				mph_idset_free(&drawn); free(idx);
 				return mph_error_set(err, NULL, 0, 0, "could only find %zu feasible configurations of %zu asked", got, n);
 			}
 			mph_space_config_from_id(s, id, idx);
-			if (mph_space_feasible(s, idx) && set_insert(tab, cap, id)) ids[got++] = id;
+			if (mph_space_feasible(s, idx) && mph_idset_add(&drawn, id)) ids[got++] = id;
 		}
-		free(tab);
+		mph_idset_free(&drawn);
 	}
 	free(idx);
 	return (long)got;

@@ -48,13 +48,6 @@ static int cmp_double(const void *a, const void *b)
 
 /* Values generated from a range are rounded to 12 significant digits so that
  * 0.1 + 2 * 0.1 reads as 0.3, as a person wrote it. */
-static double tidy(double x)
-{
-	char buf[40];
-	snprintf(buf, sizeof buf, "%.12g", x);
-	return strtod(buf, NULL);
-}
-
 static int number_of(json_t *j, double *x)
 {
 	if (!json_is_number(j)) return -1;
@@ -127,7 +120,7 @@ static int parse_values(knob *kb, json_t *jk, const char *file, mph_error *err)
 		kb->n = n;
 		kb->v = mph_malloc(n * sizeof *kb->v);
 		for (i = 0; i < n; i++)
-			kb->v[i] = tidy(factor > 0 ? lo * pow(factor, (double)i) : lo + (double)i * step);
+			kb->v[i] = mph_round12(factor > 0 ? lo * pow(factor, (double)i) : lo + (double)i * step);
 	}
 	qsort(kb->v, kb->n, sizeof *kb->v, cmp_double);
 	kb->str = mph_calloc(kb->n, sizeof *kb->str);
@@ -391,6 +384,16 @@ static json_t *num_json(double x)
 {
 	if (x == floor(x) && fabs(x) < 9e15) return json_integer((json_int_t)x);
 	return json_real(x);
+}
+
+mph_space *mph_space_clone(const mph_space *s)
+{
+	json_t *j = mph_space_to_json(s);
+	/* a space's canonical JSON always loads: it came from a valid spec */
+	mph_space *c = mph_space_from_json(j, NULL, NULL);
+	json_decref(j);
+	if (c == NULL) abort();
+	return c;
 }
 
 json_t *mph_space_to_json(const mph_space *s)

@@ -79,10 +79,7 @@ mph_history *mph_history_load(const char *path, const mph_space *s, const mph_ob
 		if (mph_space_parse(s, csv, cols, idx, err) != 0) goto fail;
 		if (mph_trial_from_row(b, mph_csv_fields(csv), status_col, fail_value,
 		                       mph_space_config_id(s, idx), &t, NULL, err) != 0) {
-			if (err != NULL) {
-				snprintf(err->file, sizeof err->file, "%s", mph_csv_name(csv));
-				err->line = mph_csv_line(csv);
-			}
+			mph_error_locate(err, mph_csv_name(csv), mph_csv_line(csv));
 			goto fail;
 		}
 		mph_history_add(h, &t);
