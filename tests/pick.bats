@@ -25,7 +25,7 @@ ROW1="1,0.1,1,T4,52,120,ok,smallest,0.26"
 ROW2="5,0.1,8,T4,61.2,300,ok,many cores,0.34"
 ROW3="2,0.2,16,T4,70.4,250,ok,,0.32"
 ROW4='5,0.6,128,V100,400,800,ok,"fast, dear",1.86'
-USAGE="usage: mph-pick [-a | -k K | -p] -o OBJECTIVE [TRIALS]"
+USAGE="usage: mph-pick [--all | -n N | --pareto] -O OBJECTIVE [TRIALS]"
 
 # Runs mph-pick expecting failure with exactly this message on stderr and
 # nothing on stdout.
@@ -38,44 +38,44 @@ fails_with() {
 }
 
 @test "rps-per-dollar picks the most RPS per dollar" {
-	run -0 mph-pick -o "$OBJ/rps-per-dollar.json" paper.csv
+	run -0 mph-pick -O "$OBJ/rps-per-dollar.json" paper.csv
 	assert_output "$HEADER
 $ROW3,220"
 }
 
 @test "rps-per-dollar-nocpu picks the many-core row once cores are free" {
-	run -0 mph-pick -o "$OBJ/rps-per-dollar-nocpu.json" paper.csv
+	run -0 mph-pick -O "$OBJ/rps-per-dollar-nocpu.json" paper.csv
 	assert_output "$HEADER
 5,0.1,8,T4,61.2,300,ok,many cores,0.24,255"
 }
 
 @test "plain rps picks the fastest trial that succeeded" {
-	run -0 mph-pick -o "$OBJ/rps.json" paper.csv
+	run -0 mph-pick -O "$OBJ/rps.json" paper.csv
 	assert_output "$HEADER
 $ROW4,400"
 }
 
 @test "trials come from standard input by default and with -" {
-	run -0 bash -c "mph-pick -o '$OBJ/rps.json' < paper.csv"
+	run -0 bash -c "mph-pick -O '$OBJ/rps.json' < paper.csv"
 	assert_line --index 1 "$ROW4,400"
 	run -0 bash -c "mph-pick --objective '$OBJ/rps.json' - < paper.csv"
 	assert_line --index 1 "$ROW4,400"
 }
 
 @test "-k gives the top K best first and stops at the feasible ones" {
-	run -0 mph-pick -k 3 -o "$OBJ/rps-per-dollar.json" paper.csv
+	run -0 mph-pick -n 3 -O "$OBJ/rps-per-dollar.json" paper.csv
 	assert_output "$HEADER
 $ROW3,220
 $ROW4,215.053763441
 $ROW1,200"
-	run -0 mph-pick --top 100 -o "$OBJ/rps-per-dollar.json" paper.csv
+	run -0 mph-pick --top 100 -O "$OBJ/rps-per-dollar.json" paper.csv
 	assert_equal "${#lines[@]}" 5   # header and the four trials that ran
 }
 
 @test "ties: higher objective, then lower cost, then earlier row" {
 	# All three score rps 100; row 1 costs 0.32, rows 2 and 3 cost 0.30
 	# (M60 is priced as T4), so row 2, then row 3 (later), then row 1.
-	run -0 mph-pick -k 4 -o "$OBJ/rps.json" ties.csv
+	run -0 mph-pick -n 4 -O "$OBJ/rps.json" ties.csv
 	assert_output "cpu,gpu_mem,gpu_type,rps,cost,objective
 1,0.2,T4,100,0.3,100
 1,0.2,M60,100,0.3,100
@@ -84,7 +84,7 @@ $ROW1,200"
 }
 
 @test "--all annotates every row in input order with rank and why it was dropped" {
-	run -0 mph-pick --all -o "$OBJ/rps-per-dollar.json" paper.csv
+	run -0 mph-pick --all -O "$OBJ/rps-per-dollar.json" paper.csv
 	assert_output "$HEADER,rank,excluded
 $ROW1,200,3,
 $ROW2,180,4,
@@ -96,17 +96,17 @@ $ROW4,215.053763441,2,
 
 @test "constraints drop violating trials, named in --all" {
 	# p99_ms <= 500 drops row 4, "gpu_type != 'T4' || batch >= 8" row 1.
-	run -0 mph-pick -o constrained.json paper.csv
+	run -0 mph-pick -O constrained.json paper.csv
 	assert_output "$HEADER
 $ROW3,70.4"
-	run -0 mph-pick -a -o constrained.json paper.csv
+	run -0 mph-pick --all -O constrained.json paper.csv
 	assert_line --index 1 "$ROW1,52,,constraint: gpu_type != 'T4' || batch >= 8"
 	assert_line --index 4 "$ROW4,400,,constraint: p99_ms <= 500"
 }
 
 @test "a minimised metric ranks the lowest first" {
 	# p99_ms, min, with rps >= 60: row 3 (250) before row 2 (300) and 4 (800).
-	run -0 mph-pick -k 3 -o latency.json paper.csv
+	run -0 mph-pick -n 3 -O latency.json paper.csv
 	assert_output "$HEADER
 $ROW3,250
 $ROW2,300
@@ -115,17 +115,17 @@ $ROW4,800"
 
 @test "--pareto gives the front of metric against cost, cheapest first" {
 	# Row 2 (0.34, 61.2) is beaten by row 3 (0.32, 70.4).
-	run -0 mph-pick --pareto -o "$OBJ/rps-per-dollar.json" paper.csv
+	run -0 mph-pick --pareto -O "$OBJ/rps-per-dollar.json" paper.csv
 	assert_output "$HEADER
 $ROW1,200
 $ROW3,220
 $ROW4,215.053763441"
 	# Minimising p99_ms: row 3 is cheapest and fastest, so alone.
-	run -0 mph-pick -p -o latency.json paper.csv
+	run -0 mph-pick --pareto -O latency.json paper.csv
 	assert_output "$HEADER
 $ROW3,250"
 	# Equal points are both on the front; row 1 is beaten by row 2.
-	run -0 mph-pick -p -o "$OBJ/rps.json" ties.csv
+	run -0 mph-pick --pareto -O "$OBJ/rps.json" ties.csv
 	assert_output "cpu,gpu_mem,gpu_type,rps,cost,objective
 1,0.1,T4,90,0.26,90
 1,0.2,T4,100,0.3,100
@@ -133,25 +133,25 @@ $ROW3,250"
 }
 
 @test "columns named cost, objective, rank or excluded are replaced, not repeated" {
-	run -0 bash -c "mph-pick -a -o '$OBJ/rps.json' paper.csv | mph-pick -a -o '$OBJ/rps-per-dollar.json'"
+	run -0 bash -c "mph-pick --all -O '$OBJ/rps.json' paper.csv | mph-pick --all -O '$OBJ/rps-per-dollar.json'"
 	assert_line --index 0 "$HEADER,rank,excluded"
 	assert_line --index 3 "$ROW3,220,1,"
 }
 
 @test "unknown columns, quoting and the status column are optional" {
 	printf 'x,rps,gpu_type,cpu,gpu_mem\n"a,b",10,V100,1,0.5\n"say ""hi""",10,T4,1,0.5\n' > "$BATS_TEST_TMPDIR/t.csv"
-	run -0 mph-pick -o "$OBJ/rps-per-dollar.json" "$BATS_TEST_TMPDIR/t.csv"
+	run -0 mph-pick -O "$OBJ/rps-per-dollar.json" "$BATS_TEST_TMPDIR/t.csv"
 	assert_output 'x,rps,gpu_type,cpu,gpu_mem,cost,objective
 "say ""hi""",10,T4,1,0.5,0.42,23.8095238095'
 }
 
 @test "no feasible trial: exit 1" {
-	fails_with 1 "mph-pick: header.csv: no feasible trial" -o "$OBJ/rps.json" header.csv
+	fails_with 1 "mph-pick: header.csv: no feasible trial" -O "$OBJ/rps.json" header.csv
 	grep -v ',ok,' paper.csv > "$BATS_TEST_TMPDIR/failed.csv"
 	cd "$BATS_TEST_TMPDIR"
-	fails_with 1 "mph-pick: failed.csv: no feasible trial" -o "$OBJ/rps.json" failed.csv
+	fails_with 1 "mph-pick: failed.csv: no feasible trial" -O "$OBJ/rps.json" failed.csv
 	# --all still shows why
-	run -0 mph-pick -a -o "$OBJ/rps.json" failed.csv
+	run -0 mph-pick --all -O "$OBJ/rps.json" failed.csv
 	assert_line --index 2 "3,0.3,64,M60,,,oom,,,,,status=oom"
 }
 
@@ -159,101 +159,101 @@ $ROW3,250"
 	cd "$BATS_TEST_TMPDIR"
 	h="cpu,gpu_mem,gpu_type,rps"
 	printf '%s\n1,0.1,T4,5\n1,0.1,T4,abc\n' "$h" > t.csv
-	fails_with 1 "mph-pick: t.csv:3: column 'rps': not a number: 'abc'" -o "$OBJ/rps.json" t.csv
+	fails_with 1 "mph-pick: t.csv:3: column 'rps': not a number: 'abc'" -O "$OBJ/rps.json" t.csv
 	printf '%s\n1,0.1,T4,nan\n' "$h" > t.csv
-	fails_with 1 "mph-pick: t.csv:2: column 'rps': not a number: 'nan'" -o "$OBJ/rps.json" t.csv
+	fails_with 1 "mph-pick: t.csv:2: column 'rps': not a number: 'nan'" -O "$OBJ/rps.json" t.csv
 	printf '%s\n1,0.1,T4,inf\n' "$h" > t.csv
-	fails_with 1 "mph-pick: t.csv:2: column 'rps': not a number: 'inf'" -o "$OBJ/rps.json" t.csv
+	fails_with 1 "mph-pick: t.csv:2: column 'rps': not a number: 'inf'" -O "$OBJ/rps.json" t.csv
 	printf '%s\n1,0.1,T4,\n' "$h" > t.csv
-	fails_with 1 "mph-pick: t.csv:2: column 'rps': not a number: ''" -o "$OBJ/rps.json" t.csv
+	fails_with 1 "mph-pick: t.csv:2: column 'rps': not a number: ''" -O "$OBJ/rps.json" t.csv
 	printf '%s\ntwo,0.1,T4,5\n' "$h" > t.csv
-	fails_with 1 "mph-pick: t.csv:2: column 'cpu': not a number: 'two'" -o "$OBJ/rps.json" t.csv
+	fails_with 1 "mph-pick: t.csv:2: column 'cpu': not a number: 'two'" -O "$OBJ/rps.json" t.csv
 	printf '%s\n1,0.1,K80,5\n' "$h" > t.csv
-	fails_with 1 "mph-pick: t.csv:2: column 'gpu_type': no price for 'K80'" -o "$OBJ/rps.json" t.csv
+	fails_with 1 "mph-pick: t.csv:2: column 'gpu_type': no price for 'K80'" -O "$OBJ/rps.json" t.csv
 	printf '%s\n1,0.1,T4\n' "$h" > t.csv
-	fails_with 1 "mph-pick: t.csv:2: expected 4 fields, found 3" -o "$OBJ/rps.json" t.csv
+	fails_with 1 "mph-pick: t.csv:2: expected 4 fields, found 3" -O "$OBJ/rps.json" t.csv
 	printf 'cpu,gpu_mem,gpu_type,rps,p99_ms,batch\n1,0.1,T4,5,,8\n' > t.csv
 	fails_with 1 "mph-pick: t.csv:2: constraint 'p99_ms <= 500': column 'p99_ms': not a number: ''" \
-		-o "$FIXTURES/pick/constrained.json" t.csv
+		-O "$FIXTURES/pick/constrained.json" t.csv
 }
 
 @test "bad trials: missing columns, empty input, huge fields, absent file" {
 	cd "$BATS_TEST_TMPDIR"
 	printf 'cpu,gpu_mem,gpu_type,throughput\n1,0.1,T4,5\n' > t.csv
-	fails_with 1 "mph-pick: t.csv:1: missing required column 'rps'" -o "$OBJ/rps.json" t.csv
+	fails_with 1 "mph-pick: t.csv:1: missing required column 'rps'" -O "$OBJ/rps.json" t.csv
 	printf 'cpu,gpu_type,rps\n1,T4,5\n' > t.csv
-	fails_with 1 "mph-pick: t.csv:1: missing required column 'gpu_mem'" -o "$OBJ/rps.json" t.csv
+	fails_with 1 "mph-pick: t.csv:1: missing required column 'gpu_mem'" -O "$OBJ/rps.json" t.csv
 	printf 'cpu,gpu_mem,gpu_type,rps,batch\n1,0.1,T4,5,8\n' > t.csv
 	fails_with 1 "mph-pick: t.csv:1: constraint 'p99_ms <= 500': missing column 'p99_ms'" \
-		-o "$FIXTURES/pick/constrained.json" t.csv
+		-O "$FIXTURES/pick/constrained.json" t.csv
 	: > empty.csv
-	fails_with 1 "mph-pick: empty.csv: empty input: a header row is required" -o "$OBJ/rps.json" empty.csv
+	fails_with 1 "mph-pick: empty.csv: empty input: a header row is required" -O "$OBJ/rps.json" empty.csv
 	{ printf 'cpu,gpu_mem,gpu_type,rps\n1,0.1,T4,'; head -c 2000000 /dev/zero | tr '\0' 9; echo; } > big.csv
-	fails_with 1 "mph-pick: big.csv:2: field longer than 1048576 bytes" -o "$OBJ/rps.json" big.csv
-	fails_with 1 "mph-pick: nope.csv: cannot open: No such file or directory" -o "$OBJ/rps.json" nope.csv
+	fails_with 1 "mph-pick: big.csv:2: field longer than 1048576 bytes" -O "$OBJ/rps.json" big.csv
+	fails_with 1 "mph-pick: nope.csv: cannot open: No such file or directory" -O "$OBJ/rps.json" nope.csv
 }
 
 @test "bad objectives: each with its message" {
 	cd "$BATS_TEST_TMPDIR"
 	t="$FIXTURES/pick/paper.csv"
 	printf '{\n  "metric": "rps",\n  "direction" "max"\n}\n' > o.json
-	fails_with 1 "mph-pick: o.json:3:19: invalid JSON: ':' expected near '\"max\"'" -o o.json "$t"
+	fails_with 1 "mph-pick: o.json:3:19: invalid JSON: ':' expected near '\"max\"'" -O o.json "$t"
 	echo '{"metric": "rps", "direction": "max", "goal": 1}' > o.json
-	fails_with 1 "mph-pick: o.json:1:39: unknown key 'goal'" -o o.json "$t"
+	fails_with 1 "mph-pick: o.json:1:39: unknown key 'goal'" -O o.json "$t"
 	echo '{"metric": "rps", "direction": "up"}' > o.json
-	fails_with 1 "mph-pick: o.json:1:32: direction: expected 'max' or 'min', got 'up'" -o o.json "$t"
+	fails_with 1 "mph-pick: o.json:1:32: direction: expected 'max' or 'min', got 'up'" -O o.json "$t"
 	echo '{"direction": "max"}' > o.json
-	fails_with 1 "mph-pick: o.json: missing key 'metric'" -o o.json "$t"
+	fails_with 1 "mph-pick: o.json: missing key 'metric'" -O o.json "$t"
 	echo '{"metric": "rps"}' > o.json
-	fails_with 1 "mph-pick: o.json: missing key 'direction'" -o o.json "$t"
+	fails_with 1 "mph-pick: o.json: missing key 'direction'" -O o.json "$t"
 	echo '{"metric": "rps", "direction": "max", "cost": {"terms": [{"knob": "cpu", "price": -0.02}]}}' > o.json
-	fails_with 1 "mph-pick: o.json: cost.terms[0].price: expected a non-negative number, got -0.02" -o o.json "$t"
+	fails_with 1 "mph-pick: o.json: cost.terms[0].price: expected a non-negative number, got -0.02" -O o.json "$t"
 	echo '{"metric": "rps", "direction": "max", "cost": {"terms": [{"knob": "gpu_mem", "price_by": "gpu_type", "prices": {"T4": "0.4"}}]}}' > o.json
-	fails_with 1 "mph-pick: o.json:1:119: cost.terms[0].prices.T4: expected a non-negative number, got '0.4'" -o o.json "$t"
+	fails_with 1 "mph-pick: o.json:1:119: cost.terms[0].prices.T4: expected a non-negative number, got '0.4'" -O o.json "$t"
 	echo '{"metric": "rps", "direction": "max", "constraints": ["p99_ms <= (1000"]}' > o.json
-	fails_with 1 "mph-pick: o.json:1:55: constraints[0] 'p99_ms <= (1000': expected ')' at column 16" -o o.json "$t"
+	fails_with 1 "mph-pick: o.json:1:55: constraints[0] 'p99_ms <= (1000': expected ')' at column 16" -O o.json "$t"
 	echo '{"metric": "rps", "direction": "max", "constraints": ["p99_ms = 1000"]}' > o.json
-	fails_with 1 "mph-pick: o.json:1:63: constraints[0] 'p99_ms = 1000': unexpected '=' (use '==') at column 8" -o o.json "$t"
+	fails_with 1 "mph-pick: o.json:1:63: constraints[0] 'p99_ms = 1000': unexpected '=' (use '==') at column 8" -O o.json "$t"
 	echo '{"metric": "rps", "direction": "max", "score": "metric_per_cost"}' > o.json
-	fails_with 1 "mph-pick: o.json:1:60: score 'metric_per_cost' needs a 'cost' model" -o o.json "$t"
+	fails_with 1 "mph-pick: o.json:1:60: score 'metric_per_cost' needs a 'cost' model" -O o.json "$t"
 	echo '{"metric": "rps", "direction": "max", "score": "metric_per_cost", "cost": {"terms": [{"knob": "cpu", "price": 0}]}}' > o.json
-	fails_with 1 "mph-pick: $t:2: cost is not positive: 0" -o o.json "$t"
-	fails_with 1 "mph-pick: nope.json: cannot open: No such file or directory" -o nope.json "$t"
+	fails_with 1 "mph-pick: $t:2: cost is not positive: 0" -O o.json "$t"
+	fails_with 1 "mph-pick: nope.json: cannot open: No such file or directory" -O nope.json "$t"
 }
 
 @test "the example of mph-objective(5) works as documented" {
 	sed -n '/^\.SH EXAMPLES/,/^\.fi/p' "$MPH_ROOT/man/man5/mph-objective.5" | sed '1,2d;$d' > "$BATS_TEST_TMPDIR/o.json"
-	run -0 mph-pick -o "$BATS_TEST_TMPDIR/o.json" paper.csv
+	run -0 mph-pick -O "$BATS_TEST_TMPDIR/o.json" paper.csv
 	assert_output "$HEADER
 $ROW3,220"
 }
 
 @test "usage errors exit 2 with the usage line" {
-	fails_with 2 "mph-pick: missing -o OBJECTIVE
+	fails_with 2 "mph-pick: missing -O OBJECTIVE
 $USAGE" paper.csv
-	fails_with 2 "mph-pick: -k: illegal number: '0' (expected 1..1000000000)
-$USAGE" -k 0 -o "$OBJ/rps.json" paper.csv
-	fails_with 2 "mph-pick: -k: illegal number: 'x' (expected 1..1000000000)
-$USAGE" -k x -o "$OBJ/rps.json" paper.csv
-	fails_with 2 "mph-pick: -a, -k and -p exclude each other
-$USAGE" -a -p -o "$OBJ/rps.json" paper.csv
+	fails_with 2 "mph-pick: --top: illegal number: '0' (expected 1..1000000000)
+$USAGE" -n 0 -O "$OBJ/rps.json" paper.csv
+	fails_with 2 "mph-pick: --top: illegal number: 'x' (expected 1..1000000000)
+$USAGE" -n x -O "$OBJ/rps.json" paper.csv
+	fails_with 2 "mph-pick: --all, --top and --pareto exclude each other
+$USAGE" --all --pareto -O "$OBJ/rps.json" paper.csv
 	fails_with 2 "mph-pick: too many arguments
-$USAGE" -o "$OBJ/rps.json" paper.csv ties.csv
-	run -2 --separate-stderr mph-pick --bogus -o "$OBJ/rps.json" paper.csv
+$USAGE" -O "$OBJ/rps.json" paper.csv ties.csv
+	run -2 --separate-stderr mph-pick --bogus -O "$OBJ/rps.json" paper.csv
 	assert_equal "${stderr_lines[1]}" "$USAGE"
 }
 
 @test "--help, --version" {
 	run -0 mph-pick --help
 	assert_line --index 0 "$USAGE"
-	assert_output --partial "-k, --top K"
+	assert_output --partial "-n, --top N"
 	run -0 mph-pick --version
 	assert_output --regexp '^mph-pick [0-9]+\.[0-9]+\.[0-9]+$'
 }
 
 @test "a full stdout is an error" {
 	[ -w /dev/full ] || skip "no /dev/full"
-	run -1 --separate-stderr bash -c "mph-pick -o '$OBJ/rps.json' paper.csv > /dev/full"
+	run -1 --separate-stderr bash -c "mph-pick -O '$OBJ/rps.json' paper.csv > /dev/full"
 	assert_output ""
 	[ -n "$stderr" ]
 }
@@ -262,19 +262,19 @@ $USAGE" -o "$OBJ/rps.json" paper.csv ties.csv
 	cd "$BATS_TEST_TMPDIR"
 	for v in nan NaN inf -inf Infinity 1e999 -1e999; do
 		printf 'cpu,gpu_mem,gpu_type,rps\n1,0.1,T4,5\n1,0.1,T4,%s\n' "$v" > t.csv
-		fails_with 1 "mph-pick: t.csv:3: column 'rps': not a number: '$v'" -o "$OBJ/rps.json" t.csv
+		fails_with 1 "mph-pick: t.csv:3: column 'rps': not a number: '$v'" -O "$OBJ/rps.json" t.csv
 		printf 'cpu,gpu_mem,gpu_type,rps\n1,%s,T4,5\n' "$v" > t.csv
-		fails_with 1 "mph-pick: t.csv:2: column 'gpu_mem': not a number: '$v'" -o "$OBJ/rps-per-dollar.json" t.csv
+		fails_with 1 "mph-pick: t.csv:2: column 'gpu_mem': not a number: '$v'" -O "$OBJ/rps-per-dollar.json" t.csv
 	done
 }
 
 @test "bad input: a directory for the trials or the objective, a ragged row" {
 	cd "$BATS_TEST_TMPDIR"
 	mkdir d
-	fails_with 1 "mph-pick: d: read error: Is a directory" -o "$OBJ/rps.json" d
-	fails_with 1 "mph-pick: d: read error: Is a directory" -o d "$FIXTURES/pick/paper.csv"
+	fails_with 1 "mph-pick: d: read error: Is a directory" -O "$OBJ/rps.json" d
+	fails_with 1 "mph-pick: d: read error: Is a directory" -O d "$FIXTURES/pick/paper.csv"
 	printf 'cpu,gpu_mem,gpu_type,rps\n1,0.1,T4,5,6\n' > t.csv
-	fails_with 1 "mph-pick: t.csv:2: expected 4 fields, found 5" -o "$OBJ/rps.json" t.csv
+	fails_with 1 "mph-pick: t.csv:2: expected 4 fields, found 5" -O "$OBJ/rps.json" t.csv
 }
 
 @test "bad objectives: a mistake in a file of many lines names its line and column" {
@@ -283,9 +283,9 @@ $USAGE" -o "$OBJ/rps.json" paper.csv ties.csv
 	sed 's/"M60": 0.4/"M60": "cheap"/' "$OBJ/rps-per-dollar.json" > o.json
 	line=$(grep -n '"cheap"' o.json | cut -d: -f1)
 	col=$(( $(grep '"cheap"' o.json | sed 's/"cheap".*//' | wc -c) ))
-	fails_with 1 "mph-pick: o.json:$line:$col: cost.terms[1].prices.M60: expected a non-negative number, got 'cheap'" -o o.json "$t"
+	fails_with 1 "mph-pick: o.json:$line:$col: cost.terms[1].prices.M60: expected a non-negative number, got 'cheap'" -O o.json "$t"
 	sed 's/"direction": "max"/"direction": "maximum"/' "$OBJ/rps.json" > o.json
-	fails_with 1 "mph-pick: o.json:5:16: direction: expected 'max' or 'min', got 'maximum'" -o o.json "$t"
+	fails_with 1 "mph-pick: o.json:5:16: direction: expected 'max' or 'min', got 'maximum'" -O o.json "$t"
 }
 
 @test "--help and --version to a full or closed stdout exit 1" {
@@ -296,6 +296,6 @@ $USAGE" -o "$OBJ/rps.json" paper.csv ties.csv
 		run -1 --separate-stderr bash -c "mph-pick $opt >&-"
 		assert_equal "$stderr" "mph-pick: <stdout>: write error: Bad file descriptor"
 	done
-	run -1 --separate-stderr bash -c "mph-pick -a -o '$OBJ/rps.json' paper.csv >&-"
+	run -1 --separate-stderr bash -c "mph-pick --all -O '$OBJ/rps.json' paper.csv >&-"
 	assert_equal "$stderr" "mph-pick: <stdout>: write error: Bad file descriptor"
 }

@@ -5,7 +5,7 @@
 #include "tool.h"
 
 static const char usage_line[] =
-	"usage: mph-pick [-a | -k K | -p] -o OBJECTIVE [TRIALS]\n";
+	"usage: mph-pick [--all | -n N | --pareto] -O OBJECTIVE [TRIALS]\n";
 
 static void help(void)
 {
@@ -14,11 +14,11 @@ static void help(void)
 	       "the columns cost and objective, drops failed trials (a status column other\n"
 	       "than ok) and those that violate a constraint, and prints the header and the\n"
 	       "best row. Ties: higher objective, then lower cost, then earlier row.\n\n"
-	       "  -o, --objective FILE  the objective (required)\n"
-	       "  -k, --top K           the best K rows, best first [1]\n"
-	       "  -p, --pareto          the rows no other beats on both metric and cost,\n"
+	       "  -O, --objective FILE  the objective (required)\n"
+	       "  -n, --top N           the best N rows, best first [1]\n"
+	       "      --pareto          the rows no other beats on both metric and cost,\n"
 	       "                        cheapest first\n"
-	       "  -a, --all             every row in input order, with columns rank\n"
+	       "      --all             every row in input order, with columns rank\n"
 	       "                        (empty if dropped) and excluded (why)\n"
 	       "  -h, --help            this help\n"
 	       "      --version         print the version\n\n"
@@ -26,7 +26,7 @@ static void help(void)
 	       usage_line);
 }
 
-enum { OPT_VERSION = 256 };
+enum { OPT_ALL = 256, OPT_PARETO, OPT_VERSION };
 enum mode { BEST, PARETO, ALL };
 
 struct row {
@@ -39,11 +39,9 @@ struct row {
 
 static char **copy_fields(const char *const *f, size_t n)
 {
-	char **c = malloc(n * sizeof *c);
+	char **c = tool_alloc(n * sizeof *c);
 	size_t i;
-	if (c == NULL) { perror(tool_prog); exit(1); }
-	for (i = 0; i < n; i++)
-		if ((c[i] = strdup(f[i])) == NULL) { perror(tool_prog); exit(1); }
+	for (i = 0; i < n; i++) c[i] = tool_strdup(f[i]);
 	return c;
 }
 
@@ -80,7 +78,7 @@ static int read_trials(mph_csv *c, const mph_objective_bound *b, const mph_objec
 		struct row *r;
 		if (n == cap) {
 			cap = cap ? 2 * cap : 64;
-			if ((*rows = realloc(*rows, cap * sizeof **rows)) == NULL) { perror(tool_prog); exit(1); }
+			*rows = tool_realloc(*rows, cap * sizeof **rows);
 		}
 		r = &(*rows)[n];
 		memset(r, 0, sizeof *r);
@@ -90,14 +88,14 @@ static int read_trials(mph_csv *c, const mph_objective_bound *b, const mph_objec
 		r->fields = copy_fields(mph_csv_fields(c), ncols);
 		if (status >= 0 && strcmp(r->fields[status], "ok") != 0) {
 			const char *s = r->fields[status];
-			if ((r->excluded = malloc(strlen(s) + 8)) == NULL) { perror(tool_prog); exit(1); }
+			r->excluded = tool_alloc(strlen(s) + 8);
 			sprintf(r->excluded, "status=%s", s);
 			continue;
 		}
 		if (mph_objective_eval_csv(b, c, NAN, &r->r, err) != 0) return -1;
 		if (r->r.violated >= 0) {
 			const char *t = mph_objective_constraint(o, (size_t)r->r.violated);
-			if ((r->excluded = malloc(strlen(t) + 16)) == NULL) { perror(tool_prog); exit(1); }
+			r->excluded = tool_alloc(strlen(t) + 16);
 			sprintf(r->excluded, "constraint: %s", t);
 		}
 	}
@@ -124,9 +122,8 @@ static long place(struct layout *l, const char *const *in, const char *name)
 
 static void write_row(FILE *fp, const struct layout *l, const struct row *r, int all)
 {
-	const char **out = malloc(l->nout * sizeof *out);
+	const char **out = tool_alloc(l->nout * sizeof *out);
 	char cost[32] = "", objective[32] = "", rank[32] = "";
-	if (out == NULL) { perror(tool_prog); exit(1); }
 	memcpy(out, r->fields, l->nin * sizeof *out);
 	/* Failed trials were never scored: they have no cost or objective. */
 	if (!isnan(r->r.cost)) mph_fmt_double(cost, r->r.cost);
@@ -145,11 +142,11 @@ static void write_row(FILE *fp, const struct layout *l, const struct row *r, int
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"all", no_argument, NULL, 'a'},
+		{"all", no_argument, NULL, OPT_ALL},
 		{"help", no_argument, NULL, 'h'},
-		{"objective", required_argument, NULL, 'o'},
-		{"pareto", no_argument, NULL, 'p'},
-		{"top", required_argument, NULL, 'k'},
+		{"objective", required_argument, NULL, 'O'},
+		{"pareto", no_argument, NULL, OPT_PARETO},
+		{"top", required_argument, NULL, 'n'},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0}};
 	const char *objective_path = NULL, *trials = "-";
@@ -167,19 +164,19 @@ int main(int argc, char **argv)
 	FILE *fp;
 
 	tool_prog = "mph-pick";
-	while ((ch = getopt_long(argc, argv, "ahk:o:p", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hn:O:", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'a': mode = ALL; nmodes++; break;
+		case OPT_ALL: mode = ALL; nmodes++; break;
 		case 'h': help(); return tool_stdout_status();
-		case 'k': if (tool_long_opt("-k", optarg, 1, 1000000000, &top)) goto usage; nmodes++; break;
-		case 'o': objective_path = optarg; break;
-		case 'p': mode = PARETO; nmodes++; break;
+		case 'n': if (tool_long_opt("--top", optarg, 1, 1000000000, &top)) goto usage; nmodes++; break;
+		case 'O': objective_path = optarg; break;
+		case OPT_PARETO: mode = PARETO; nmodes++; break;
 		case OPT_VERSION: printf("mph-pick %s\n", MPH_VERSION); return tool_stdout_status();
 		default: goto usage;
 		}
 	}
-	if (objective_path == NULL) { tool_usage_error("missing -o OBJECTIVE"); goto usage; }
-	if (nmodes > 1) { tool_usage_error("-a, -k and -p exclude each other"); goto usage; }
+	if (objective_path == NULL) { tool_usage_error("missing -O OBJECTIVE"); goto usage; }
+	if (nmodes > 1) { tool_usage_error("--all, --top and --pareto exclude each other"); goto usage; }
 	if (argc - optind > 1) { tool_usage_error("too many arguments"); goto usage; }
 	if (optind < argc) trials = argv[optind];
 
@@ -188,7 +185,7 @@ int main(int argc, char **argv)
 	if ((b = mph_objective_bind_csv(o, c, 0, &err)) == NULL) goto fail;
 	if (read_trials(c, b, o, &rows, &nrows, &err) != 0) goto fail;
 
-	if ((kept = malloc((nrows + 1) * sizeof *kept)) == NULL) { perror(tool_prog); exit(1); }
+	kept = tool_alloc((nrows + 1) * sizeof *kept);
 	for (i = 0; i < nrows; i++)
 		if (rows[i].excluded == NULL) kept[nkept++] = &rows[i];
 	qsort(kept, nkept, sizeof *kept, by_rank);
@@ -199,7 +196,7 @@ int main(int argc, char **argv)
 	}
 
 	l.nin = mph_csv_ncols(c);
-	if ((l.header = malloc((l.nin + 4) * sizeof *l.header)) == NULL) { perror(tool_prog); exit(1); }
+	l.header = tool_alloc((l.nin + 4) * sizeof *l.header);
 	memcpy(l.header, mph_csv_header(c), l.nin * sizeof *l.header);
 	l.nout = l.nin;
 	l.cost = place(&l, mph_csv_header(c), "cost");
