@@ -21,7 +21,7 @@ readme_block() {
 	# 8 initial trials and 12 suggested ones, every configuration once
 	run bash -c "tail -n +2 trials.csv | cut -d, -f1-4 | sort -u | wc -l"
 	assert_output 20
-	run mph-pick -o "$MPH_ROOT/share/mph/objectives/rps-per-dollar.json" trials.csv
+	run mph-pick -O "$MPH_ROOT/share/mph/objectives/rps-per-dollar.json" trials.csv
 	assert_success
 	assert_line --index 0 "cpu,gpu_mem,batch,gpu_type,rps,p50_ms,p99_ms,status,cost,objective"
 	assert_equal "${#lines[@]}" 2
@@ -30,7 +30,7 @@ readme_block() {
 @test "the README's error example is what mph-pick says" {
 	cd "$BATS_TEST_TMPDIR"
 	{ echo "cpu,gpu_mem,batch,gpu_type,rps,status"; for i in $(seq 10); do echo "1,0.1,1,T4,5,ok"; done; echo "1,0.1,1,T4,abc,ok"; } > trials.csv
-	run -1 --separate-stderr mph-pick -o "$MPH_ROOT/share/mph/objectives/rps-per-dollar.json" trials.csv
+	run -1 --separate-stderr mph-pick -O "$MPH_ROOT/share/mph/objectives/rps-per-dollar.json" trials.csv
 	expected=$(grep -m1 "^mph-pick: trials.csv:12:" "$MPH_ROOT/README.md")
 	assert_equal "$stderr" "$expected"
 }

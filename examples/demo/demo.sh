@@ -51,7 +51,7 @@ show 5,9 < trials.csv
 
 "$bin/mph-space" "$space" > configs.csv
 # the best trial so far under the objective, as "config objective"
-best() { "$bin/mph-pick" -o "$objective" trials.csv | tail -1 | awk -F, '{ printf "%s,%s,%s,%s  %.4g", $1, $2, $3, $4, $NF }'; }
+best() { "$bin/mph-pick" -O "$objective" trials.csv | tail -1 | awk -F, '{ printf "%s,%s,%s,%s  %.4g", $1, $2, $3, $4, $NF }'; }
 echo
 echo "   each step: mph-adapt meta.json trials.csv --predict configs.csv | mph-pick   (what the model believes)"
 echo "              mph-space | mph-suggest -a $algo -m meta.json --history trials.csv | mph-probe --replay   (one stress test)"
@@ -61,7 +61,7 @@ while [ "$n" -lt "$budget" ]; do
 	# adapt: the meta-model fitted to this service's trials, and the
 	# configuration it now believes best
 	believed=$("$bin/mph-adapt" -q --predict configs.csv meta.json trials.csv |
-		sed '1s/pred_rps/rps/' | "$bin/mph-pick" -o "$objective" | tail -1 | cut -d, -f1-4)
+		sed '1s/pred_rps/rps/' | "$bin/mph-pick" -O "$objective" | tail -1 | cut -d, -f1-4)
 	# suggest: the configuration worth measuring next
 	"$bin/mph-suggest" -a "$algo" -m meta.json -o "$objective" --history trials.csv --seed "$seed" < configs.csv > next.csv
 	sug=$(tail -1 next.csv | awk -F, '{ printf "%s,%s,%s,%s (%.4g, %.2g)", $1, $2, $3, $4, $(NF-2), $(NF-1) }')
@@ -72,18 +72,18 @@ while [ "$n" -lt "$budget" ]; do
 	printf '   %-4s  %-18s  %-36s  %-14s  %s\n' "$n" "$believed" "$sug" "$got" "$(best)"
 	# the trace knows the optimum; a live search would stop on its budget
 	opt_cfg=$(grep "^$task," "$trace" | sed "s/^$task,//" | (echo "cpu,gpu_mem,batch,gpu_type,rps,p50_ms,p99_ms,status"; cat) |
-		"$bin/mph-pick" -o "$objective" | tail -1 | cut -d, -f1-4)
+		"$bin/mph-pick" -O "$objective" | tail -1 | cut -d, -f1-4)
 	[ "$(tail -1 trials.csv | cut -d, -f1-4)" = "$opt_cfg" ] && break
 done
 
 say "3. result after $n samples (of 720 configurations)"
 {
 	echo "which,cpu,gpu_mem,batch,gpu_type,rps,objective"
-	"$bin/mph-pick" -o "$objective" trials.csv | tail -1 | awk -F, '{ print "chosen," $1 "," $2 "," $3 "," $4 "," $5 "," $NF }'
+	"$bin/mph-pick" -O "$objective" trials.csv | tail -1 | awk -F, '{ print "chosen," $1 "," $2 "," $3 "," $4 "," $5 "," $NF }'
 	grep "^$task," "$trace" | sed "s/^$task,//" | (echo "cpu,gpu_mem,batch,gpu_type,rps,p50_ms,p99_ms,status"; cat) |
-		"$bin/mph-pick" -o "$objective" | tail -1 | awk -F, '{ print "true optimum," $1 "," $2 "," $3 "," $4 "," $5 "," $NF }'
+		"$bin/mph-pick" -O "$objective" | tail -1 | awk -F, '{ print "true optimum," $1 "," $2 "," $3 "," $4 "," $5 "," $NF }'
 } | column -s, -t | sed 's/^/   /'
-found=$("$bin/mph-pick" -o "$objective" trials.csv | tail -1 | cut -d, -f1-4)
+found=$("$bin/mph-pick" -O "$objective" trials.csv | tail -1 | cut -d, -f1-4)
 if [ "$found" = "$opt_cfg" ]; then
 	echo "   the optimum was measured at sample $n"
 else

@@ -73,7 +73,7 @@ done
 cut -d, -f1,3,5,8,11,12 trials.csv | show
 
 say "4. choose, then measure the default and the choice back to back"
-"$bin/mph-pick" -o "$objective" trials.csv > best.csv
+"$bin/mph-pick" -O "$objective" trials.csv > best.csv
 best=$(tail -1 best.csv | cut -d, -f1-4)
 { echo "cpu,gpu_mem,batch,gpu_type"; echo "1,0.6,1,T4"; echo "$best"; } | probe > confirm.csv
 cut -d, -f1,3,5,8,11,12 confirm.csv | show
