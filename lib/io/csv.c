@@ -1,16 +1,24 @@
 /* CSV reading over libcsv, turned from its push callbacks into a pull reader
  * that knows on which line each record starts, so that every message can
- * name it. Input is fed to libcsv one physical line at a time: a record ends
- * at a line end, so the line count at a record's first byte is its line. */
+ * name it. Input is fed to libcsv a physical line at a time (a long line in
+ * pieces of at most PIECE bytes, so that memory stays bounded whatever the
+ * input): a record ends at a line end, so the line count at a record's first
+ * byte is its line. */
 #include <math.h>
 #include <csv.h>
 #include <errno.h>
 #include <string.h>
 #include "io/io.h"
 
+#define PIECE 65536
+/* Columns a header may have: a bound on the memory a runaway line can take
+ * before its record ends. */
+#define MAX_COLS 65536
+
 typedef struct {
 	char **f;
 	size_t n, m;
+	size_t extra;       /* fields past the header's count: counted, not kept */
 	long line;
 } record;
 
@@ -19,9 +27,9 @@ struct mph_csv {
 	int own_fp;
 	char *name;
 	struct csv_parser p;
-	char *buf;          /* getline buffer */
-	size_t bufsize;
-	long lineno;        /* physical lines fed so far */
+	char buf[PIECE];    /* the piece being fed */
+	long lineno;        /* physical lines begun so far */
+	int mid_line;       /* the last piece did not end a line */
 	int at_start;       /* next byte fed starts a record */
 	int eof, bom_checked;
 	record build;       /* record being assembled by the callbacks */
@@ -31,13 +39,14 @@ struct mph_csv {
 	char **header;
 	size_t ncols;
 	int too_long;       /* a field exceeded MPH_CSV_MAX_FIELD */
+	int too_wide;       /* the header has more than MAX_COLS fields */
 };
 
 static void record_clear(record *r)
 {
 	size_t i;
 	for (i = 0; i < r->n; i++) free(r->f[i]);
-	r->n = 0;
+	r->n = r->extra = 0;
 }
 
 static void on_field(void *s, size_t len, void *data)
@@ -45,6 +54,9 @@ static void on_field(void *s, size_t len, void *data)
 	mph_csv *c = data;
 	record *r = &c->build;
 	if (len > MPH_CSV_MAX_FIELD) c->too_long = 1;
+	/* A data record's fields beyond the header's are an error anyway. */
+	if (c->header != NULL && r->n >= c->ncols) { r->extra++; return; }
+	if (c->header == NULL && r->n >= MAX_COLS) { c->too_wide = 1; return; }
 	if (r->n == r->m) {
 		r->m = r->m ? 2 * r->m : 16;
 		r->f = mph_realloc(r->f, r->m * sizeof *r->f);
@@ -81,37 +93,61 @@ static int fail(mph_csv *c, long line, mph_error *err, const char *fmt, const ch
 	return mph_error_set(err, c->name, line, 0, fmt, arg);
 }
 
-/* Feeds lines until a record is complete or input ends: 0 ok, -1 error. */
+/* Reads up to PIECE bytes, stopping after a line end: the count, 0 at end of
+ * input. getline would hold a whole line, however long, in memory. */
+static size_t read_piece(mph_csv *c)
+{
+	size_t n = 0;
+	int ch = 0;
+	while (n < PIECE && (ch = getc(c->fp)) != EOF) {
+		c->buf[n++] = (char)ch;
+		if (ch == '\n') break;
+	}
+	return n;
+}
+
+/* Feeds pieces until a record is complete or input ends: 0 ok, -1 error. */
 static int fill(mph_csv *c, mph_error *err)
 {
 	while (c->qlen == 0 && !c->eof) {
-		ssize_t len;
+		size_t len;
 		char *p;
+		int line_start = !c->mid_line;
 		errno = 0;
-		len = getline(&c->buf, &c->bufsize, c->fp);
-		if (len < 0) {
+		len = read_piece(c);
+		if (len == 0) {
 			if (ferror(c->fp)) return fail(c, c->lineno, err, "read error: %s", strerror(errno));
 			c->eof = 1;
 			if (csv_fini(&c->p, on_field, on_record, c) != 0)
 				return fail(c, c->lineno, err, "%s", "unterminated quoted field at end of input");
 			break;
 		}
-		c->lineno++;
+		if (line_start) c->lineno++;
+		c->mid_line = c->buf[len - 1] != '\n';
+		if (memchr(c->buf, '\0', len) != NULL)
+			return fail(c, c->lineno, err, "%s", "NUL byte: not a text file");
 		p = c->buf;
 		if (!c->bom_checked) {
 			c->bom_checked = 1;
 			if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3, len -= 3;
 		}
-		if (c->at_start) {
+		if (c->at_start && line_start) {
 			/* libcsv skips blank lines; so do line numbers */
 			if (len == 0 || (len == 1 && p[0] == '\n') || (len == 2 && p[0] == '\r' && p[1] == '\n'))
 				continue;
 			c->build.line = c->lineno;
 			c->at_start = 0;
 		}
-		if (csv_parse(&c->p, p, (size_t)len, on_field, on_record, c) != (size_t)len)
+		if (csv_parse(&c->p, p, len, on_field, on_record, c) != len)
 			return fail(c, c->lineno, err, "malformed quoted field (%s)", csv_strerror(csv_error(&c->p)));
-		if (c->too_long) break;
+		/* a field still open counts too: libcsv would grow it without end */
+		if (c->p.entry_pos > MPH_CSV_MAX_FIELD) c->too_long = 1;
+		if (c->too_long || c->too_wide) break;
+	}
+	if (c->too_wide) {
+		char lim[32];
+		snprintf(lim, sizeof lim, "%d", MAX_COLS);
+		return fail(c, c->build.line, err, "header: more than %s columns", lim);
 	}
 	if (c->too_long) {
 		char lim[32];
@@ -155,19 +191,19 @@ mph_csv *mph_csv_open_fp(FILE *fp, const char *name, mph_error *err)
 		goto bad;
 	}
 	c->ncols = c->cur.n;
-	c->header = mph_malloc(c->ncols * sizeof *c->header);
+	/* zeroed: on an error below, close frees the names moved so far and cur
+	 * the rest */
+	c->header = mph_calloc(c->ncols, sizeof *c->header);
 	for (i = 0; i < c->ncols; i++) {
 		c->header[i] = c->cur.f[i];
 		c->cur.f[i] = NULL;
 		if (c->header[i][0] == '\0') {
 			mph_error_set(err, name, c->cur.line, 0, "header: column %zu has no name", i + 1);
-			c->cur.n = 0;
 			goto bad;
 		}
 		for (j = 0; j < i; j++)
 			if (strcmp(c->header[i], c->header[j]) == 0) {
 				mph_error_set(err, name, c->cur.line, 0, "header: duplicate column '%s'", c->header[i]);
-				c->cur.n = 0;
 				goto bad;
 			}
 	}
@@ -209,7 +245,6 @@ void mph_csv_close(mph_csv *c)
 	free(c->queue);
 	if (c->header) for (i = 0; i < c->ncols; i++) free(c->header[i]);
 	free(c->header);
-	free(c->buf);
 	free(c->name);
 	free(c);
 }
@@ -218,9 +253,9 @@ int mph_csv_read(mph_csv *c, mph_error *err)
 {
 	int rc = next_record(c, err);
 	if (rc <= 0) return rc;
-	if (c->cur.n != c->ncols)
+	if (c->cur.n + c->cur.extra != c->ncols)
 		return mph_error_set(err, c->name, c->cur.line, 0, "expected %zu fields, found %zu",
-		                     c->ncols, c->cur.n);
+		                     c->ncols, c->cur.n + c->cur.extra);
 	return 1;
 }
 
@@ -257,7 +292,11 @@ int mph_csv_double(const mph_csv *c, size_t col, double *out, mph_error *err)
 void mph_csv_write_field(FILE *fp, const char *s)
 {
 	const char *p;
-	if (strpbrk(s, ",\"\r\n") == NULL && s[0] != ' ' && (s[0] == '\0' || s[strlen(s) - 1] != ' ')) {
+	/* Quoted: separators, quotes, line ends, edge spaces (RFC 4180 keeps
+	 * them, other readers trim), and a leading byte-order mark, which a
+	 * reader would drop from the first field of a file. */
+	if (strpbrk(s, ",\"\r\n") == NULL && s[0] != ' ' && (s[0] == '\0' || s[strlen(s) - 1] != ' ') &&
+	    strncmp(s, "\xEF\xBB\xBF", 3) != 0) {
 		fputs(s, fp);
 		return;
 	}
