@@ -215,8 +215,13 @@ mph_space *mph_space_from_trace(mph_csv *c, const char *const *knobs, size_t nkn
 /* Advances idx to the next configuration in id order (feasible or not);
  * 0 when it wrapped past the last. */
 int mph_space_next(const mph_space *s, size_t *idx);
-/* Number of feasible configurations (enumerates: O(size) time). */
-uint64_t mph_space_count(const mph_space *s);
+/* Number of feasible configurations, in decimal into buf (size bytes, 72
+ * hold any count): the product of the value counts without constraints,
+ * however large; with constraints by enumeration, refused past
+ * MPH_SPACE_COUNT_ENUMERATE configurations. 0 or -1. */
+#define MPH_SPACE_COUNT_DIGITS 70
+#define MPH_SPACE_COUNT_ENUMERATE 100000000ULL
+int mph_space_count(const mph_space *s, char *buf, size_t size, mph_error *err);
 /* Draws up to n distinct feasible configuration ids without replacement
  * into ids; returns how many (fewer only when the space has fewer), or -1. */
 long mph_space_sample(const mph_space *s, size_t n, mph_rng *rng, uint64_t *ids, mph_error *err);

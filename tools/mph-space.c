@@ -54,7 +54,9 @@ static int write_space(mph_space *s, int count, int initial, long sample, uint64
 	size_t nk = mph_space_nknobs(s), *idx = calloc(nk, sizeof *idx);
 	int rc = 0;
 	if (count) {
-		fprintf(fp, "%llu\n", (unsigned long long)mph_space_count(s));
+		char n[80];
+		if (mph_space_count(s, n, sizeof n, err) != 0) { free(idx); return -1; }
+		fprintf(fp, "%s\n", n);
 	} else if (initial) {
 		size_t max = (size_t)1 << 16, n, i, *all = malloc(max * nk * sizeof *all);
 		n = mph_space_initial(s, all, max);

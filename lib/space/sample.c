@@ -13,13 +13,54 @@ int mph_space_next(const mph_space *s, size_t *idx)
 	return 0;
 }
 
-uint64_t mph_space_count(const mph_space *s)
+/* The product of the knobs' value counts as decimal digits, least
+ * significant first: exact however large (no 64-bit saturation). */
+static size_t product_digits(const mph_space *s, unsigned char *d, size_t max)
 {
-	size_t nk = mph_space_nknobs(s), *idx = mph_calloc(nk, sizeof *idx);
-	uint64_t n = 0;
-	do n += mph_space_feasible(s, idx) != 0; while (mph_space_next(s, idx));
-	free(idx);
-	return n;
+	size_t nd = 1, k, i;
+	d[0] = 1;
+	for (k = 0; k < mph_space_nknobs(s); k++) {
+		unsigned long long carry = 0, f = mph_space_nvalues(s, k);
+		for (i = 0; i < nd || carry; i++) {
+			unsigned long long x;
+			if (i == max) return 0;
+			x = (i < nd ? d[i] : 0) * f + carry;
+			d[i] = (unsigned char)(x % 10);
+			carry = x / 10;
+		}
+		if (i > nd) nd = i;
+	}
+	return nd;
+}
+
+int mph_space_count(const mph_space *s, char *buf, size_t size, mph_error *err)
+{
+	unsigned char d[MPH_SPACE_COUNT_DIGITS];
+	size_t nd = product_digits(s, d, sizeof d), i;
+	if (nd == 0 || nd + 1 > size)
+		return mph_error_set(err, NULL, 0, 0, "more than 10^%d configurations",
+		                     MPH_SPACE_COUNT_DIGITS);
+	if (mph_space_nconstraints(s) > 0) {
+		/* Only enumeration knows how many satisfy the constraints: bounded. */
+		size_t nk = mph_space_nknobs(s), *idx;
+		uint64_t n = 0, size0 = mph_space_size(s);
+		if (size0 > MPH_SPACE_COUNT_ENUMERATE) {
+			for (i = 0; i < nd; i++) buf[i] = (char)('0' + d[nd - 1 - i]);
+			buf[nd] = '\0';
+			return mph_error_set(err, NULL, 0, 0,
+			                     "%s configurations before constraints: too many to count "
+			                     "the feasible ones (at most %llu are enumerated)", buf,
+			                     (unsigned long long)MPH_SPACE_COUNT_ENUMERATE);
+		}
+		idx = mph_calloc(nk, sizeof *idx);
+		do n += mph_space_feasible(s, idx) != 0; while (mph_space_next(s, idx));
+		free(idx);
+		snprintf(buf, size, "%llu", (unsigned long long)n);
+		return 0;
+	}
+	for (i = 0; i < nd; i++) buf[i] = (char)('0' + d[nd - 1 - i]);
+	buf[nd] = '\0';
+	return 0;
 }
 
 /* Spaces up to this size are sampled exactly (shuffle of every feasible id);

@@ -291,11 +291,13 @@ static int parse_initial(mph_space *s, json_t *ji, const char *file, mph_error *
 		if (!json_is_object(jf)) return mph_error_file(err, file, "initial: \"fixed\" must be an object");
 		json_object_foreach(jf, key, v) {
 			long k = mph_space_knob_index(s, key);
-			char text[64];
+			char num[32];
+			const char *text;
 			int found;
 			if (k < 0) return mph_error_file(err, file, "initial: fixed: unknown knob '%s'", key);
-			if (json_is_string(v)) snprintf(text, sizeof text, "%s", json_string_value(v));
-			else if (json_is_number(v)) mph_fmt_double(text, json_number_value(v));
+			/* a string is used as it is: values may be as long as names */
+			if (json_is_string(v)) text = json_string_value(v);
+			else if (json_is_number(v)) text = mph_fmt_double(num, json_number_value(v));
 			else return mph_error_file(err, file, "initial: fixed: '%s' must be a value", key);
 			s->fixed[k] = value_index(&s->k[k], text, &found);
 			if (!found) return mph_error_file(err, file, "initial: fixed: '%s' is not a value of knob '%s'", text, key);
@@ -481,6 +483,8 @@ long mph_space_knob_index(const mph_space *s, const char *name)
 	for (k = 0; k < s->nk; k++) if (strcmp(s->k[k].name, name) == 0) return (long)k;
 	return -1;
 }
+
+size_t mph_space_nconstraints(const mph_space *s) { return s->ncons; }
 
 uint64_t mph_space_size(const mph_space *s)
 {

@@ -43,6 +43,7 @@ const char *mph_expr_name(const mph_expr *e, size_t i);
 long mph_expr_slot(const mph_expr *e, size_t i);
 
 /* ---- space ---- */
+size_t mph_space_nconstraints(const mph_space *s);
 long mph_space_knob_index(const mph_space *s, const char *name); /* -1 if none */
 
 /* Digest of the canonical JSON: two spaces encode alike iff digests match. */
