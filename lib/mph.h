@@ -566,15 +566,29 @@ typedef enum {
 typedef enum { MPH_ACQ_UCB, MPH_ACQ_EI } mph_acq;
 const char *mph_algo_name(mph_algo a);
 int mph_algo_parse(const char *name, mph_algo *a); /* 0 or -1 */
+/* The model an algorithm starts from. */
+typedef enum {
+	MPH_MODEL_NONE,          /* random, grid, gp-ucb, gp-ei */
+	MPH_MODEL_META,          /* morphling*: a meta-model (mph-metatrain) */
+	MPH_MODEL_PRETRAINED,    /* finetune, vizier: mph-metatrain --mode pretrain */
+	MPH_MODEL_ARCHITECTURE   /* ernest: optional, only its shape is used */
+} mph_model_kind;
+mph_model_kind mph_algo_model(mph_algo a);
+/* A meta-model or a pretrained model is required. */
 int mph_algo_needs_model(mph_algo a);
 int mph_algo_needs_objective(mph_algo a);
+/* Fits a gaussian process (batches keep its hyper-parameters). */
+int mph_algo_uses_gp(mph_algo a);
+/* Of a meta-model and a pretrained model (either may be NULL), the one a
+ * searches with; NULL for the algorithms that need neither. */
+const mph_model *mph_algo_pick_model(mph_algo a, const mph_model *meta, const mph_model *pretrained);
 
 typedef struct {
 	mph_algo algo;
 	uint64_t seed;
 	double delta;         /* weight of morphling's confidence [1] */
 	double kappa;         /* weight of the sd in UCB and the ensemble
-	                         [1 for morphling-gp and vizier, else 2] */
+	                         [per algorithm: 1 for morphling-gp and vizier, else 2] */
 	double xi;            /* EI margin, times the sd of the utilities seen [0.01] */
 	mph_acq acq;          /* vizier, morphling-gp [UCB] */
 	int members;          /* morphling-ens [5] */
@@ -589,6 +603,28 @@ typedef struct {
 } mph_search_opts;
 /* Defaults, some of which depend on the algorithm. */
 void mph_search_opts_init(mph_search_opts *o, mph_algo a);
+
+/* The search options as a command line gives them (mph-suggest, mph-eval):
+ * each one given overrides every algorithm's default. */
+typedef struct {
+	uint64_t seed;        /* [1] */
+	double delta, kappa, xi; /* NaN: the algorithm's default */
+	int acq;              /* an mph_acq, or -1: the algorithm's default */
+	int members;          /* 0: the default */
+	int cover;
+	int adapt_steps;      /* fine-tuning override; -1: the model's own */
+	double adapt_lr;      /* -1: the model's own */
+} mph_search_args;
+void mph_search_args_init(mph_search_args *g);
+/* o for algorithm a: its defaults, then what g gives. An adaptation override
+ * starts from model's fine-tuning (model may be NULL), so that giving only
+ * the steps keeps its learning rate and the reverse. */
+void mph_search_opts_apply(mph_search_opts *o, mph_algo a, const mph_search_args *g,
+                           const mph_model *model);
+/* 0 when model predicts the objective's metric, else -1 with "OBJ_PATH:
+ * metric 'm' is not the one model MODEL_PATH predicts ('n')". */
+int mph_search_check_metric(const mph_model *model, const char *model_path, const mph_objective *obj,
+                            const char *obj_path, mph_error *err);
 
 /* A search over one space: keeps scratch memory, a clone of the model to
  * adapt, and a cache of adaptations (so a sequential search in one process

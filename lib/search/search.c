@@ -15,38 +15,69 @@
 #include <string.h>
 #include "search/search.h"
 
-static const char *const algo_names[MPH_ALGO_COUNT] = {
-	"random", "grid", "gp-ucb", "gp-ei", "ernest", "finetune", "vizier",
-	"morphling", "morphling-ens", "morphling-gp",
+/* The one table of what each algorithm needs and how it searches. kappa:
+ * measured (bench/bench-suggest.sh, Falcon 6-fold and the zoo): the
+ * residual GPs find the optimum sooner with 1, gp-ucb needs 2. */
+static const struct {
+	const char *name;
+	mph_model_kind model;
+	int needs_objective;
+	int uses_gp;
+	double kappa;
+} algos[MPH_ALGO_COUNT] = {
+	[MPH_ALGO_RANDOM] = {"random", MPH_MODEL_NONE, 0, 0, 2.0},
+	[MPH_ALGO_GRID] = {"grid", MPH_MODEL_NONE, 0, 0, 2.0},
+	[MPH_ALGO_GP_UCB] = {"gp-ucb", MPH_MODEL_NONE, 1, 1, 2.0},
+	[MPH_ALGO_GP_EI] = {"gp-ei", MPH_MODEL_NONE, 1, 1, 2.0},
+	[MPH_ALGO_ERNEST] = {"ernest", MPH_MODEL_ARCHITECTURE, 1, 0, 2.0},
+	[MPH_ALGO_FINETUNE] = {"finetune", MPH_MODEL_PRETRAINED, 1, 0, 2.0},
+	[MPH_ALGO_VIZIER] = {"vizier", MPH_MODEL_PRETRAINED, 1, 1, 1.0},
+	[MPH_ALGO_MORPHLING] = {"morphling", MPH_MODEL_META, 1, 0, 2.0},
+	[MPH_ALGO_MORPHLING_ENS] = {"morphling-ens", MPH_MODEL_META, 1, 0, 2.0},
+	[MPH_ALGO_MORPHLING_GP] = {"morphling-gp", MPH_MODEL_META, 1, 1, 1.0},
 };
 
 const char *mph_algo_name(mph_algo a)
 {
-	return (unsigned)a < MPH_ALGO_COUNT ? algo_names[a] : "?";
+	return (unsigned)a < MPH_ALGO_COUNT ? algos[a].name : "?";
 }
 
 int mph_algo_parse(const char *name, mph_algo *a)
 {
 	int i;
 	for (i = 0; i < MPH_ALGO_COUNT; i++)
-		if (strcmp(name, algo_names[i]) == 0) { *a = (mph_algo)i; return 0; }
+		if (strcmp(name, algos[i].name) == 0) { *a = (mph_algo)i; return 0; }
 	return -1;
+}
+
+mph_model_kind mph_algo_model(mph_algo a)
+{
+	return (unsigned)a < MPH_ALGO_COUNT ? algos[a].model : MPH_MODEL_NONE;
 }
 
 int mph_algo_needs_model(mph_algo a)
 {
-	switch (a) {
-	case MPH_ALGO_FINETUNE: case MPH_ALGO_VIZIER: case MPH_ALGO_MORPHLING:
-	case MPH_ALGO_MORPHLING_ENS: case MPH_ALGO_MORPHLING_GP:
-		return 1;
-	default:
-		return 0;
-	}
+	mph_model_kind k = mph_algo_model(a);
+	return k == MPH_MODEL_META || k == MPH_MODEL_PRETRAINED;
 }
 
 int mph_algo_needs_objective(mph_algo a)
 {
-	return a != MPH_ALGO_RANDOM && a != MPH_ALGO_GRID;
+	return (unsigned)a < MPH_ALGO_COUNT && algos[a].needs_objective;
+}
+
+int mph_algo_uses_gp(mph_algo a)
+{
+	return (unsigned)a < MPH_ALGO_COUNT && algos[a].uses_gp;
+}
+
+const mph_model *mph_algo_pick_model(mph_algo a, const mph_model *meta, const mph_model *pretrained)
+{
+	switch (mph_algo_model(a)) {
+	case MPH_MODEL_META: return meta;
+	case MPH_MODEL_PRETRAINED: return pretrained;
+	default: return NULL;
+	}
 }
 
 void mph_search_opts_init(mph_search_opts *o, mph_algo a)
@@ -55,9 +86,7 @@ void mph_search_opts_init(mph_search_opts *o, mph_algo a)
 	o->algo = a;
 	o->seed = 1;
 	o->delta = 1.0;
-	/* measured (bench/bench-suggest.sh, Falcon 6-fold and the zoo): the
-	 * residual GPs find the optimum sooner with 1, gp-ucb needs 2 */
-	o->kappa = a == MPH_ALGO_MORPHLING_GP || a == MPH_ALGO_VIZIER ? 1.0 : 2.0;
+	o->kappa = (unsigned)a < MPH_ALGO_COUNT ? algos[a].kappa : 2.0;
 	o->xi = 0.01;
 	o->acq = MPH_ACQ_UCB;
 	o->members = 5;
@@ -67,6 +96,50 @@ void mph_search_opts_init(mph_search_opts *o, mph_algo a)
 	o->hidden[0] = o->hidden[1] = 128;
 	o->nhidden = 2;
 	mph_gp_opts_init(&o->gp);
+}
+
+void mph_search_args_init(mph_search_args *g)
+{
+	g->seed = 1;
+	g->delta = g->kappa = g->xi = NAN;
+	g->acq = -1;
+	g->members = 0;
+	g->cover = 0;
+	g->adapt_steps = -1;
+	g->adapt_lr = -1;
+}
+
+void mph_search_opts_apply(mph_search_opts *o, mph_algo a, const mph_search_args *g, const mph_model *model)
+{
+	mph_search_opts_init(o, a);
+	o->seed = g->seed;
+	if (!isnan(g->delta)) o->delta = g->delta;
+	if (!isnan(g->kappa)) o->kappa = g->kappa;
+	if (!isnan(g->xi)) o->xi = g->xi;
+	if (g->acq >= 0) o->acq = (mph_acq)g->acq;
+	if (g->members > 0) o->members = g->members;
+	if (g->cover) o->cover = 1;
+	if (g->adapt_steps >= 0 || g->adapt_lr >= 0) {
+		/* an override of one setting keeps the model's others */
+		if (model != NULL) o->adapt = model->adapt;
+		if (g->adapt_steps >= 0) o->adapt.steps = g->adapt_steps;
+		if (g->adapt_lr >= 0) o->adapt.lr = g->adapt_lr;
+		if (o->adapt.steps < 0) {
+			/* only a learning rate, and nothing says how many steps:
+			 * those of MAML's default inner loop */
+			mph_meta_opts d;
+			mph_meta_opts_default(&d);
+			o->adapt.steps = d.inner_steps;
+		}
+	}
+}
+
+int mph_search_check_metric(const mph_model *model, const char *model_path, const mph_objective *obj,
+                            const char *obj_path, mph_error *err)
+{
+	if (strcmp(mph_objective_metric(obj), model->metric) == 0) return 0;
+	return mph_error_set(err, obj_path, 0, 0, "metric '%s' is not the one model %s predicts ('%s')",
+	                     mph_objective_metric(obj), model_path, model->metric);
 }
 
 /* Predictions over the candidate set, remembered by what produced them, so
@@ -751,9 +824,7 @@ long mph_search_suggest(mph_search *s, const mph_candidates *c, const mph_histor
 		fantasy.utility = s->pu[pick];
 		fantasy.failed = 0;
 		push_trial(s, &fantasy);
-		if (learnt && (a == MPH_ALGO_GP_UCB || a == MPH_ALGO_GP_EI || a == MPH_ALGO_VIZIER ||
-		               a == MPH_ALGO_MORPHLING_GP))
-			s->frozen = 1;
+		if (learnt && mph_algo_uses_gp(a)) s->frozen = 1;
 	}
 	return (long)k;
 }
