@@ -898,21 +898,24 @@ void mph_eval_stats_write(const mph_eval_stats *st, FILE *fp);
 
 /* Train/test splits of tasks (by index into the trace's tasks) in folds:
  * each fold meta-trains on its train tasks and is tested on the others. */
-typedef struct {
-	size_t nfolds, ntasks;
-	unsigned char *test; /* nfolds x ntasks: 1 where the task is tested in that fold */
-} mph_split;
+typedef struct mph_split mph_split;
 void mph_split_free(mph_split *sp);
+size_t mph_split_nfolds(const mph_split *sp);
 int mph_split_is_test(const mph_split *sp, size_t fold, size_t task);
-/* One fold: the tasks named are the test tasks (names_are_test) or the train
- * tasks, the rest of the trace the other side. Errors: an unknown name, an
- * empty side. */
-mph_split *mph_split_names(const char *const *tasks, size_t ntasks, const char *const *names,
-                           size_t nnames, int names_are_test, mph_error *err);
-/* The same with the names read from a file, one a line (blank lines and
- * '#' comments skipped). */
-mph_split *mph_split_read(const char *path, const char *const *tasks, size_t ntasks,
-                          int names_are_test, mph_error *err);
+/* The tasks given are the test tasks (names_are_test) or the train tasks,
+ * the rest of the trace the other side, in one fold. arg is a file of
+ * names, one a line (blank lines and '#' comments skipped), when it names
+ * an existing file, else names separated by commas. Errors: an unknown
+ * name (located in the file), an empty side. */
+mph_split *mph_split_tasks(const char *arg, const char *const *tasks, size_t ntasks,
+                           int names_are_test, mph_error *err);
+/* One fold that tests what model was not trained on, as its provenance
+ * records ("data"."tasks"); model_path names it in the error when the
+ * record is missing. */
+mph_split *mph_split_untrained(const char *const *tasks, size_t ntasks, const mph_model *model,
+                               const char *model_path, mph_error *err);
+/* One fold that tests every task (nothing is trained). */
+mph_split *mph_split_all(size_t ntasks);
 /* Leave one task out: ntasks folds. */
 mph_split *mph_split_loo(size_t ntasks, mph_error *err);
 /* k folds over groups of tasks that share the name up to the first character
