@@ -577,8 +577,6 @@ mph_model_kind mph_algo_model(mph_algo a);
 /* A meta-model or a pretrained model is required. */
 int mph_algo_needs_model(mph_algo a);
 int mph_algo_needs_objective(mph_algo a);
-/* Fits a gaussian process (batches keep its hyper-parameters). */
-int mph_algo_uses_gp(mph_algo a);
 /* Of a meta-model and a pretrained model (either may be NULL), the one a
  * searches with; NULL for the algorithms that need neither. */
 const mph_model *mph_algo_pick_model(mph_algo a, const mph_model *meta, const mph_model *pretrained);
