@@ -242,28 +242,27 @@ static int replay(int argc, char **argv)
 	mph_objective *obj;
 	mph_trace *tr;
 	mph_model *meta, *pre;
-	mph_search_opts base;
+	mph_search_args base;
 	size_t nk, *init, ninit;
 	double *res[3];
-	int kappa_set = 0;
 
 	if (sp == NULL) die(space_path, &err);
 	if ((obj = mph_objective_load(obj_path, &err)) == NULL) die(obj_path, &err);
 	if ((tr = mph_trace_load(trace_path, sp, mph_objective_metric(obj), 0.0, &err)) == NULL) die(trace_path, &err);
 	if ((meta = mph_model_load(meta_path, &err)) == NULL) die(meta_path, &err);
 	if ((pre = mph_model_load(pre_path, &err)) == NULL) die(pre_path, &err);
-	mph_search_opts_init(&base, MPH_ALGO_MORPHLING);
+	mph_search_args_init(&base);
 	for (i = 9; i < (size_t)argc; i++) {
 		char *eq = strchr(argv[i], '=');
 		if (!eq) continue;
 		*eq = '\0';
 		if (!strcmp(argv[i], "delta")) base.delta = atof(eq + 1);
-		else if (!strcmp(argv[i], "kappa")) { base.kappa = atof(eq + 1); kappa_set = 1; }
+		else if (!strcmp(argv[i], "kappa")) base.kappa = atof(eq + 1);
 		else if (!strcmp(argv[i], "xi")) base.xi = atof(eq + 1);
 		else if (!strcmp(argv[i], "acq")) base.acq = !strcmp(eq + 1, "ei") ? MPH_ACQ_EI : MPH_ACQ_UCB;
 		else if (!strcmp(argv[i], "members")) base.members = atoi(eq + 1);
-		else if (!strcmp(argv[i], "adapt_steps")) { base.adapt = meta->adapt; base.adapt.steps = atoi(eq + 1); }
-		else if (!strcmp(argv[i], "adapt_lr")) { if (base.adapt.steps < 0) base.adapt = meta->adapt; base.adapt.lr = atof(eq + 1); }
+		else if (!strcmp(argv[i], "adapt_steps")) base.adapt_steps = atoi(eq + 1);
+		else if (!strcmp(argv[i], "adapt_lr")) base.adapt_lr = atof(eq + 1);
 		else { fprintf(stderr, "bench-suggest: unknown setting '%s'\n", argv[i]); return 2; }
 	}
 	nk = mph_space_nknobs(sp);
@@ -291,20 +290,19 @@ static int replay(int argc, char **argv)
 				if (util[i] > opt) opt = util[i];
 			}
 			for (se = 0; se < nseeds; se++) {
-				mph_search_opts o = base;
-				mph_search_opts d;
+				mph_search_opts o;
+				mph_algo algo;
 				mph_search *s;
 				mph_history *h = mph_history_new();
 				const mph_model *m = NULL;
 				double best = -INFINITY;
 				size_t reach[3] = {0, 0, 0}, step;
 				double lv[3] = {0.95, 0.99, 1.0};
-				if (mph_algo_parse(algos[al], &o.algo) != 0) { fprintf(stderr, "bad algo %s\n", algos[al]); return 2; }
-				mph_search_opts_init(&d, o.algo);
-				if (!kappa_set) o.kappa = d.kappa;
+				if (mph_algo_parse(algos[al], &algo) != 0) { fprintf(stderr, "bad algo %s\n", algos[al]); return 2; }
+				/* ernest takes the meta-model's architecture */
+				m = mph_algo_model(algo) == MPH_MODEL_ARCHITECTURE ? meta : mph_algo_pick_model(algo, meta, pre);
+				mph_search_opts_apply(&o, algo, &base, m);
 				o.seed = (uint64_t)atol(seeds[se]);
-				if (o.algo == MPH_ALGO_FINETUNE || o.algo == MPH_ALGO_VIZIER) m = pre;
-				else if (mph_algo_needs_model(o.algo) || o.algo == MPH_ALGO_ERNEST) m = meta;
 				if ((s = mph_search_new(sp, m, &o, &err)) == NULL) die("search", &err);
 				for (step = 0; step < cap; step++) {
 					size_t ci = 0;

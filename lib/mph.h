@@ -571,15 +571,27 @@ typedef enum {
 typedef enum { MPH_ACQ_UCB, MPH_ACQ_EI } mph_acq;
 const char *mph_algo_name(mph_algo a);
 int mph_algo_parse(const char *name, mph_algo *a); /* 0 or -1 */
+/* The model an algorithm starts from. */
+typedef enum {
+	MPH_MODEL_NONE,          /* random, grid, gp-ucb, gp-ei */
+	MPH_MODEL_META,          /* morphling*: a meta-model (mph-metatrain) */
+	MPH_MODEL_PRETRAINED,    /* finetune, vizier: mph-metatrain --mode pretrain */
+	MPH_MODEL_ARCHITECTURE   /* ernest: optional, only its shape is used */
+} mph_model_kind;
+mph_model_kind mph_algo_model(mph_algo a);
+/* A meta-model or a pretrained model is required. */
 int mph_algo_needs_model(mph_algo a);
 int mph_algo_needs_objective(mph_algo a);
+/* Of a meta-model and a pretrained model (either may be NULL), the one a
+ * searches with; NULL for the algorithms that need neither. */
+const mph_model *mph_algo_pick_model(mph_algo a, const mph_model *meta, const mph_model *pretrained);
 
 typedef struct {
 	mph_algo algo;
 	uint64_t seed;
 	double delta;         /* weight of morphling's confidence [1] */
 	double kappa;         /* weight of the sd in UCB and the ensemble
-	                         [1 for morphling-gp and vizier, else 2] */
+	                         [per algorithm: 1 for morphling-gp and vizier, else 2] */
 	double xi;            /* EI margin, times the sd of the utilities seen [0.01] */
 	mph_acq acq;          /* vizier, morphling-gp [UCB] */
 	int members;          /* morphling-ens [5] */
@@ -594,6 +606,28 @@ typedef struct {
 } mph_search_opts;
 /* Defaults, some of which depend on the algorithm. */
 void mph_search_opts_init(mph_search_opts *o, mph_algo a);
+
+/* The search options as a command line gives them (mph-suggest, mph-eval):
+ * each one given overrides every algorithm's default. */
+typedef struct {
+	uint64_t seed;        /* [1] */
+	double delta, kappa, xi; /* NaN: the algorithm's default */
+	int acq;              /* an mph_acq, or -1: the algorithm's default */
+	int members;          /* 0: the default */
+	int cover;
+	int adapt_steps;      /* fine-tuning override; -1: the model's own */
+	double adapt_lr;      /* -1: the model's own */
+} mph_search_args;
+void mph_search_args_init(mph_search_args *g);
+/* o for algorithm a: its defaults, then what g gives. An adaptation override
+ * starts from model's fine-tuning (model may be NULL), so that giving only
+ * the steps keeps its learning rate and the reverse. */
+void mph_search_opts_apply(mph_search_opts *o, mph_algo a, const mph_search_args *g,
+                           const mph_model *model);
+/* 0 when model predicts the objective's metric, else -1 with "OBJ_PATH:
+ * metric 'm' is not the one model MODEL_PATH predicts ('n')". */
+int mph_search_check_metric(const mph_model *model, const char *model_path, const mph_objective *obj,
+                            const char *obj_path, mph_error *err);
 
 /* A search over one space: keeps scratch memory, a clone of the model to
  * adapt, and a cache of adaptations (so a sequential search in one process
@@ -867,21 +901,24 @@ void mph_eval_stats_write(const mph_eval_stats *st, FILE *fp);
 
 /* Train/test splits of tasks (by index into the trace's tasks) in folds:
  * each fold meta-trains on its train tasks and is tested on the others. */
-typedef struct {
-	size_t nfolds, ntasks;
-	unsigned char *test; /* nfolds x ntasks: 1 where the task is tested in that fold */
-} mph_split;
+typedef struct mph_split mph_split;
 void mph_split_free(mph_split *sp);
+size_t mph_split_nfolds(const mph_split *sp);
 int mph_split_is_test(const mph_split *sp, size_t fold, size_t task);
-/* One fold: the tasks named are the test tasks (names_are_test) or the train
- * tasks, the rest of the trace the other side. Errors: an unknown name, an
- * empty side. */
-mph_split *mph_split_names(const char *const *tasks, size_t ntasks, const char *const *names,
-                           size_t nnames, int names_are_test, mph_error *err);
-/* The same with the names read from a file, one a line (blank lines and
- * '#' comments skipped). */
-mph_split *mph_split_read(const char *path, const char *const *tasks, size_t ntasks,
-                          int names_are_test, mph_error *err);
+/* The tasks given are the test tasks (names_are_test) or the train tasks,
+ * the rest of the trace the other side, in one fold. arg is a file of
+ * names, one a line (blank lines and '#' comments skipped), when it names
+ * an existing file, else names separated by commas. Errors: an unknown
+ * name (located in the file), an empty side. */
+mph_split *mph_split_tasks(const char *arg, const char *const *tasks, size_t ntasks,
+                           int names_are_test, mph_error *err);
+/* One fold that tests what model was not trained on, as its provenance
+ * records ("data"."tasks"); model_path names it in the error when the
+ * record is missing. */
+mph_split *mph_split_untrained(const char *const *tasks, size_t ntasks, const mph_model *model,
+                               const char *model_path, mph_error *err);
+/* One fold that tests every task (nothing is trained). */
+mph_split *mph_split_all(size_t ntasks);
 /* Leave one task out: ntasks folds. */
 mph_split *mph_split_loo(size_t ntasks, mph_error *err);
 /* k folds over groups of tasks that share the name up to the first character

@@ -10,7 +10,7 @@ setup() {
 
 # mph-eval on the fixture: 6 services over 32 configurations.
 ev() {
-	mph-eval -o "$EV/objective.json" -s "$EV/space.json" "$@" "$EV/trace.csv"
+	mph-eval -O "$EV/objective.json" -s "$EV/space.json" "$@" "$EV/trace.csv"
 }
 
 # The search of one task as a shell loop of the pipeline tools, one
@@ -23,7 +23,7 @@ pipeline() {
 	mph-space -i "$space" | mph-probe --replay "$trace" --task "$task" > trials.csv
 	for ((i = 0; i < steps; i++)); do
 		mph-space "$space" |
-			mph-suggest -o "$obj" --history trials.csv "$@" |
+			mph-suggest -O "$obj" --history trials.csv "$@" |
 			cut -d, -f1-"$nk" |
 			mph-probe --replay "$trace" --task "$task" | tail -n +2 >> trials.csv
 	done
@@ -37,7 +37,7 @@ eval_configs() { # LOG NKNOBS
 
 @test "mph-eval --help and --version" {
 	run -0 mph-eval --help
-	assert_line --index 0 --partial "usage: mph-eval [-hkqv] -o OBJECTIVE"
+	assert_line --index 0 --partial "usage: mph-eval [-hqv] -O OBJECTIVE"
 	assert_output --partial "--cap N            the most samples per search, initial design included [100]"
 	assert_output --partial "--levels P,...     levels of the summary, percent of the optimum [70,80,90,95,99,100]"
 	run -0 mph-eval --version
@@ -46,40 +46,40 @@ eval_configs() { # LOG NKNOBS
 
 @test "mph-eval: usage errors exit 2 with one message" {
 	run -2 --separate-stderr mph-eval -s "$EV/space.json" "$EV/trace.csv"
-	assert_equal "${stderr_lines[0]}" "mph-eval: missing -o OBJECTIVE"
+	assert_equal "${stderr_lines[0]}" "mph-eval: missing -O OBJECTIVE"
 	run -2 --separate-stderr ev -a random,foo
 	assert_equal "${stderr_lines[0]}" "mph-eval: --algos: unknown algorithm: 'foo'"
 	run -2 --separate-stderr ev --loo --kfold 2
-	assert_equal "${stderr_lines[0]}" "mph-eval: --test-tasks, --train-tasks, --tasks, --loo and --kfold exclude each other"
+	assert_equal "${stderr_lines[0]}" "mph-eval: --test-tasks, --train-tasks, --loo and --kfold exclude each other"
 	run -2 --separate-stderr ev --cap 0
 	assert_equal "${stderr_lines[0]}" "mph-eval: --cap: illegal number: '0' (expected 1..100000000)"
 	run -2 --separate-stderr ev --levels 90,101
 	assert_equal "${stderr_lines[0]}" "mph-eval: --levels: illegal number: '101' (expected 1e-09..100)"
 	run -2 --separate-stderr mph-eval --from-log
 	assert_equal "${stderr_lines[0]}" "mph-eval: --from-log needs at least one LOG"
-	assert_equal "${stderr_lines[1]}" "usage: mph-eval [-hkqv] -o OBJECTIVE [-a ALGO,...] [-m MODEL] [-p MODEL] [-s SPACE] [-r RUNS]"
+	assert_equal "${stderr_lines[1]}" "usage: mph-eval [-hqv] -O OBJECTIVE [-a ALGO,...] [-m MODEL] [-p MODEL] [-s SPACE] [-r RUNS]"
 }
 
 @test "mph-eval: data errors exit 1 and name the problem" {
-	run -1 --separate-stderr ev -a random --tasks t1,nope
+	run -1 --separate-stderr ev -a random --test-tasks t1,nope
 	assert_equal "$stderr" "mph-eval: no task 'nope' in the trace"
 	run -1 --separate-stderr ev -a random --kfold 7
 	assert_equal "$stderr" "mph-eval: 7 folds asked for, but the trace has 6 task groups (2..6 folds possible)"
 	printf 't1\n# comment\n\nzz\n' > test.txt
 	run -1 --separate-stderr ev -a random --test-tasks test.txt
 	assert_equal "$stderr" "mph-eval: test.txt:4: no task 'zz' in the trace"
-	run -1 --separate-stderr ev -a morphling --tasks t1 -m /nonexistent.json
+	run -1 --separate-stderr ev -a morphling --test-tasks t1 -m /nonexistent.json
 	[[ "$stderr" == "mph-eval: /nonexistent.json: "* ]]
 	# an initial configuration the trace lacks
 	grep -v '^t2,1,1,a,' "$EV/trace.csv" > holed.csv
-	run -1 --separate-stderr mph-eval -o "$EV/objective.json" -s "$EV/space.json" -a random --tasks t2 holed.csv
+	run -1 --separate-stderr mph-eval -O "$EV/objective.json" -s "$EV/space.json" -a random --test-tasks t2 holed.csv
 	assert_equal "$stderr" "mph-eval: task 't2': the trace has no row for initial configuration cpu=1,batch=1,gpu=a"
 }
 
 @test "mph-eval: a failing search stops the evaluation, or with -k counts as stuck" {
-	run -1 --separate-stderr ev -a morphling --tasks t5 --iters 10 --adapt-lr 1000 --adapt-steps 50
-	assert_equal "$stderr" "mph-eval: task 't5', morphling, meta_seed 1, seed 1: adaptation diverged (try a smaller learning rate) (-k goes on)"
-	run -0 --separate-stderr ev -k -a morphling,random --tasks t5 --iters 10 --adapt-lr 1000 --adapt-steps 50 --summary
+	run -1 --separate-stderr ev -a morphling --test-tasks t5 --iters 10 --adapt-lr 1000 --adapt-steps 50
+	assert_equal "$stderr" "mph-eval: task 't5', morphling, meta_seed 1, seed 1: adaptation diverged (try a smaller learning rate) (--keep-going goes on)"
+	run -0 --separate-stderr ev --keep-going -a morphling,random --test-tasks t5 --iters 10 --adapt-lr 1000 --adapt-steps 50 --summary
 	assert_equal "${stderr_lines[0]}" "mph-eval: warning: t5 morphling meta_seed=1 seed=1: search failed after 4 samples, counted as stuck there: adaptation diverged (try a smaller learning rate)"
 	assert_equal "${stderr_lines[1]}" "mph-eval: warning: 1 search failed and was counted as stuck"
 	# stuck at the initial design's best, at every budget; random still runs
@@ -110,7 +110,7 @@ eval_configs() { # LOG NKNOBS
 }
 
 @test "mph-eval: the value and the optimum are the objective's" {
-	ev -a grid --tasks t1 --no-initial > log.csv
+	ev -a grid --test-tasks t1 --no-initial > log.csv
 	# t1 (gpu a, cpu 1, batch 4): rps min(30, 10 * 4^0.8) * 0.92 = 27.6, cost 0.65
 	run -0 awk -F, '$7 == 1 && $8 == 4 && $9 == "a" { print $10, $11 }' log.csv
 	assert_output "ok 42.4615384615"
@@ -143,7 +143,7 @@ eval_configs() { # LOG NKNOBS
 	assert_line --index 1 --regexp '^random,best,10,12,'
 	assert_line --index 10 --regexp '^random,samples,100,12,12,'
 	assert_line --index 20 --regexp '^grid,samples,100,12,12,'
-	run -0 ev -a grid --summary --budgets 3 --levels 50,100 --tasks t1
+	run -0 ev -a grid --summary --budgets 3 --levels 50,100 --test-tasks t1
 	assert_equal "${#lines[@]}" 4
 }
 
@@ -178,7 +178,7 @@ eval_configs() { # LOG NKNOBS
 
 @test "mph-eval: a model trained in process equals mph-metatrain's" {
 	mph-metatrain -q -s "$EV/space.json" --exclude t3,t5 --iters 30 -o meta.json "$EV/trace.csv"
-	ev -a morphling --tasks t3,t5 --iters 30 -r 2 > inside.csv
+	ev -a morphling --test-tasks t3,t5 --iters 30 -r 2 > inside.csv
 	ev -a morphling -m meta.json -r 2 > given.csv      # split from the model's record
 	cmp <(cut -d, -f1,2,4- inside.csv) <(cut -d, -f1,2,4- given.csv)
 	[ "$(cut -d, -f3 inside.csv | sort -u | tr '\n' ' ')" = "1 meta_seed " ]
@@ -188,13 +188,13 @@ eval_configs() { # LOG NKNOBS
 	# both must record the pretrained model's own fine-tuning (20 steps at 0.01)
 	mph-metatrain -q -s "$EV/space.json" --exclude t3,t5 --iters 30 --mode pretrain -o pre.json "$EV/trace.csv"
 	mph-metatrain -q -s "$EV/space.json" --exclude t3,t5 --iters 30 -o meta.json "$EV/trace.csv"
-	ev -a finetune --tasks t3,t5 --iters 30 -r 2 > inside.csv
+	ev -a finetune --test-tasks t3,t5 --iters 30 -r 2 > inside.csv
 	ev -a finetune -m meta.json -p pre.json -r 2 > given.csv
 	cmp <(cut -d, -f1,2,4- inside.csv) <(cut -d, -f1,2,4- given.csv)
 }
 
 @test "mph-eval: several meta-seeds give runs of their own" {
-	run -0 --separate-stderr ev -a morphling,random --tasks t3 --iters 10 --meta-seeds 1,2 --summary
+	run -0 --separate-stderr ev -a morphling,random --test-tasks t3 --iters 10 --meta-seeds 1,2 --summary
 	assert_line --index 1 --regexp '^morphling,best,10,2,'
 	assert_line --index 11 --regexp '^random,best,10,1,'
 }
@@ -225,7 +225,7 @@ eval_configs() { # LOG NKNOBS
 	obj="$SHARE/objectives/rps-per-dollar.json"
 	task=$(grep -v -x -F -f "$train" <(tail -n +2 "$zoo/trace.csv" | cut -d, -f1 | uniq) | head -1)
 	mph-metatrain -q -s "$space" --tasks "$(grep -v '^#' "$train" | paste -sd,)" --iters 50 -o meta.json "$zoo/trace.csv"
-	mph-eval -o "$obj" -m meta.json -a morphling --tasks "$task" --seed 2 --cap 20 "$zoo/trace.csv" > log.csv
+	mph-eval -O "$obj" -m meta.json -a morphling --test-tasks "$task" --seed 2 --cap 20 "$zoo/trace.csv" > log.csv
 	eval_configs log.csv 4 > eval.txt
 	pipeline "$space" "$zoo/trace.csv" "$obj" "$task" $(($(wc -l < eval.txt) - 8)) \
 		-a morphling -m meta.json --seed 2 > pipe.txt
@@ -238,13 +238,13 @@ eval_configs() { # LOG NKNOBS
 	obj="$MPH_ROOT/examples/paper/falcon-objective.json"
 	mph-space --from-trace "$trace" -x rps_per_budget_norm > space.json
 	mph-metatrain -q -s space.json -m rps_per_budget_norm --exclude yolo --iters 50 -o meta.json "$trace"
-	mph-eval -o "$obj" -s space.json -m meta.json -a morphling --tasks yolo --seed 3 --cap 20 \
+	mph-eval -O "$obj" -s space.json -m meta.json -a morphling --test-tasks yolo --seed 3 --cap 20 \
 		--corners batch,cpu,gpu_mem_gb --fix gpu_type=T4,gpu_power_pct=100 "$trace" > log.csv
 	eval_configs log.csv 5 > eval.txt
 	mph-space -i --corners batch,cpu,gpu_mem_gb --fix gpu_type=T4,gpu_power_pct=100 space.json |
 		mph-probe --replay "$trace" --task yolo > trials.csv
 	for ((i = 8; i < $(wc -l < eval.txt); i++)); do
-		mph-space space.json | mph-suggest -a morphling -m meta.json -o "$obj" --history trials.csv --seed 3 |
+		mph-space space.json | mph-suggest -a morphling -m meta.json -O "$obj" --history trials.csv --seed 3 |
 			cut -d, -f1-5 | mph-probe --replay "$trace" --task yolo | tail -n +2 >> trials.csv
 	done
 	diff <(tail -n +2 trials.csv | cut -d, -f1-5) eval.txt

@@ -27,16 +27,16 @@ setup() {
 }
 
 ALGOS="random grid gp-ucb gp-ei ernest finetune vizier morphling morphling-ens morphling-gp"
-USAGE="usage: mph-suggest [-h] [-a ALGO] [-m MODEL] [-n N] [-o OBJECTIVE] [-s SPACE] [--history TRIALS]"
+USAGE="usage: mph-suggest [-h] [-a ALGO] [-m MODEL] [-n N] [-O OBJECTIVE] [-s SPACE] [-t TRIALS]"
 
 # The arguments an algorithm needs.
 args_for() {
 	case "$1" in
 	random|grid) echo "-a $1 -s space.json" ;;
-	gp-ucb|gp-ei|ernest) echo "-a $1 -s space.json -o objective.json" ;;
-	finetune|vizier) echo "-a $1 -m $MODELS/pretrain.json -o objective.json" ;;
-	*+single) echo "-a ${1%+single} -m $MODELS/single.json -o objective.json" ;;
-	*) echo "-a $1 -m $MODELS/meta.json -o objective.json" ;;
+	gp-ucb|gp-ei|ernest) echo "-a $1 -s space.json -O objective.json" ;;
+	finetune|vizier) echo "-a $1 -m $MODELS/pretrain.json -O objective.json" ;;
+	*+single) echo "-a ${1%+single} -m $MODELS/single.json -O objective.json" ;;
+	*) echo "-a $1 -m $MODELS/meta.json -O objective.json" ;;
 	esac
 }
 
@@ -131,13 +131,13 @@ search() {
 
 @test "the explanatory columns: predictions, objective through the cost model, acquisition" {
 	start
-	run -0 mph-suggest -a morphling -m "$MODELS/meta.json" -o per-cost.json --history "$TRIALS" "$ALL"
+	run -0 mph-suggest -a morphling -m "$MODELS/meta.json" -O per-cost.json --history "$TRIALS" "$ALL"
 	assert_line --index 0 "x,y,kind,pred_metric,pred_objective,uncertainty,acquisition"
 	# pred_objective = pred_metric / (1 + 0.5 x); acquisition = it + delta * uncertainty
 	echo "${lines[1]}" | awk -F, '{ c = 1 + 0.5 * $1; if (($5 - $4 / c)^2 > 1e-18 || ($7 - $5 - $6)^2 > 1e-18) exit 1 }'
-	run -0 mph-suggest -a morphling -m "$MODELS/meta.json" -o per-cost.json --history "$TRIALS" --delta 0 "$ALL"
+	run -0 mph-suggest -a morphling -m "$MODELS/meta.json" -O per-cost.json --history "$TRIALS" --delta 0 "$ALL"
 	echo "${lines[1]}" | awk -F, '$7 == $5 { ok = 1 } END { exit !ok }'
-	run -0 mph-suggest -a gp-ucb -s space.json -o objective.json --history "$TRIALS" --kappa 2 "$ALL"
+	run -0 mph-suggest -a gp-ucb -s space.json -O objective.json --history "$TRIALS" --kappa 2 "$ALL"
 	echo "${lines[1]}" | awk -F, '$4 == "" && (($7 - $5 - 2 * $6)^2 < 1e-18) { ok = 1 } END { exit !ok }'
 	run -0 mph-suggest -a grid -s space.json --history "$TRIALS" "$ALL"
 	assert_line --index 1 "1,1,b,,,,"
@@ -146,20 +146,20 @@ search() {
 @test "morphling-gp --cover first measures a categorical value no trial has" {
 	start # the initial design has kind a only
 	# a single network, whose acquisition alone stays on kind a here
-	run -0 bash -c "mph-suggest -a morphling-gp -m $MODELS/single.json -o objective.json --cover --history '$TRIALS' < '$ALL' | tail -1"
+	run -0 bash -c "mph-suggest -a morphling-gp -m $MODELS/single.json -O objective.json --cover --history '$TRIALS' < '$ALL' | tail -1"
 	[[ "$output" == *,*,b,* ]]
 	cover_acq=${output##*,}
-	run -0 bash -c "mph-suggest -a morphling-gp -m $MODELS/single.json -o objective.json --history '$TRIALS' < '$ALL' | tail -1"
+	run -0 bash -c "mph-suggest -a morphling-gp -m $MODELS/single.json -O objective.json --history '$TRIALS' < '$ALL' | tail -1"
 	[[ "$output" == *,*,a,* ]]
 	free_acq=${output##*,}
 	# the pick without the rule is the highest acquisition: never below the covering pick's
 	run awk -v a="$free_acq" -v b="$cover_acq" 'BEGIN { exit !(a >= b) }'
 	assert_success
 	# once kind b has a trial, the rule leaves the acquisition alone
-	mph-suggest -a morphling-gp -m $MODELS/single.json -o objective.json --cover --history "$TRIALS" < "$ALL" | measure
-	run -0 bash -c "mph-suggest -a morphling-gp -m $MODELS/single.json -o objective.json --cover --history '$TRIALS' < '$ALL' | tail -1"
+	mph-suggest -a morphling-gp -m $MODELS/single.json -O objective.json --cover --history "$TRIALS" < "$ALL" | measure
+	run -0 bash -c "mph-suggest -a morphling-gp -m $MODELS/single.json -O objective.json --cover --history '$TRIALS' < '$ALL' | tail -1"
 	with=$output
-	run -0 bash -c "mph-suggest -a morphling-gp -m $MODELS/single.json -o objective.json --history '$TRIALS' < '$ALL' | tail -1"
+	run -0 bash -c "mph-suggest -a morphling-gp -m $MODELS/single.json -O objective.json --history '$TRIALS' < '$ALL' | tail -1"
 	assert_equal "$output" "$with"
 }
 
@@ -172,13 +172,13 @@ search() {
 		refute_line --regexp '^6,4,'
 	done
 	# the failure's neighbour scores below the measured 4,3,a under the GP
-	run -0 mph-suggest -a gp-ucb -s space.json -o objective.json --history "$TRIALS" --kappa 0 -n 46 "$ALL"
+	run -0 mph-suggest -a gp-ucb -s space.json -O objective.json --history "$TRIALS" --kappa 0 -n 46 "$ALL"
 	refute_line --index 1 --regexp '^6,'
 }
 
 @test "every candidate measured: nothing suggested, exit 0, a message" {
 	cp truth.csv "$TRIALS"
-	run -0 --separate-stderr mph-suggest -a morphling -m "$MODELS/meta.json" -o objective.json --history "$TRIALS" "$ALL"
+	run -0 --separate-stderr mph-suggest -a morphling -m "$MODELS/meta.json" -O objective.json --history "$TRIALS" "$ALL"
 	assert_output "x,y,kind,pred_metric,pred_objective,uncertainty,acquisition"
 	assert_equal "$stderr" "mph-suggest: every candidate has been measured: nothing to suggest"
 	head -3 truth.csv > "$TRIALS"
@@ -202,7 +202,7 @@ search() {
 
 @test "an empty history file is no trials" {
 	: > "$TRIALS"
-	run -0 mph-suggest -a morphling -m "$MODELS/meta.json" -o objective.json --history "$TRIALS" "$ALL"
+	run -0 mph-suggest -a morphling -m "$MODELS/meta.json" -O objective.json --history "$TRIALS" "$ALL"
 	assert_equal "${#lines[@]}" 2
 }
 
@@ -214,7 +214,7 @@ $USAGE
                    [--cover] [--adapt-steps N] [--adapt-lr X] [CANDIDATES]"
 	run -2 --separate-stderr mph-suggest -a gp-ucb -s space.json "$ALL"
 	assert_equal "${stderr_lines[0]}" "mph-suggest: --algo gp-ucb needs --objective"
-	run -2 --separate-stderr mph-suggest -a morphling -o objective.json -s space.json "$ALL"
+	run -2 --separate-stderr mph-suggest -a morphling -O objective.json -s space.json "$ALL"
 	assert_equal "${stderr_lines[0]}" "mph-suggest: --algo morphling needs --model"
 	run -2 --separate-stderr mph-suggest -a random "$ALL"
 	assert_equal "${stderr_lines[0]}" "mph-suggest: --space or --model is needed"
@@ -232,23 +232,23 @@ $USAGE
 
 	# candidates from another space than the model's
 	printf 'x,y,flavour\n1,1,a\n' > "$BATS_TEST_TMPDIR/other.csv"
-	run -1 --separate-stderr mph-suggest -m "$MODELS/meta.json" -o objective.json "$BATS_TEST_TMPDIR/other.csv"
+	run -1 --separate-stderr mph-suggest -m "$MODELS/meta.json" -O objective.json "$BATS_TEST_TMPDIR/other.csv"
 	assert_equal "$stderr" "mph-suggest: $BATS_TEST_TMPDIR/other.csv:1: missing required column 'kind' (not the space of model $MODELS/meta.json)"
 	printf 'x,y,kind\n7,1,a\n' > "$BATS_TEST_TMPDIR/other.csv"
-	run -1 --separate-stderr mph-suggest -m "$MODELS/meta.json" -o objective.json "$BATS_TEST_TMPDIR/other.csv"
+	run -1 --separate-stderr mph-suggest -m "$MODELS/meta.json" -O objective.json "$BATS_TEST_TMPDIR/other.csv"
 	assert_equal "$stderr" "mph-suggest: $BATS_TEST_TMPDIR/other.csv:2: column 'x': '7' is not a value of the space (not the space of model $MODELS/meta.json)"
 	sed 's/"b"\]/"b", "c"]/' space.json > "$BATS_TEST_TMPDIR/space3.json"
-	run -1 --separate-stderr mph-suggest -m "$MODELS/meta.json" -s "$BATS_TEST_TMPDIR/space3.json" -o objective.json "$ALL"
+	run -1 --separate-stderr mph-suggest -m "$MODELS/meta.json" -s "$BATS_TEST_TMPDIR/space3.json" -O objective.json "$ALL"
 	assert_equal "$stderr" "mph-suggest: $MODELS/meta.json: space differs from the model's: knob 'kind' has 3 values, the model's has 2"
 
 	# a history that lacks the metric, or has a bad number
 	printf 'x,y,kind\n1,1,a\n' > "$TRIALS"
-	run -1 --separate-stderr mph-suggest -a gp-ucb -s space.json -o objective.json --history "$TRIALS" "$ALL"
+	run -1 --separate-stderr mph-suggest -a gp-ucb -s space.json -O objective.json --history "$TRIALS" "$ALL"
 	assert_equal "$stderr" "mph-suggest: $TRIALS:1: missing required column 'perf'"
 	printf 'x,y,kind,perf\n1,1,a,abc\n' > "$TRIALS"
-	run -1 --separate-stderr mph-suggest -a gp-ucb -s space.json -o objective.json --history "$TRIALS" "$ALL"
+	run -1 --separate-stderr mph-suggest -a gp-ucb -s space.json -O objective.json --history "$TRIALS" "$ALL"
 	assert_equal "$stderr" "mph-suggest: $TRIALS:2: column 'perf': not a number: 'abc'"
-	run -1 --separate-stderr mph-suggest -a gp-ucb -s space.json -o objective.json --history "$BATS_TEST_TMPDIR/none.csv" "$ALL"
+	run -1 --separate-stderr mph-suggest -a gp-ucb -s space.json -O objective.json --history "$BATS_TEST_TMPDIR/none.csv" "$ALL"
 	assert_output ""
 	[ -n "$stderr" ]
 }

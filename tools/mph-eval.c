@@ -8,21 +8,17 @@
 #include "tool.h"
 
 static const char usage_line[] =
-	"usage: mph-eval [-hkqv] -o OBJECTIVE [-a ALGO,...] [-m MODEL] [-p MODEL] [-s SPACE] [-r RUNS]\n"
+	"usage: mph-eval [-hqv] -O OBJECTIVE [-a ALGO,...] [-m MODEL] [-p MODEL] [-s SPACE] [-r RUNS]\n"
 	"                [--seed N] [--cap N] [--summary] [--log FILE] [split] [options] TRACE\n"
 	"       mph-eval --from-log [--budgets N,...] [--levels P,...] LOG...\n";
 
 typedef struct {
 	const char *algos, *model, *pretrained, *objective, *space, *log;
-	const char *test_tasks, *train_tasks, *tasks, *group_sep, *corners, *fix, *meta_seeds;
+	const char *test_tasks, *train_tasks, *group_sep, *corners, *fix, *meta_seeds;
 	const char *budgets, *levels;
 	long cap, runs, kfold;
-	uint64_t seed;
 	int loo, summary, from_log, no_initial, verbose, quiet, keep_going;
-	mph_search_opts search;   /* the options given; per algorithm on top of its defaults */
-	int set_delta, set_kappa, set_xi, set_acq, set_members, cover;
-	long adapt_steps;
-	double adapt_lr;
+	mph_search_args search;   /* seed: the first run's */
 	mph_model_train_opts train;
 } settings;
 
@@ -32,13 +28,10 @@ static void defaults(settings *st)
 	st->algos = "morphling";
 	st->cap = 100;
 	st->runs = 1;
-	st->seed = 1;
 	st->meta_seeds = "1";
 	st->budgets = "10,20,30,50";
 	st->levels = "70,80,90,95,99,100";
-	st->adapt_steps = -1;
-	st->adapt_lr = -1;
-	mph_search_opts_init(&st->search, MPH_ALGO_MORPHLING);
+	mph_search_args_init(&st->search);
 	mph_model_train_opts_init(&st->train);
 }
 
@@ -56,7 +49,7 @@ static void help(void)
 	       "phase, the configuration, status, value (objective score), best (so far),\n"
 	       "norm_best (best / optimum). With --summary, writes instead the statistics of\n"
 	       "mph-eval(1): normalised best at each budget, samples to each level.\n\n"
-	       "  -o, --objective FILE   what to optimise (mph-objective(5)); required\n"
+	       "  -O, --objective FILE   what to optimise (mph-objective(5)); required\n"
 	       "  -a, --algos A,...      algorithms, as mph-suggest --algo names them [%s]\n"
 	       "  -m, --model FILE       meta-model for morphling* (one fold; else trained here)\n"
 	       "  -p, --pretrained FILE  pretrained model for finetune and vizier (one fold)\n"
@@ -69,7 +62,7 @@ static void help(void)
 	       "      --budgets N,...    budgets of the summary, in samples [%s]\n"
 	       "      --levels P,...     levels of the summary, percent of the optimum [%s]\n"
 	       "      --from-log         summarise the logs given as operands; run nothing\n"
-	       "  -k, --keep-going       a search that fails (e.g. its adaptation diverges) is\n"
+	       "      --keep-going       a search that fails (e.g. its adaptation diverges) is\n"
 	       "                         counted as stuck at its last sample, with a warning\n"
 	       "  -v, --verbose          one line per search and per model trained on stderr\n"
 	       "  -q, --quiet            not even a line per model trained when stderr is a\n"
@@ -77,9 +70,8 @@ static void help(void)
 	       "  -h, --help             this help\n"
 	       "      --version          print the version\n\n"
 	       "Split (which tasks are tested; the others train the models):\n"
-	       "      --test-tasks FILE  test tasks, one name a line\n"
-	       "      --train-tasks FILE train tasks, one name a line; the others are tested\n"
-	       "      --tasks T,...      test tasks by name\n"
+	       "      --test-tasks T,... test tasks by name, or a FILE of names, one a line\n"
+	       "      --train-tasks T,... train tasks, likewise; the others are tested\n"
 	       "      --loo              leave one task out: one fold per task\n"
 	       "      --kfold K          K folds of task groups (held out together)\n"
 	       "      --group-sep CHARS  a task's group is its name up to one of CHARS [each\n"
@@ -102,19 +94,18 @@ static void help(void)
 	       "      --norm RULE        max, zscore, none [%s]\n"
 	       "      --fail-value X     metric of a failed configuration [%s]\n\n"
 	       "See mph-eval(1).\n",
-	       usage_line, d.algos, d.runs, (unsigned long long)d.seed, d.cap, d.budgets, d.levels,
+	       usage_line, d.algos, d.runs, (unsigned long long)d.search.seed, d.cap, d.budgets, d.levels,
 	       d.meta_seeds, d.train.members, d.train.meta.iters, d.train.meta.meta_batch, d.train.meta.shots,
 	       d.train.meta.query, d.train.meta.inner_steps, mph_fmt_double(a, d.train.meta.inner_lr),
 	       mph_fmt_double(b, d.train.meta.outer_lr), mph_norm_name(d.train.meta.norm),
 	       mph_fmt_double(c, d.train.fail_value));
 }
 
+/* OPT_SEARCH options go to tool_search_opt, OPT_TRAIN ones to tool_train_opt. */
 enum {
-	OPT_ACQ = 256, OPT_ADAPT_LR, OPT_ADAPT_STEPS, OPT_BUDGETS, OPT_CAP, OPT_CORNERS, OPT_DELTA, OPT_ENSEMBLE,
-	OPT_FAIL_VALUE, OPT_FIRST_ORDER, OPT_FIX, OPT_FROM_LOG, OPT_GROUP_SEP, OPT_HIDDEN, OPT_INNER_LR,
-	OPT_INNER_STEPS, OPT_ITERS, OPT_KAPPA, OPT_KFOLD, OPT_LEVELS, OPT_LOG, OPT_LOO, OPT_MEMBERS,
-	OPT_META_BATCH, OPT_META_SEEDS, OPT_NO_INITIAL, OPT_NORM, OPT_OUTER_LR, OPT_QUERY, OPT_SEED, OPT_COVER,
-	OPT_SHOTS, OPT_SUMMARY, OPT_TASKS, OPT_TEST_TASKS, OPT_TRAIN_TASKS, OPT_VERSION, OPT_XI
+	OPT_BUDGETS = 256, OPT_CAP, OPT_CORNERS, OPT_FIRST_ORDER, OPT_FIX, OPT_FROM_LOG, OPT_GROUP_SEP,
+	OPT_HIDDEN, OPT_KEEP_GOING, OPT_KFOLD, OPT_LEVELS, OPT_LOG, OPT_LOO, OPT_META_SEEDS, OPT_NO_INITIAL,
+	OPT_SEARCH, OPT_SUMMARY, OPT_TEST_TASKS, OPT_TRAIN, OPT_TRAIN_TASKS, OPT_VERSION
 };
 
 /* ---- lists of numbers ---- */
@@ -122,9 +113,8 @@ enum {
 static long *parse_longs(const char *opt, const char *s, long lo, long hi, size_t *n)
 {
 	char **v = tool_split(s, n);
-	long *out = malloc((*n + 1) * sizeof *out);
+	long *out = tool_alloc((*n + 1) * sizeof *out);
 	size_t i;
-	if (out == NULL) { perror(tool_prog); exit(1); }
 	for (i = 0; i < *n; i++)
 		if (tool_long_opt(opt, v[i], lo, hi, &out[i]) != 0) { free(v); free(out); return NULL; }
 	free(v);
@@ -134,9 +124,8 @@ static long *parse_longs(const char *opt, const char *s, long lo, long hi, size_
 static double *parse_levels(const char *s, size_t *n)
 {
 	char **v = tool_split(s, n);
-	double *out = malloc((*n + 1) * sizeof *out);
+	double *out = tool_alloc((*n + 1) * sizeof *out);
 	size_t i;
-	if (out == NULL) { perror(tool_prog); exit(1); }
 	for (i = 0; i < *n; i++) {
 		if (tool_double_opt("--levels", v[i], 1e-9, 100, &out[i]) != 0) { free(v); free(out); return NULL; }
 		out[i] /= 100;
@@ -214,20 +203,9 @@ typedef struct {
 static void search_opts(const settings *st, mph_algo a, uint64_t seed, mph_search_opts *so,
                         const mph_model *model)
 {
-	mph_search_opts_init(so, a);
+	mph_search_opts_apply(so, a, &st->search, model);
 	so->seed = seed;
-	if (st->set_delta) so->delta = st->search.delta;
-	if (st->set_kappa) so->kappa = st->search.kappa;
-	if (st->set_xi) so->xi = st->search.xi;
-	if (st->set_acq) so->acq = st->search.acq;
-	if (st->set_members) so->members = st->search.members;
-	if (st->cover) so->cover = 1;
-	if (st->adapt_steps >= 0 || st->adapt_lr >= 0) {
-		so->adapt = model ? model->adapt : so->adapt;
-		if (st->adapt_steps >= 0) so->adapt.steps = (int)st->adapt_steps;
-		if (st->adapt_lr >= 0) so->adapt.lr = st->adapt_lr;
-		if (so->adapt.steps < 0) so->adapt.steps = 10;
-	}
+	/* ernest without a model: the architecture of the models trained here */
 	so->nhidden = st->train.nhidden;
 	memcpy(so->hidden, st->train.hidden, sizeof so->hidden);
 }
@@ -236,15 +214,13 @@ static int run_task(eval_ctx *ec, const mph_eval_task *t, mph_model *meta, mph_m
                     const char *meta_seed, int first_meta, mph_error *err)
 {
 	settings *st = ec->st;
-	double *best = malloc((size_t)st->cap * sizeof *best);
+	double *best = tool_alloc((size_t)st->cap * sizeof *best);
 	size_t a;
 	long r;
 	int rc = 0;
-	if (best == NULL) { perror(tool_prog); exit(1); }
 	for (a = 0; a < ec->nalgos && rc == 0; a++) {
 		mph_algo al = ec->algos[a];
-		const mph_model *m = al == MPH_ALGO_FINETUNE || al == MPH_ALGO_VIZIER ? pre :
-		                     mph_algo_needs_model(al) ? meta : NULL;
+		const mph_model *m = mph_algo_pick_model(al, meta, pre);
 		/* runs that use no trained model are the same under every meta-seed */
 		if (m == NULL && !first_meta) continue;
 		for (r = 0; r < st->runs && rc == 0; r++) {
@@ -253,7 +229,7 @@ static int run_task(eval_ctx *ec, const mph_eval_task *t, mph_model *meta, mph_m
 			mph_eval_run_opts ro;
 			log_ctx lc;
 			long n;
-			search_opts(st, al, st->seed + (uint64_t)r, &so, m);
+			search_opts(st, al, st->search.seed + (uint64_t)r, &so, m);
 			if ((s = mph_search_new(ec->space, m, &so, err)) == NULL) { rc = -1; break; }
 			lc.fp = ec->log;
 			lc.space = ec->space;
@@ -282,7 +258,7 @@ static int run_task(eval_ctx *ec, const mph_eval_task *t, mph_model *meta, mph_m
 			} else if (n < 0) {
 				char text[sizeof err->text];
 				snprintf(text, sizeof text, "%s", err->text);
-				mph_error_set(err, NULL, 0, 0, "task '%s', %s, meta_seed %s, seed %llu: %s (-k goes on)",
+				mph_error_set(err, NULL, 0, 0, "task '%s', %s, meta_seed %s, seed %llu: %s (--keep-going goes on)",
 				              mph_eval_task_name(t), lc.algo, *lc.meta_seed ? lc.meta_seed : "-",
 				              (unsigned long long)so.seed, text);
 				rc = -1;
@@ -300,14 +276,12 @@ static int run_task(eval_ctx *ec, const mph_eval_task *t, mph_model *meta, mph_m
 	return rc;
 }
 
-static int needs(const eval_ctx *ec, int pretrain)
+/* Some algorithm searches with a model of this kind. */
+static int needs(const eval_ctx *ec, mph_model_kind kind)
 {
 	size_t a;
-	for (a = 0; a < ec->nalgos; a++) {
-		mph_algo al = ec->algos[a];
-		int pre = al == MPH_ALGO_FINETUNE || al == MPH_ALGO_VIZIER;
-		if (mph_algo_needs_model(al) && pre == pretrain) return 1;
-	}
+	for (a = 0; a < ec->nalgos; a++)
+		if (mph_algo_model(ec->algos[a]) == kind) return 1;
 	return 0;
 }
 
@@ -323,11 +297,10 @@ static int run_fold(eval_ctx *ec, const mph_split *sp, size_t fold, mph_error *e
 	if (ec->trace != NULL) {
 		meta_seeds = parse_longs("--meta-seeds", st->meta_seeds, 0, LONG_MAX, &nms);
 		if (meta_seeds == NULL) return mph_error_set(err, NULL, 0, 0, "bad --meta-seeds");
-		use = calloc(ec->trace->ntasks + 1, 1);
-		if (use == NULL) { perror(tool_prog); exit(1); }
+		use = tool_alloc(mph_trace_ntasks(ec->trace) + 1);
 		/* train on what the fold does not test */
-		for (k = 0; k < ec->trace->ntasks; k++) {
-			long rt = mph_replay_task_index(ec->replay, ec->trace->tasks[k].name);
+		for (k = 0; k < mph_trace_ntasks(ec->trace); k++) {
+			long rt = mph_replay_task_index(ec->replay, mph_trace_task_name(ec->trace, k));
 			use[k] = rt >= 0 && !mph_split_is_test(sp, fold, (size_t)rt);
 		}
 	}
@@ -339,15 +312,15 @@ static int run_fold(eval_ctx *ec, const mph_split *sp, size_t fold, mph_error *e
 			snprintf(seedtext, sizeof seedtext, "%ld", meta_seeds[ms]);
 			if (st->verbose || (!st->quiet && isatty(2)))
 				fprintf(stderr, "%s: fold %zu/%zu, meta-seed %s: training (%.0fs)\n", tool_prog,
-				        fold + 1, sp->nfolds, seedtext, mph_now() - ec->t0);
-			if (needs(ec, 0)) {
+				        fold + 1, mph_split_nfolds(sp), seedtext, mph_now() - ec->t0);
+			if (needs(ec, MPH_MODEL_META)) {
 				to.meta.mode = st->train.meta.mode == MPH_META_PRETRAIN ? MPH_META_MAML : st->train.meta.mode;
 				if ((meta = mph_model_train(ec->trace, use, ec->space, mph_objective_metric(ec->obj), &to, err)) == NULL) {
 					rc = -1;
 					break;
 				}
 			}
-			if (needs(ec, 1)) {
+			if (needs(ec, MPH_MODEL_PRETRAINED)) {
 				to.meta.mode = MPH_META_PRETRAIN;
 				if ((pre = mph_model_train(ec->trace, use, ec->space, mph_objective_metric(ec->obj), &to, err)) == NULL) {
 					mph_model_free(meta);
@@ -378,55 +351,19 @@ static int run_fold(eval_ctx *ec, const mph_split *sp, size_t fold, mph_error *e
 
 /* ---- set-up ---- */
 
-static int in_list(const char *s, const json_t *arr)
-{
-	size_t i;
-	json_t *v;
-	json_array_foreach(arr, i, v)
-		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0) return 1;
-	return 0;
-}
-
 static mph_split *make_split(eval_ctx *ec, mph_error *err)
 {
 	settings *st = ec->st;
 	size_t nt = mph_replay_ntasks(ec->replay), k;
-	const char **names = malloc((nt + 1) * sizeof *names);
-	mph_split *sp = NULL;
-	if (names == NULL) { perror(tool_prog); exit(1); }
+	const char **names = tool_alloc((nt + 1) * sizeof *names);
+	mph_split *sp;
 	for (k = 0; k < nt; k++) names[k] = mph_replay_task(ec->replay, k);
-	if (st->test_tasks) sp = mph_split_read(st->test_tasks, names, nt, 1, err);
-	else if (st->train_tasks) sp = mph_split_read(st->train_tasks, names, nt, 0, err);
-	else if (st->tasks) {
-		size_t n;
-		char **v = tool_split(st->tasks, &n);
-		sp = mph_split_names(names, nt, (const char *const *)v, n, 1, err);
-		free(v);
-	} else if (st->loo) sp = mph_split_loo(nt, err);
+	if (st->test_tasks) sp = mph_split_tasks(st->test_tasks, names, nt, 1, err);
+	else if (st->train_tasks) sp = mph_split_tasks(st->train_tasks, names, nt, 0, err);
+	else if (st->loo) sp = mph_split_loo(nt, err);
 	else if (st->kfold) sp = mph_split_kfold(names, nt, (size_t)st->kfold, st->group_sep, err);
-	else if (ec->model != NULL) {
-		/* the model's own record of what it was trained on */
-		json_t *data = json_object_get(ec->model->provenance, "data");
-		json_t *tasks = data ? json_object_get(data, "tasks") : NULL;
-		size_t n = 0;
-		const char **tr = malloc((nt + 1) * sizeof *tr);
-		if (tr == NULL) { perror(tool_prog); exit(1); }
-		if (!json_is_array(tasks)) {
-			mph_error_set(err, st->model, 0, 0, "the model does not say which tasks it was trained on: give a split");
-		} else {
-			for (k = 0; k < nt; k++)
-				if (in_list(names[k], tasks)) tr[n++] = names[k];
-			sp = mph_split_names(names, nt, tr, n, 0, err);
-		}
-		free(tr);
-	} else {
-		/* nothing to train: every task is a test task */
-		sp = calloc(1, sizeof *sp);
-		if (sp == NULL || (sp->test = malloc(nt + 1)) == NULL) { perror(tool_prog); exit(1); }
-		sp->nfolds = 1;
-		sp->ntasks = nt;
-		memset(sp->test, 1, nt);
-	}
+	else if (ec->model != NULL) sp = mph_split_untrained(names, nt, ec->model, st->model, err);
+	else sp = mph_split_all(nt); /* nothing to train: every task is a test task */
 	free(names);
 	return sp;
 }
@@ -435,8 +372,7 @@ static int parse_algos(const char *s, mph_algo **out, size_t *n)
 {
 	char **v = tool_split(s, n);
 	size_t i;
-	*out = malloc((*n + 1) * sizeof **out);
-	if (*out == NULL) { perror(tool_prog); exit(1); }
+	*out = tool_alloc((*n + 1) * sizeof **out);
 	for (i = 0; i < *n; i++)
 		if (mph_algo_parse(v[i], &(*out)[i]) != 0) {
 			tool_usage_error("--algos: unknown algorithm: '%s'", v[i]);
@@ -473,66 +409,187 @@ static int from_logs(settings *st, int nfiles, char **files, mph_error *err)
 	return rc;
 }
 
+static const struct option longopts[] = {
+	{"acq", required_argument, NULL, OPT_SEARCH},
+	{"adapt-lr", required_argument, NULL, OPT_SEARCH},
+	{"adapt-steps", required_argument, NULL, OPT_SEARCH},
+	{"algos", required_argument, NULL, 'a'},
+	{"budgets", required_argument, NULL, OPT_BUDGETS},
+	{"cap", required_argument, NULL, OPT_CAP},
+	{"corners", required_argument, NULL, OPT_CORNERS},
+	{"cover", no_argument, NULL, OPT_SEARCH},
+	{"delta", required_argument, NULL, OPT_SEARCH},
+	{"ensemble", required_argument, NULL, OPT_TRAIN},
+	{"fail-value", required_argument, NULL, OPT_TRAIN},
+	{"first-order", no_argument, NULL, OPT_FIRST_ORDER},
+	{"fix", required_argument, NULL, OPT_FIX},
+	{"from-log", no_argument, NULL, OPT_FROM_LOG},
+	{"group-sep", required_argument, NULL, OPT_GROUP_SEP},
+	{"help", no_argument, NULL, 'h'},
+	{"hidden", required_argument, NULL, OPT_HIDDEN},
+	{"inner-lr", required_argument, NULL, OPT_TRAIN},
+	{"inner-steps", required_argument, NULL, OPT_TRAIN},
+	{"iters", required_argument, NULL, OPT_TRAIN},
+	{"kappa", required_argument, NULL, OPT_SEARCH},
+	{"keep-going", no_argument, NULL, OPT_KEEP_GOING},
+	{"kfold", required_argument, NULL, OPT_KFOLD},
+	{"levels", required_argument, NULL, OPT_LEVELS},
+	{"log", required_argument, NULL, OPT_LOG},
+	{"loo", no_argument, NULL, OPT_LOO},
+	{"members", required_argument, NULL, OPT_SEARCH},
+	{"meta-batch", required_argument, NULL, OPT_TRAIN},
+	{"meta-seeds", required_argument, NULL, OPT_META_SEEDS},
+	{"model", required_argument, NULL, 'm'},
+	{"no-initial", no_argument, NULL, OPT_NO_INITIAL},
+	{"norm", required_argument, NULL, OPT_TRAIN},
+	{"objective", required_argument, NULL, 'O'},
+	{"outer-lr", required_argument, NULL, OPT_TRAIN},
+	{"pretrained", required_argument, NULL, 'p'},
+	{"query", required_argument, NULL, OPT_TRAIN},
+	{"quiet", no_argument, NULL, 'q'},
+	{"runs", required_argument, NULL, 'r'},
+	{"seed", required_argument, NULL, OPT_SEARCH},
+	{"shots", required_argument, NULL, OPT_TRAIN},
+	{"space", required_argument, NULL, 's'},
+	{"summary", no_argument, NULL, OPT_SUMMARY},
+	{"test-tasks", required_argument, NULL, OPT_TEST_TASKS},
+	{"train-tasks", required_argument, NULL, OPT_TRAIN_TASKS},
+	{"verbose", no_argument, NULL, 'v'},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{"xi", required_argument, NULL, OPT_SEARCH},
+	{NULL, 0, NULL, 0}};
+
+/* One option into st: 0, -1 after a usage error. */
+static int set_option(settings *st, int ch, const char *name, const char *arg)
+{
+	switch (ch) {
+	case 'O': st->objective = arg; return 0;
+	case 'a': st->algos = arg; return 0;
+	case 'm': st->model = arg; return 0;
+	case 'p': st->pretrained = arg; return 0;
+	case 'q': st->quiet = 1; return 0;
+	case 'r': return tool_long_opt("--runs", arg, 1, 1000000, &st->runs);
+	case 's': st->space = arg; return 0;
+	case 'v': st->verbose = 1; return 0;
+	case OPT_BUDGETS: st->budgets = arg; return 0;
+	case OPT_CAP: return tool_long_opt("--cap", arg, 1, 100000000, &st->cap);
+	case OPT_CORNERS: st->corners = arg; return 0;
+	case OPT_FIRST_ORDER: st->train.meta.mode = MPH_META_FOMAML; return 0;
+	case OPT_FIX: st->fix = arg; return 0;
+	case OPT_FROM_LOG: st->from_log = 1; return 0;
+	case OPT_GROUP_SEP: st->group_sep = arg; return 0;
+	case OPT_HIDDEN: {
+		size_t n, i;
+		long *h = parse_longs("--hidden", arg, 1, 4096, &n);
+		if (h == NULL) return -1;
+		if (n > MPH_MLP_MAX_HIDDEN) { free(h); tool_usage_error("--hidden: at most %d layers", MPH_MLP_MAX_HIDDEN); return -1; }
+		for (i = 0; i < n; i++) st->train.hidden[i] = (size_t)h[i];
+		st->train.nhidden = n;
+		free(h);
+		return 0;
+	}
+	case OPT_KEEP_GOING: st->keep_going = 1; return 0;
+	case OPT_KFOLD: return tool_long_opt("--kfold", arg, 2, 1000000, &st->kfold);
+	case OPT_LEVELS: st->levels = arg; return 0;
+	case OPT_LOG: st->log = arg; return 0;
+	case OPT_LOO: st->loo = 1; return 0;
+	case OPT_META_SEEDS: st->meta_seeds = arg; return 0;
+	case OPT_NO_INITIAL: st->no_initial = 1; return 0;
+	case OPT_SEARCH: return tool_search_opt(name, arg, &st->search) != 0 ? -1 : 0;
+	case OPT_SUMMARY: st->summary = 1; return 0;
+	case OPT_TEST_TASKS: st->test_tasks = arg; return 0;
+	case OPT_TRAIN: return tool_train_opt(name, arg, &st->train) != 0 ? -1 : 0;
+	case OPT_TRAIN_TASKS: st->train_tasks = arg; return 0;
+	default: return -1;
+	}
+}
+
+/* The rules that tie the options together: 0, or -1 after a usage error. */
+static int check_options(const settings *st)
+{
+	int nsplit = (st->test_tasks != NULL) + (st->train_tasks != NULL) + st->loo + (st->kfold > 0);
+	if (st->objective == NULL) { tool_usage_error("missing -O OBJECTIVE"); return -1; }
+	if (nsplit > 1) {
+		tool_usage_error("--test-tasks, --train-tasks, --loo and --kfold exclude each other");
+		return -1;
+	}
+	if (st->group_sep && !st->kfold) { tool_usage_error("--group-sep goes with --kfold"); return -1; }
+	if ((st->model || st->pretrained) && (st->loo || st->kfold)) {
+		tool_usage_error("-m and -p give one fold's models: not with --loo or --kfold");
+		return -1;
+	}
+	if (st->no_initial && (st->corners || st->fix)) {
+		tool_usage_error("--no-initial excludes --corners and --fix");
+		return -1;
+	}
+	return 0;
+}
+
+/* Loads what the evaluation reads: the objective, the models given, the
+ * space, the initial design, the trace (replayed, and for training where
+ * the files given do not cover the algorithms) and the split. */
+static int load(eval_ctx *ec, const char *trace_path, mph_split **sp, mph_error *err)
+{
+	const settings *st = ec->st;
+	const char *metric;
+	if ((ec->obj = mph_objective_load(st->objective, err)) == NULL) return -1;
+	metric = mph_objective_metric(ec->obj);
+	if (st->model && (ec->model = mph_model_load(st->model, err)) == NULL) return -1;
+	if (st->pretrained && (ec->pretrained = mph_model_load(st->pretrained, err)) == NULL) return -1;
+	if (st->space) ec->space = mph_space_load(st->space, err);
+	else if (ec->model || ec->pretrained)
+		ec->space = mph_space_clone(mph_model_space(ec->model ? ec->model : ec->pretrained));
+	else ec->space = tool_space_from_trace(trace_path, metric, err);
+	if (ec->space == NULL) return -1;
+	if (ec->model && (mph_model_check_space(ec->model, ec->space, st->model, err) != 0 ||
+	                  mph_search_check_metric(ec->model, st->model, ec->obj, st->objective, err) != 0))
+		return -1;
+	if (ec->pretrained && (mph_model_check_space(ec->pretrained, ec->space, st->pretrained, err) != 0 ||
+	                       mph_search_check_metric(ec->pretrained, st->pretrained, ec->obj, st->objective, err) != 0))
+		return -1;
+	ec->fail_value = ec->model ? mph_model_fail_value(ec->model)
+	                 : ec->pretrained ? mph_model_fail_value(ec->pretrained) : st->train.fail_value;
+	if (!st->no_initial) {
+		size_t nk = mph_space_nknobs(ec->space), max = 1 << 12;
+		if (mph_space_set_initial(ec->space, st->corners, st->fix, err) != 0) return -1;
+		ec->initial = tool_alloc(max * nk * sizeof *ec->initial + 1);
+		ec->ninitial = mph_space_initial(ec->space, ec->initial, max);
+	}
+	if ((ec->replay = mph_replay_load(trace_path, NULL, err)) == NULL ||
+	    mph_replay_index_space(ec->replay, ec->space, err) != 0 || (*sp = make_split(ec, err)) == NULL)
+		return -1;
+	/* models are trained here for whatever the given files do not cover */
+	if ((needs(ec, MPH_MODEL_META) && ec->model == NULL) || (needs(ec, MPH_MODEL_PRETRAINED) && ec->pretrained == NULL)) {
+		if (ec->model || ec->pretrained)
+			return mph_error_set(err, NULL, 0, 0, "give both -m and -p, or neither, for algorithms %s", st->algos);
+		if ((ec->trace = mph_trace_load(trace_path, ec->space, metric, st->train.fail_value, err)) == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+static void eval_free(eval_ctx *ec)
+{
+	mph_eval_stats_free(ec->stats);
+	mph_replay_free(ec->replay);
+	mph_trace_free(ec->trace);
+	mph_model_free(ec->model);
+	mph_model_free(ec->pretrained);
+	mph_objective_free(ec->obj);
+	mph_space_free(ec->space);
+	free(ec->initial);
+	free(ec->algos);
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"acq", required_argument, NULL, OPT_ACQ},
-		{"adapt-lr", required_argument, NULL, OPT_ADAPT_LR},
-		{"adapt-steps", required_argument, NULL, OPT_ADAPT_STEPS},
-		{"algos", required_argument, NULL, 'a'},
-		{"budgets", required_argument, NULL, OPT_BUDGETS},
-		{"cap", required_argument, NULL, OPT_CAP},
-		{"corners", required_argument, NULL, OPT_CORNERS},
-		{"cover", no_argument, NULL, OPT_COVER},
-		{"delta", required_argument, NULL, OPT_DELTA},
-		{"ensemble", required_argument, NULL, OPT_ENSEMBLE},
-		{"fail-value", required_argument, NULL, OPT_FAIL_VALUE},
-		{"first-order", no_argument, NULL, OPT_FIRST_ORDER},
-		{"fix", required_argument, NULL, OPT_FIX},
-		{"from-log", no_argument, NULL, OPT_FROM_LOG},
-		{"group-sep", required_argument, NULL, OPT_GROUP_SEP},
-		{"help", no_argument, NULL, 'h'},
-		{"hidden", required_argument, NULL, OPT_HIDDEN},
-		{"inner-lr", required_argument, NULL, OPT_INNER_LR},
-		{"inner-steps", required_argument, NULL, OPT_INNER_STEPS},
-		{"iters", required_argument, NULL, OPT_ITERS},
-		{"kappa", required_argument, NULL, OPT_KAPPA},
-		{"keep-going", no_argument, NULL, 'k'},
-		{"kfold", required_argument, NULL, OPT_KFOLD},
-		{"levels", required_argument, NULL, OPT_LEVELS},
-		{"log", required_argument, NULL, OPT_LOG},
-		{"loo", no_argument, NULL, OPT_LOO},
-		{"members", required_argument, NULL, OPT_MEMBERS},
-		{"meta-batch", required_argument, NULL, OPT_META_BATCH},
-		{"meta-seeds", required_argument, NULL, OPT_META_SEEDS},
-		{"model", required_argument, NULL, 'm'},
-		{"no-initial", no_argument, NULL, OPT_NO_INITIAL},
-		{"norm", required_argument, NULL, OPT_NORM},
-		{"objective", required_argument, NULL, 'o'},
-		{"outer-lr", required_argument, NULL, OPT_OUTER_LR},
-		{"pretrained", required_argument, NULL, 'p'},
-		{"query", required_argument, NULL, OPT_QUERY},
-		{"quiet", no_argument, NULL, 'q'},
-		{"runs", required_argument, NULL, 'r'},
-		{"seed", required_argument, NULL, OPT_SEED},
-		{"shots", required_argument, NULL, OPT_SHOTS},
-		{"space", required_argument, NULL, 's'},
-		{"summary", no_argument, NULL, OPT_SUMMARY},
-		{"tasks", required_argument, NULL, OPT_TASKS},
-		{"test-tasks", required_argument, NULL, OPT_TEST_TASKS},
-		{"train-tasks", required_argument, NULL, OPT_TRAIN_TASKS},
-		{"verbose", no_argument, NULL, 'v'},
-		{"version", no_argument, NULL, OPT_VERSION},
-		{"xi", required_argument, NULL, OPT_XI},
-		{NULL, 0, NULL, 0}};
 	settings st;
 	eval_ctx ec;
 	mph_error err;
 	mph_split *sp = NULL;
 	mph_out *out = NULL, *logout = NULL;
 	const char *trace_path;
-	int ch, li = 0, rc = 1, nsplit;
-	long x;
+	int ch, li = 0, rc = 1;
 	size_t f, nb = 0, nl = 0;
 	long *budgets = NULL;
 	double *levels = NULL;
@@ -540,71 +597,14 @@ int main(int argc, char **argv)
 	tool_prog = "mph-eval";
 	defaults(&st);
 	memset(&ec, 0, sizeof ec);
-	while ((ch = getopt_long(argc, argv, "a:hkm:o:p:qr:s:v", longopts, &li)) != -1) {
-		switch (ch) {
-		case 'a': st.algos = optarg; break;
-		case 'h': help(); return 0;
-		case 'k': st.keep_going = 1; break;
-		case 'm': st.model = optarg; break;
-		case 'o': st.objective = optarg; break;
-		case 'p': st.pretrained = optarg; break;
-		case 'q': st.quiet = 1; break;
-		case 'r': if (tool_long_opt("--runs", optarg, 1, 1000000, &st.runs)) goto usage; break;
-		case 's': st.space = optarg; break;
-		case 'v': st.verbose = 1; break;
-		case OPT_ACQ:
-			if (strcmp(optarg, "ucb") == 0) st.search.acq = MPH_ACQ_UCB;
-			else if (strcmp(optarg, "ei") == 0) st.search.acq = MPH_ACQ_EI;
-			else { tool_usage_error("--acq: expected ucb or ei: '%s'", optarg); goto usage; }
-			st.set_acq = 1;
-			break;
-		case OPT_ADAPT_LR: if (tool_double_opt("--adapt-lr", optarg, 0, 1e6, &st.adapt_lr)) goto usage; break;
-		case OPT_ADAPT_STEPS: if (tool_long_opt("--adapt-steps", optarg, 0, 1000000, &st.adapt_steps)) goto usage; break;
-		case OPT_BUDGETS: st.budgets = optarg; break;
-		case OPT_CAP: if (tool_long_opt("--cap", optarg, 1, 100000000, &st.cap)) goto usage; break;
-		case OPT_CORNERS: st.corners = optarg; break;
-		case OPT_DELTA: if (tool_double_opt("--delta", optarg, 0, 1e12, &st.search.delta)) goto usage; st.set_delta = 1; break;
-		case OPT_FIRST_ORDER: st.train.meta.mode = MPH_META_FOMAML; break;
-		case OPT_FIX: st.fix = optarg; break;
-		case OPT_FROM_LOG: st.from_log = 1; break;
-		case OPT_GROUP_SEP: st.group_sep = optarg; break;
-		case OPT_HIDDEN: {
-			size_t n, i;
-			long *h = parse_longs("--hidden", optarg, 1, 4096, &n);
-			if (h == NULL) goto usage;
-			if (n > MPH_MLP_MAX_HIDDEN) { free(h); tool_usage_error("--hidden: at most %d layers", MPH_MLP_MAX_HIDDEN); goto usage; }
-			for (i = 0; i < n; i++) st.train.hidden[i] = (size_t)h[i];
-			st.train.nhidden = n;
-			free(h);
-			break;
-		}
-		case OPT_COVER: st.cover = 1; break;
-		case OPT_KAPPA: if (tool_double_opt("--kappa", optarg, 0, 1e12, &st.search.kappa)) goto usage; st.set_kappa = 1; break;
-		case OPT_KFOLD: if (tool_long_opt("--kfold", optarg, 2, 1000000, &st.kfold)) goto usage; break;
-		case OPT_LEVELS: st.levels = optarg; break;
-		case OPT_LOG: st.log = optarg; break;
-		case OPT_LOO: st.loo = 1; break;
-		case OPT_MEMBERS: if (tool_long_opt("--members", optarg, 2, 1000, &x)) goto usage; st.search.members = (int)x; st.set_members = 1; break;
-		case OPT_META_SEEDS: st.meta_seeds = optarg; break;
-		case OPT_NO_INITIAL: st.no_initial = 1; break;
-		case OPT_SEED: if (tool_seed_opt("--seed", optarg, &st.seed)) goto usage; break;
-		case OPT_SUMMARY: st.summary = 1; break;
-		case OPT_TASKS: st.tasks = optarg; break;
-		case OPT_TEST_TASKS: st.test_tasks = optarg; break;
-		case OPT_TRAIN_TASKS: st.train_tasks = optarg; break;
-		case OPT_VERSION: printf("mph-eval %s\n", MPH_VERSION); return 0;
-		case OPT_ENSEMBLE: case OPT_FAIL_VALUE: case OPT_INNER_LR: case OPT_INNER_STEPS: case OPT_ITERS:
-		case OPT_META_BATCH: case OPT_NORM: case OPT_OUTER_LR: case OPT_QUERY: case OPT_SHOTS:
-			if (tool_train_opt(longopts[li].name, optarg, &st.train) != 0) goto usage;
-			break;
-		case OPT_XI: if (tool_double_opt("--xi", optarg, 0, 1e12, &st.search.xi)) goto usage; st.set_xi = 1; break;
-		default: goto usage;
-		}
+	while ((ch = getopt_long(argc, argv, "O:a:hm:p:qr:s:v", longopts, &li)) != -1) {
+		if (ch == 'h') { help(); return tool_stdout_status(); }
+		if (ch == OPT_VERSION) { printf("mph-eval %s\n", MPH_VERSION); return tool_stdout_status(); }
+		if (set_option(&st, ch, longopts[li].name, optarg) != 0) goto usage;
 	}
 	if (st.from_log) {
 		if (optind == argc) { tool_usage_error("--from-log needs at least one LOG"); goto usage; }
-		rc = from_logs(&st, argc - optind, argv + optind, &err);
-		if (rc == 2) goto usage;
+		if ((rc = from_logs(&st, argc - optind, argv + optind, &err)) == 2) goto usage;
 		return rc;
 	}
 	if (optind + 1 != argc) {
@@ -612,97 +612,33 @@ int main(int argc, char **argv)
 		goto usage;
 	}
 	trace_path = argv[optind];
-	if (st.objective == NULL) { tool_usage_error("missing -o OBJECTIVE"); goto usage; }
-	nsplit = (st.test_tasks != NULL) + (st.train_tasks != NULL) + (st.tasks != NULL) + st.loo + (st.kfold > 0);
-	if (nsplit > 1) {
-		tool_usage_error("--test-tasks, --train-tasks, --tasks, --loo and --kfold exclude each other");
-		goto usage;
-	}
-	if (st.group_sep && !st.kfold) { tool_usage_error("--group-sep goes with --kfold"); goto usage; }
-	if ((st.model || st.pretrained) && (st.loo || st.kfold)) {
-		tool_usage_error("-m and -p give one fold's models: not with --loo or --kfold");
-		goto usage;
-	}
-	if (st.no_initial && (st.corners || st.fix)) { tool_usage_error("--no-initial excludes --corners and --fix"); goto usage; }
-	if (parse_algos(st.algos, &ec.algos, &ec.nalgos) != 0) goto usage;
+	if (check_options(&st) != 0 || parse_algos(st.algos, &ec.algos, &ec.nalgos) != 0) goto usage;
 	if ((budgets = parse_longs("--budgets", st.budgets, 1, 100000000, &nb)) == NULL) goto usage;
 	if ((levels = parse_levels(st.levels, &nl)) == NULL) goto usage;
 	if (strcmp(trace_path, "-") == 0) { tool_usage_error("TRACE cannot be standard input"); goto usage; }
 
 	ec.st = &st;
 	ec.t0 = mph_now();
-	if ((ec.obj = mph_objective_load(st.objective, &err)) == NULL) goto fail;
-	if (st.model && (ec.model = mph_model_load(st.model, &err)) == NULL) goto fail;
-	if (st.pretrained && (ec.pretrained = mph_model_load(st.pretrained, &err)) == NULL) goto fail;
-	if (st.space) ec.space = mph_space_load(st.space, &err);
-	else if (ec.model || ec.pretrained)
-		ec.space = mph_space_clone(mph_model_space(ec.model ? ec.model : ec.pretrained));
-	else ec.space = tool_space_from_trace(trace_path, mph_objective_metric(ec.obj), &err);
-	if (ec.space == NULL) goto fail;
-	if (ec.model && mph_model_check_space(ec.model, ec.space, st.model, &err) != 0) goto fail;
-	if (ec.pretrained && mph_model_check_space(ec.pretrained, ec.space, st.pretrained, &err) != 0) goto fail;
-	{
-		mph_model *ms[2] = {ec.model, ec.pretrained};
-		const char *mp[2] = {st.model, st.pretrained};
-		int i;
-		for (i = 0; i < 2; i++)
-			if (ms[i] && strcmp(ms[i]->metric, mph_objective_metric(ec.obj)) != 0) {
-				mph_error_set(&err, st.objective, 0, 0, "metric '%s' is not the one model %s predicts ('%s')",
-				              mph_objective_metric(ec.obj), mp[i], ms[i]->metric);
-				goto fail;
-			}
-	}
-	ec.fail_value = ec.model ? ec.model->fail_value : ec.pretrained ? ec.pretrained->fail_value : st.train.fail_value;
-	if (!st.no_initial) {
-		size_t nk = mph_space_nknobs(ec.space), max = 1 << 12;
-		if (mph_space_set_initial(ec.space, st.corners, st.fix, &err) != 0) goto fail;
-		ec.initial = malloc(max * nk * sizeof *ec.initial + 1);
-		if (ec.initial == NULL) { perror(tool_prog); exit(1); }
-		ec.ninitial = mph_space_initial(ec.space, ec.initial, max);
-	}
-	if ((ec.replay = mph_replay_load(trace_path, NULL, &err)) == NULL) goto fail;
-	if (mph_replay_index_space(ec.replay, ec.space, &err) != 0) goto fail;
-	if ((sp = make_split(&ec, &err)) == NULL) goto fail;
-	/* models are trained here for whatever the given files do not cover */
-	{
-		size_t a;
-		int need = 0;
-		for (a = 0; a < ec.nalgos; a++) {
-			mph_algo al = ec.algos[a];
-			int pre = al == MPH_ALGO_FINETUNE || al == MPH_ALGO_VIZIER;
-			if (mph_algo_needs_model(al) && (pre ? ec.pretrained == NULL : ec.model == NULL)) need = 1;
-		}
-		if (need && (ec.model || ec.pretrained)) {
-			mph_error_set(&err, NULL, 0, 0, "give both -m and -p, or neither, for algorithms %s", st.algos);
-			goto fail;
-		}
-		if (need && (ec.trace = mph_trace_load(trace_path, ec.space, mph_objective_metric(ec.obj),
-		                                       st.train.fail_value, &err)) == NULL)
-			goto fail;
-	}
-
+	if (load(&ec, trace_path, &sp, &err) != 0) goto fail;
 	if (st.summary) ec.stats = mph_eval_stats_new(budgets, nb, levels, nl);
 	if (st.log && (logout = mph_out_open(st.log, &err)) == NULL) goto fail;
 	if ((out = mph_out_open(NULL, &err)) == NULL) goto fail;
 	ec.log = logout ? mph_out_fp(logout) : st.summary ? NULL : mph_out_fp(out);
 	if (ec.log) log_header(ec.log, ec.space);
-	for (f = 0; f < sp->nfolds; f++)
+	for (f = 0; f < mph_split_nfolds(sp); f++)
 		if (run_fold(&ec, sp, f, &err) != 0) goto fail;
 	if (ec.stats) mph_eval_stats_write(ec.stats, mph_out_fp(out));
 	if (ec.failed)
 		tool_warn("%ld search%s failed and %s counted as stuck", ec.failed, ec.failed == 1 ? "" : "es",
 		          ec.failed == 1 ? "was" : "were");
 	if (logout) {
-		int r = mph_out_commit(logout, &err);
+		rc = mph_out_commit(logout, &err);
 		logout = NULL;
-		if (r != 0) goto fail;
+		if (rc != 0) goto fail;
 	}
-	{
-		int r = mph_out_commit(out, &err);
-		out = NULL;
-		if (r != 0) goto fail;
-	}
-	rc = 0;
+	rc = mph_out_commit(out, &err);
+	out = NULL;
+	if (rc != 0) goto fail;
 	goto done;
 fail:
 	tool_error(&err);
@@ -711,15 +647,7 @@ done:
 	if (logout) mph_out_abort(logout);
 	if (out) mph_out_abort(out);
 	mph_split_free(sp);
-	mph_eval_stats_free(ec.stats);
-	mph_replay_free(ec.replay);
-	mph_trace_free(ec.trace);
-	mph_model_free(ec.model);
-	mph_model_free(ec.pretrained);
-	mph_objective_free(ec.obj);
-	mph_space_free(ec.space);
-	free(ec.initial);
-	free(ec.algos);
+	eval_free(&ec);
 	free(budgets);
 	free(levels);
 	return rc;

@@ -6,14 +6,15 @@
 #include "tool.h"
 
 static const char usage_line[] =
-	"usage: mph-suggest [-h] [-a ALGO] [-m MODEL] [-n N] [-o OBJECTIVE] [-s SPACE] [--history TRIALS]\n"
+	"usage: mph-suggest [-h] [-a ALGO] [-m MODEL] [-n N] [-O OBJECTIVE] [-s SPACE] [-t TRIALS]\n"
 	"                   [--seed N] [--delta X] [--kappa X] [--xi X] [--acq ucb|ei] [--members N]\n"
 	"                   [--cover] [--adapt-steps N] [--adapt-lr X] [CANDIDATES]\n";
 
-static void help(const mph_search_opts *d)
+static void help(void)
 {
 	char delta[32], xi[32], lr[32];
-	mph_search_opts ucb, gp;
+	mph_search_opts d, ucb, gp;
+	mph_search_opts_init(&d, MPH_ALGO_MORPHLING_GP);
 	mph_search_opts_init(&ucb, MPH_ALGO_GP_UCB);
 	mph_search_opts_init(&gp, MPH_ALGO_MORPHLING_GP);
 	printf("%s\n"
@@ -29,10 +30,10 @@ static void help(const mph_search_opts *d)
 	       "                       the candidate columns\n"
 	       "  -n, --count N        configurations to suggest (a batch, by kriging\n"
 	       "                       believer) [1]\n"
-	       "  -o, --objective FILE what to maximise or minimise (mph-objective(5));\n"
+	       "  -O, --objective FILE what to maximise or minimise (mph-objective(5));\n"
 	       "                       every algorithm but random and grid needs it\n"
 	       "  -s, --space FILE     the space (needed without --model; checked against it)\n"
-	       "      --history FILE   trials so far (CSV: knob columns, the metric, optional\n"
+	       "  -t, --history FILE   trials so far (CSV: knob columns, the metric, optional\n"
 	       "                       status; an empty file is no trials) [none]\n"
 	       "      --seed N         random seed [%llu]\n"
 	       "      --delta X        weight of morphling's confidence |u_after - u_before| [%s]\n"
@@ -49,14 +50,20 @@ static void help(const mph_search_opts *d)
 	       "      --version        print the version\n\n"
 	       "CANDIDATES defaults to standard input. Ernest trains from scratch with Adam,\n"
 	       "%d steps, lr %s. See mph-suggest(1).\n",
-	       usage_line, mph_algo_name(d->algo), (unsigned long long)d->seed,
-	       mph_fmt_double(delta, d->delta), gp.kappa, ucb.kappa,
-	       mph_fmt_double(xi, d->xi), d->acq == MPH_ACQ_UCB ? "ucb" : "ei", d->members,
-	       d->scratch.steps, mph_fmt_double(lr, d->scratch.lr));
+	       usage_line, mph_algo_name(d.algo), (unsigned long long)d.seed,
+	       mph_fmt_double(delta, d.delta), gp.kappa, ucb.kappa,
+	       mph_fmt_double(xi, d.xi), d.acq == MPH_ACQ_UCB ? "ucb" : "ei", d.members,
+	       d.scratch.steps, mph_fmt_double(lr, d.scratch.lr));
 }
 
-enum { OPT_ACQ = 256, OPT_ADAPT_LR, OPT_ADAPT_STEPS, OPT_DELTA, OPT_HISTORY, OPT_KAPPA,
-       OPT_COVER, OPT_MEMBERS, OPT_SEED, OPT_VERSION, OPT_XI };
+typedef struct {
+	const char *model, *objective, *space, *history, *candidates;
+	mph_algo algo;
+	long count;
+	mph_search_args search;
+} settings;
+
+enum { OPT_SEARCH = 256, OPT_VERSION };
 
 /* An empty trials file is a search that has not started: no header needed. */
 static int empty_file(const char *path)
@@ -85,182 +92,145 @@ static void write_rows(FILE *fp, const mph_candidates *c, const mph_suggestion *
 	}
 }
 
+/* What one run holds, freed in one place whether it succeeded or not. */
+typedef struct {
+	mph_model *model;
+	mph_space *space;
+	mph_objective *obj;
+	mph_history *hist;
+	mph_csv *csv;
+	mph_candidates *cand;
+	mph_search *search;
+	mph_suggestion *sg;
+} run_state;
+
+static void run_free(run_state *r)
+{
+	free(r->sg);
+	mph_search_free(r->search);
+	mph_candidates_free(r->cand);
+	mph_csv_close(r->csv);
+	mph_history_free(r->hist);
+	mph_objective_free(r->obj);
+	mph_space_free(r->space);
+	mph_model_free(r->model);
+}
+
+/* Loads the inputs, asks the library for st->count suggestions and writes
+ * them: 0, or -1 with err filled. */
+static int suggest(const settings *st, run_state *r, mph_error *err)
+{
+	const mph_space *sp;
+	mph_search_opts so;
+	long got;
+
+	if (st->model && (r->model = mph_model_load(st->model, err)) == NULL) return -1;
+	if (st->space) {
+		if ((r->space = mph_space_load(st->space, err)) == NULL) return -1;
+		if (r->model && mph_model_check_space(r->model, r->space, st->model, err) != 0) return -1;
+	}
+	sp = r->model ? mph_model_space(r->model) : r->space;
+	if (st->objective && (r->obj = mph_objective_load(st->objective, err)) == NULL) return -1;
+	if (r->model && r->obj && mph_algo_needs_model(st->algo) &&
+	    mph_search_check_metric(r->model, st->model, r->obj, st->objective, err) != 0)
+		return -1;
+	mph_search_opts_apply(&so, st->algo, &st->search, r->model);
+
+	if ((r->csv = mph_csv_open(st->candidates, err)) == NULL) return -1;
+	if ((r->cand = mph_candidates_read(r->csv, sp, r->obj, err)) == NULL) {
+		if (r->model && !r->space) {
+			size_t len = strlen(err->text);
+			snprintf(err->text + len, sizeof err->text - len, " (not the space of model %s)", st->model);
+		}
+		return -1;
+	}
+	if (mph_candidates_n(r->cand) == 0)
+		return mph_error_set(err, mph_csv_name(r->csv), 0, 0, "no candidate configurations");
+	if (st->history && !empty_file(st->history) &&
+	    (r->hist = mph_history_load(st->history, sp, r->obj, r->model ? mph_model_fail_value(r->model) : 0.0,
+	                                err)) == NULL)
+		return -1;
+	if (r->hist == NULL) r->hist = mph_history_new();
+
+	if ((r->search = mph_search_new(sp, r->model, &so, err)) == NULL) return -1;
+	r->sg = tool_alloc((size_t)st->count * sizeof *r->sg);
+	if ((got = mph_search_suggest(r->search, r->cand, r->hist, (size_t)st->count, r->sg, err)) < 0) return -1;
+	if (got == 0)
+		fprintf(stderr, "%s: every candidate has been measured: nothing to suggest\n", tool_prog);
+	else if (got < st->count)
+		fprintf(stderr, "%s: only %ld unmeasured candidates left\n", tool_prog, got);
+	write_rows(stdout, r->cand, r->sg, got, r->obj);
+	if (fflush(stdout) != 0 || ferror(stdout)) return mph_error_set(err, "<stdout>", 0, 0, "write error");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"acq", required_argument, NULL, OPT_ACQ},
-		{"adapt-lr", required_argument, NULL, OPT_ADAPT_LR},
-		{"adapt-steps", required_argument, NULL, OPT_ADAPT_STEPS},
+		{"acq", required_argument, NULL, OPT_SEARCH},
+		{"adapt-lr", required_argument, NULL, OPT_SEARCH},
+		{"adapt-steps", required_argument, NULL, OPT_SEARCH},
 		{"algo", required_argument, NULL, 'a'},
 		{"count", required_argument, NULL, 'n'},
-		{"cover", no_argument, NULL, OPT_COVER},
-		{"delta", required_argument, NULL, OPT_DELTA},
+		{"cover", no_argument, NULL, OPT_SEARCH},
+		{"delta", required_argument, NULL, OPT_SEARCH},
 		{"help", no_argument, NULL, 'h'},
-		{"history", required_argument, NULL, OPT_HISTORY},
-		{"kappa", required_argument, NULL, OPT_KAPPA},
-		{"members", required_argument, NULL, OPT_MEMBERS},
+		{"history", required_argument, NULL, 't'},
+		{"kappa", required_argument, NULL, OPT_SEARCH},
+		{"members", required_argument, NULL, OPT_SEARCH},
 		{"model", required_argument, NULL, 'm'},
-		{"objective", required_argument, NULL, 'o'},
-		{"seed", required_argument, NULL, OPT_SEED},
+		{"objective", required_argument, NULL, 'O'},
+		{"seed", required_argument, NULL, OPT_SEARCH},
 		{"space", required_argument, NULL, 's'},
 		{"version", no_argument, NULL, OPT_VERSION},
-		{"xi", required_argument, NULL, OPT_XI},
+		{"xi", required_argument, NULL, OPT_SEARCH},
 		{NULL, 0, NULL, 0}};
-	const char *model_path = NULL, *obj_path = NULL, *space_path = NULL, *hist_path = NULL;
-	const char *cand_path = "-";
-	mph_search_opts so;
-	mph_algo algo = MPH_ALGO_MORPHLING_GP;
-	long count = 1, lval;
-	double adapt_lr = -1, kappa = -1;
-	long adapt_steps = -1;
-	int ch;
+	settings st = {NULL, NULL, NULL, NULL, "-", MPH_ALGO_MORPHLING_GP, 1, {0}};
+	run_state r = {0};
 	mph_error err;
-	mph_model *model = NULL;
-	mph_space *space = NULL;
-	mph_objective *obj = NULL;
-	mph_history *hist = NULL;
-	mph_candidates *cand = NULL;
-	mph_search *search = NULL;
-	mph_suggestion *sg = NULL;
-	mph_csv *csv = NULL;
-	const mph_space *sp;
-	long got;
+	int ch, li = 0, rc;
 
 	tool_prog = "mph-suggest";
-	mph_search_opts_init(&so, algo);
-	while ((ch = getopt_long(argc, argv, "a:hm:n:o:s:", longopts, NULL)) != -1) {
+	mph_search_args_init(&st.search);
+	while ((ch = getopt_long(argc, argv, "O:a:hm:n:s:t:", longopts, &li)) != -1) {
 		switch (ch) {
+		case 'O': st.objective = optarg; break;
 		case 'a':
-			if (mph_algo_parse(optarg, &algo) != 0) {
+			if (mph_algo_parse(optarg, &st.algo) != 0) {
 				tool_usage_error("--algo: unknown algorithm: '%s'", optarg);
 				goto usage;
 			}
 			break;
-		case 'h': help(&so); return 0;
-		case 'm': model_path = optarg; break;
-		case 'n': if (tool_long_opt("--count", optarg, 1, 1000000, &count)) goto usage; break;
-		case 'o': obj_path = optarg; break;
-		case 's': space_path = optarg; break;
-		case OPT_ACQ:
-			if (strcmp(optarg, "ucb") == 0) so.acq = MPH_ACQ_UCB;
-			else if (strcmp(optarg, "ei") == 0) so.acq = MPH_ACQ_EI;
-			else { tool_usage_error("--acq: expected ucb or ei: '%s'", optarg); goto usage; }
-			break;
-		case OPT_ADAPT_LR: if (tool_double_opt("--adapt-lr", optarg, 0, 1e6, &adapt_lr)) goto usage; break;
-		case OPT_ADAPT_STEPS:
-			if (tool_long_opt("--adapt-steps", optarg, 0, 1000000, &adapt_steps)) goto usage;
-			break;
-		case OPT_DELTA: if (tool_double_opt("--delta", optarg, 0, 1e12, &so.delta)) goto usage; break;
-		case OPT_HISTORY: hist_path = optarg; break;
-		case OPT_KAPPA: if (tool_double_opt("--kappa", optarg, 0, 1e12, &kappa)) goto usage; break;
-		case OPT_MEMBERS:
-			if (tool_long_opt("--members", optarg, 2, 1000, &lval)) goto usage;
-			so.members = (int)lval;
-			break;
-		case OPT_COVER: so.cover = 1; break;
-		case OPT_SEED: if (tool_seed_opt("--seed", optarg, &so.seed)) goto usage; break;
-		case OPT_VERSION: printf("mph-suggest %s\n", MPH_VERSION); return 0;
-		case OPT_XI: if (tool_double_opt("--xi", optarg, 0, 1e12, &so.xi)) goto usage; break;
+		case 'h': help(); return tool_stdout_status();
+		case 'm': st.model = optarg; break;
+		case 'n': if (tool_long_opt("--count", optarg, 1, 1000000, &st.count)) goto usage; break;
+		case 's': st.space = optarg; break;
+		case 't': st.history = optarg; break;
+		case OPT_SEARCH: if (tool_search_opt(longopts[li].name, optarg, &st.search) != 0) goto usage; break;
+		case OPT_VERSION: printf("mph-suggest %s\n", MPH_VERSION); return tool_stdout_status();
 		default: goto usage;
 		}
 	}
 	if (argc - optind > 1) { tool_usage_error("too many arguments"); goto usage; }
-	if (optind < argc) cand_path = argv[optind];
-	so.algo = algo;
-	if (kappa >= 0) so.kappa = kappa;
-	else {
-		mph_search_opts d;
-		mph_search_opts_init(&d, algo);
-		so.kappa = d.kappa;
-	}
-	if (mph_algo_needs_model(algo) && model_path == NULL) {
-		tool_usage_error("--algo %s needs --model", mph_algo_name(algo));
+	if (optind < argc) st.candidates = argv[optind];
+	if (mph_algo_needs_model(st.algo) && st.model == NULL) {
+		tool_usage_error("--algo %s needs --model", mph_algo_name(st.algo));
 		goto usage;
 	}
-	if (mph_algo_needs_objective(algo) && obj_path == NULL) {
-		tool_usage_error("--algo %s needs --objective", mph_algo_name(algo));
+	if (mph_algo_needs_objective(st.algo) && st.objective == NULL) {
+		tool_usage_error("--algo %s needs --objective", mph_algo_name(st.algo));
 		goto usage;
 	}
-	if (model_path == NULL && space_path == NULL) {
-		tool_usage_error("--space or --model is needed");
-		goto usage;
-	}
-	if (hist_path != NULL && strcmp(hist_path, "-") == 0 && strcmp(cand_path, "-") == 0) {
+	if (st.model == NULL && st.space == NULL) { tool_usage_error("--space or --model is needed"); goto usage; }
+	if (st.history && strcmp(st.history, "-") == 0 && strcmp(st.candidates, "-") == 0) {
 		tool_usage_error("--history and CANDIDATES cannot both be standard input");
 		goto usage;
 	}
 
-	if (model_path && (model = mph_model_load(model_path, &err)) == NULL) goto fail;
-	if (space_path) {
-		if ((space = mph_space_load(space_path, &err)) == NULL) goto fail;
-		if (model && mph_model_check_space(model, space, model_path, &err) != 0) goto fail;
-	}
-	sp = model ? mph_model_space(model) : space;
-	if (obj_path && (obj = mph_objective_load(obj_path, &err)) == NULL) goto fail;
-	if (model && obj && strcmp(mph_objective_metric(obj), model->metric) != 0 &&
-	    algo != MPH_ALGO_ERNEST && mph_algo_needs_model(algo)) {
-		mph_error_set(&err, obj_path, 0, 0, "metric '%s' is not the model's ('%s')",
-		              mph_objective_metric(obj), model->metric);
-		goto fail;
-	}
-	if (adapt_steps >= 0 || adapt_lr >= 0) {
-		so.adapt = model ? model->adapt : so.adapt;
-		if (adapt_steps >= 0) so.adapt.steps = (int)adapt_steps;
-		if (adapt_lr >= 0) so.adapt.lr = adapt_lr;
-		if (so.adapt.steps < 0) so.adapt.steps = 10;
-	}
-
-	if ((csv = mph_csv_open(cand_path, &err)) == NULL) goto fail;
-	if ((cand = mph_candidates_read(csv, sp, obj, &err)) == NULL) {
-		if (model && !space) {
-			size_t len = strlen(err.text);
-			snprintf(err.text + len, sizeof err.text - len, " (not the space of model %s)", model_path);
-		}
-		goto fail;
-	}
-	if (mph_candidates_n(cand) == 0) {
-		mph_error_set(&err, mph_csv_name(csv), 0, 0, "no candidate configurations");
-		goto fail;
-	}
-	if (hist_path && !empty_file(hist_path) &&
-	    (hist = mph_history_load(hist_path, sp, obj, model ? model->fail_value : 0.0, &err)) == NULL)
-		goto fail;
-	if (hist == NULL) hist = mph_history_new();
-
-	if ((search = mph_search_new(sp, model, &so, &err)) == NULL) goto fail;
-	sg = malloc((size_t)count * sizeof *sg);
-	if (sg == NULL) { perror(tool_prog); exit(1); }
-	if ((got = mph_search_suggest(search, cand, hist, (size_t)count, sg, &err)) < 0) goto fail;
-	if (got == 0)
-		fprintf(stderr, "%s: every candidate has been measured: nothing to suggest\n", tool_prog);
-	else if (got < count)
-		fprintf(stderr, "%s: only %ld unmeasured candidates left\n", tool_prog, got);
-	write_rows(stdout, cand, sg, got, obj);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		mph_error_set(&err, "<stdout>", 0, 0, "write error");
-		goto fail;
-	}
-
-	free(sg);
-	mph_search_free(search);
-	mph_candidates_free(cand);
-	mph_csv_close(csv);
-	mph_history_free(hist);
-	mph_objective_free(obj);
-	mph_space_free(space);
-	mph_model_free(model);
-	return 0;
-fail:
-	tool_error(&err);
-	free(sg);
-	mph_search_free(search);
-	mph_candidates_free(cand);
-	mph_csv_close(csv);
-	mph_history_free(hist);
-	mph_objective_free(obj);
-	mph_space_free(space);
-	mph_model_free(model);
-	return 1;
+	rc = suggest(&st, &r, &err) == 0 ? 0 : 1;
+	if (rc != 0) tool_error(&err);
+	run_free(&r);
+	return rc;
 usage:
 	fputs(usage_line, stderr);
 	return 2;

@@ -196,4 +196,41 @@ static int tool_train_opt(const char *name, const char *arg, mph_model_train_opt
 	return 1;
 }
 
+/* The search options mph-suggest and mph-eval share, by long name ("delta",
+ * ..., "seed"; arg is NULL for "cover"), into an mph_search_args whose
+ * policy mph_search_opts_apply holds: 0 when parsed, -1 after a usage
+ * error, 1 when name is not one of them. */
+static int tool_search_opt(const char *name, const char *arg, mph_search_args *g) __attribute__((unused));
+static int tool_search_opt(const char *name, const char *arg, mph_search_args *g)
+{
+	struct { const char *name; double *to; } reals[] = {
+		{"delta", &g->delta}, {"kappa", &g->kappa}, {"xi", &g->xi}};
+	char opt[32];
+	size_t i;
+	long x;
+	snprintf(opt, sizeof opt, "--%s", name);
+	for (i = 0; i < sizeof reals / sizeof *reals; i++)
+		if (strcmp(name, reals[i].name) == 0) return tool_double_opt(opt, arg, 0, 1e12, reals[i].to) ? -1 : 0;
+	if (strcmp(name, "acq") == 0) {
+		if (strcmp(arg, "ucb") == 0) g->acq = MPH_ACQ_UCB;
+		else if (strcmp(arg, "ei") == 0) g->acq = MPH_ACQ_EI;
+		else { tool_usage_error("--acq: expected ucb or ei: '%s'", arg); return -1; }
+		return 0;
+	}
+	if (strcmp(name, "members") == 0) {
+		if (tool_long_opt(opt, arg, 2, 1000, &x)) return -1;
+		g->members = (int)x;
+		return 0;
+	}
+	if (strcmp(name, "cover") == 0) { g->cover = 1; return 0; }
+	if (strcmp(name, "adapt-steps") == 0) {
+		if (tool_long_opt(opt, arg, 0, 1000000, &x)) return -1;
+		g->adapt_steps = (int)x;
+		return 0;
+	}
+	if (strcmp(name, "adapt-lr") == 0) return tool_double_opt(opt, arg, 0, 1e6, &g->adapt_lr) ? -1 : 0;
+	if (strcmp(name, "seed") == 0) return tool_seed_opt(opt, arg, &g->seed) ? -1 : 0;
+	return 1;
+}
+
 #endif

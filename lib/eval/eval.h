@@ -7,6 +7,20 @@
 #include "search/search.h"
 #include "probe/probe.h"
 
+/* ---- splits ---- */
+struct mph_split {
+	size_t nfolds, ntasks;
+	unsigned char *test; /* nfolds x ntasks: 1 where the task is tested in that fold */
+};
+/* One fold: the tasks named are the test tasks (names_are_test) or the train
+ * tasks, the rest of the trace the other side. */
+mph_split *mph_split_names(const char *const *tasks, size_t ntasks, const char *const *names,
+                           size_t nnames, int names_are_test, mph_error *err);
+/* The same with the names read from a file, one a line (blank lines and
+ * '#' comments skipped). */
+mph_split *mph_split_read(const char *path, const char *const *tasks, size_t ntasks,
+                          int names_are_test, mph_error *err);
+
 /* ---- evaluation ---- */
 /* Percentile q in [0,1] of n values by linear interpolation between the
  * closest ranks (numpy's default); INFINITY sorts last and any interpolation

@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "eval/eval.h"
 
 static mph_split *split_new(size_t nfolds, size_t ntasks)
@@ -162,4 +163,59 @@ out:
 int mph_split_is_test(const mph_split *sp, size_t fold, size_t task)
 {
 	return sp->test[fold * sp->ntasks + task];
+}
+
+size_t mph_split_nfolds(const mph_split *sp) { return sp->nfolds; }
+
+mph_split *mph_split_tasks(const char *arg, const char *const *tasks, size_t ntasks,
+                           int names_are_test, mph_error *err)
+{
+	struct stat st;
+	const char **names;
+	char *buf;
+	size_t n = 1, i;
+	mph_split *sp;
+	if (stat(arg, &st) == 0 && !S_ISDIR(st.st_mode))
+		return mph_split_read(arg, tasks, ntasks, names_are_test, err);
+	for (i = 0; arg[i]; i++) n += arg[i] == ',';
+	names = mph_malloc(n * sizeof *names);
+	buf = mph_strdup(arg);
+	names[0] = buf;
+	for (i = 0, n = 1; buf[i]; i++)
+		if (buf[i] == ',') { buf[i] = '\0'; names[n++] = buf + i + 1; }
+	sp = mph_split_names(tasks, ntasks, names, n, names_are_test, err);
+	free(names);
+	free(buf);
+	return sp;
+}
+
+mph_split *mph_split_untrained(const char *const *tasks, size_t ntasks, const mph_model *model,
+                               const char *model_path, mph_error *err)
+{
+	json_t *data = json_object_get(model->provenance, "data");
+	json_t *trained = data ? json_object_get(data, "tasks") : NULL, *v;
+	const char **names;
+	size_t n = 0, i, j;
+	mph_split *sp;
+	if (!json_is_array(trained)) {
+		mph_error_set(err, model_path, 0, 0, "the model does not say which tasks it was trained on: give a split");
+		return NULL;
+	}
+	names = mph_malloc((ntasks ? ntasks : 1) * sizeof *names);
+	for (i = 0; i < ntasks; i++)
+		json_array_foreach(trained, j, v)
+			if (json_is_string(v) && strcmp(json_string_value(v), tasks[i]) == 0) {
+				names[n++] = tasks[i];
+				break;
+			}
+	sp = mph_split_names(tasks, ntasks, names, n, 0, err);
+	free(names);
+	return sp;
+}
+
+mph_split *mph_split_all(size_t ntasks)
+{
+	mph_split *sp = split_new(1, ntasks);
+	memset(sp->test, 1, ntasks);
+	return sp;
 }

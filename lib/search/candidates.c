@@ -15,6 +15,12 @@ struct mph_candidates {
 	double *x;                  /* n x d */
 	const mph_objective *obj;   /* NULL: no objective */
 	mph_objective_bound *bound; /* obj bound to header, metric predicted */
+	/* The hot path scores from numbers parsed once: with no constraint
+	 * checked under the binding, a candidate's score is its metric (over
+	 * its cost), so only the cost comes from its text. */
+	int numeric;                /* the objective allows that */
+	double *cost;               /* n; NaN where the text gave none (scored
+	                               from the text, which says why) */
 };
 
 static void cand_reserve(mph_candidates *c, size_t n)
@@ -25,6 +31,7 @@ static void cand_reserve(mph_candidates *c, size_t n)
 	c->idx = mph_realloc(c->idx, c->cap * (c->nknobs ? c->nknobs : 1) * sizeof *c->idx);
 	c->id = mph_realloc(c->id, c->cap * sizeof *c->id);
 	c->x = mph_realloc(c->x, c->cap * (c->d ? c->d : 1) * sizeof *c->x);
+	c->cost = mph_realloc(c->cost, c->cap * sizeof *c->cost);
 }
 
 static mph_candidates *cand_new(const mph_space *s, const char *const *header, size_t ncols,
@@ -43,6 +50,9 @@ static mph_candidates *cand_new(const mph_space *s, const char *const *header, s
 		c->bound = mph_objective_bind(o, (const char *const *)c->header, ncols,
 		                              MPH_OBJECTIVE_PREDICTED, err);
 		if (c->bound == NULL) { mph_candidates_free(c); return NULL; }
+		c->numeric = 1;
+		for (i = 0; i < mph_objective_nconstraints(o); i++)
+			if (mph_objective_bound_checks(c->bound, i)) c->numeric = 0;
 	}
 	return c;
 }
@@ -55,6 +65,7 @@ static void add_row(mph_candidates *c, const size_t *idx, const char *const *fie
 	c->id[i] = mph_space_config_id(c->space, idx);
 	mph_space_encode(c->space, idx, c->x + i * c->d);
 	for (k = 0; k < c->ncols; k++) c->fields[i * c->ncols + k] = mph_strdup(fields[k]);
+	if (c->numeric && mph_objective_cost(c->bound, fields, &c->cost[i], NULL) != 0) c->cost[i] = NAN;
 }
 
 mph_candidates *mph_candidates_read(mph_csv *csv, const mph_space *s, const mph_objective *o,
@@ -131,6 +142,7 @@ void mph_candidates_free(mph_candidates *c)
 	free(c->idx);
 	free(c->id);
 	free(c->x);
+	free(c->cost);
 	mph_objective_bound_free(c->bound);
 	free(c);
 }
@@ -158,6 +170,17 @@ const mph_objective *mph_candidates_objective(const mph_candidates *c) { return 
 int mph_candidates_score(const mph_candidates *c, size_t i, double metric,
                          mph_objective_result *r, mph_error *err)
 {
+	int per_cost;
 	if (c->bound == NULL) return mph_error_set(err, NULL, 0, 0, "candidates: no objective");
+	per_cost = mph_objective_per_cost(c->obj);
+	if (c->numeric && !isnan(metric) && !isnan(c->cost[i]) && (!per_cost || c->cost[i] > 0)) {
+		/* as mph_objective_eval computes it, without the text */
+		r->violated = -1;
+		r->metric = metric;
+		r->cost = c->cost[i];
+		r->score = per_cost ? mph_round12(metric / c->cost[i]) : metric;
+		r->utility = mph_objective_utility(c->obj, r->score);
+		return 0;
+	}
 	return mph_objective_eval(c->bound, mph_candidates_fields(c, i), metric, r, err);
 }

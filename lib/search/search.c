@@ -15,38 +15,69 @@
 #include <string.h>
 #include "search/search.h"
 
-static const char *const algo_names[MPH_ALGO_COUNT] = {
-	"random", "grid", "gp-ucb", "gp-ei", "ernest", "finetune", "vizier",
-	"morphling", "morphling-ens", "morphling-gp",
+/* The one table of what each algorithm needs and how it searches. kappa:
+ * measured (bench/bench-suggest.sh, Falcon 6-fold and the zoo): the
+ * residual GPs find the optimum sooner with 1, gp-ucb needs 2. */
+static const struct {
+	const char *name;
+	mph_model_kind model;
+	int needs_objective;
+	int uses_gp;
+	double kappa;
+} algos[MPH_ALGO_COUNT] = {
+	[MPH_ALGO_RANDOM] = {"random", MPH_MODEL_NONE, 0, 0, 2.0},
+	[MPH_ALGO_GRID] = {"grid", MPH_MODEL_NONE, 0, 0, 2.0},
+	[MPH_ALGO_GP_UCB] = {"gp-ucb", MPH_MODEL_NONE, 1, 1, 2.0},
+	[MPH_ALGO_GP_EI] = {"gp-ei", MPH_MODEL_NONE, 1, 1, 2.0},
+	[MPH_ALGO_ERNEST] = {"ernest", MPH_MODEL_ARCHITECTURE, 1, 0, 2.0},
+	[MPH_ALGO_FINETUNE] = {"finetune", MPH_MODEL_PRETRAINED, 1, 0, 2.0},
+	[MPH_ALGO_VIZIER] = {"vizier", MPH_MODEL_PRETRAINED, 1, 1, 1.0},
+	[MPH_ALGO_MORPHLING] = {"morphling", MPH_MODEL_META, 1, 0, 2.0},
+	[MPH_ALGO_MORPHLING_ENS] = {"morphling-ens", MPH_MODEL_META, 1, 0, 2.0},
+	[MPH_ALGO_MORPHLING_GP] = {"morphling-gp", MPH_MODEL_META, 1, 1, 1.0},
 };
 
 const char *mph_algo_name(mph_algo a)
 {
-	return (unsigned)a < MPH_ALGO_COUNT ? algo_names[a] : "?";
+	return (unsigned)a < MPH_ALGO_COUNT ? algos[a].name : "?";
 }
 
 int mph_algo_parse(const char *name, mph_algo *a)
 {
 	int i;
 	for (i = 0; i < MPH_ALGO_COUNT; i++)
-		if (strcmp(name, algo_names[i]) == 0) { *a = (mph_algo)i; return 0; }
+		if (strcmp(name, algos[i].name) == 0) { *a = (mph_algo)i; return 0; }
 	return -1;
+}
+
+mph_model_kind mph_algo_model(mph_algo a)
+{
+	return (unsigned)a < MPH_ALGO_COUNT ? algos[a].model : MPH_MODEL_NONE;
 }
 
 int mph_algo_needs_model(mph_algo a)
 {
-	switch (a) {
-	case MPH_ALGO_FINETUNE: case MPH_ALGO_VIZIER: case MPH_ALGO_MORPHLING:
-	case MPH_ALGO_MORPHLING_ENS: case MPH_ALGO_MORPHLING_GP:
-		return 1;
-	default:
-		return 0;
-	}
+	mph_model_kind k = mph_algo_model(a);
+	return k == MPH_MODEL_META || k == MPH_MODEL_PRETRAINED;
 }
 
 int mph_algo_needs_objective(mph_algo a)
 {
-	return a != MPH_ALGO_RANDOM && a != MPH_ALGO_GRID;
+	return (unsigned)a < MPH_ALGO_COUNT && algos[a].needs_objective;
+}
+
+int mph_algo_uses_gp(mph_algo a)
+{
+	return (unsigned)a < MPH_ALGO_COUNT && algos[a].uses_gp;
+}
+
+const mph_model *mph_algo_pick_model(mph_algo a, const mph_model *meta, const mph_model *pretrained)
+{
+	switch (mph_algo_model(a)) {
+	case MPH_MODEL_META: return meta;
+	case MPH_MODEL_PRETRAINED: return pretrained;
+	default: return NULL;
+	}
 }
 
 void mph_search_opts_init(mph_search_opts *o, mph_algo a)
@@ -55,9 +86,7 @@ void mph_search_opts_init(mph_search_opts *o, mph_algo a)
 	o->algo = a;
 	o->seed = 1;
 	o->delta = 1.0;
-	/* measured (bench/bench-suggest.sh, Falcon 6-fold and the zoo): the
-	 * residual GPs find the optimum sooner with 1, gp-ucb needs 2 */
-	o->kappa = a == MPH_ALGO_MORPHLING_GP || a == MPH_ALGO_VIZIER ? 1.0 : 2.0;
+	o->kappa = (unsigned)a < MPH_ALGO_COUNT ? algos[a].kappa : 2.0;
 	o->xi = 0.01;
 	o->acq = MPH_ACQ_UCB;
 	o->members = 5;
@@ -67,6 +96,50 @@ void mph_search_opts_init(mph_search_opts *o, mph_algo a)
 	o->hidden[0] = o->hidden[1] = 128;
 	o->nhidden = 2;
 	mph_gp_opts_init(&o->gp);
+}
+
+void mph_search_args_init(mph_search_args *g)
+{
+	g->seed = 1;
+	g->delta = g->kappa = g->xi = NAN;
+	g->acq = -1;
+	g->members = 0;
+	g->cover = 0;
+	g->adapt_steps = -1;
+	g->adapt_lr = -1;
+}
+
+void mph_search_opts_apply(mph_search_opts *o, mph_algo a, const mph_search_args *g, const mph_model *model)
+{
+	mph_search_opts_init(o, a);
+	o->seed = g->seed;
+	if (!isnan(g->delta)) o->delta = g->delta;
+	if (!isnan(g->kappa)) o->kappa = g->kappa;
+	if (!isnan(g->xi)) o->xi = g->xi;
+	if (g->acq >= 0) o->acq = (mph_acq)g->acq;
+	if (g->members > 0) o->members = g->members;
+	if (g->cover) o->cover = 1;
+	if (g->adapt_steps >= 0 || g->adapt_lr >= 0) {
+		/* an override of one setting keeps the model's others */
+		if (model != NULL) o->adapt = model->adapt;
+		if (g->adapt_steps >= 0) o->adapt.steps = g->adapt_steps;
+		if (g->adapt_lr >= 0) o->adapt.lr = g->adapt_lr;
+		if (o->adapt.steps < 0) {
+			/* only a learning rate, and nothing says how many steps:
+			 * those of MAML's default inner loop */
+			mph_meta_opts d;
+			mph_meta_opts_default(&d);
+			o->adapt.steps = d.inner_steps;
+		}
+	}
+}
+
+int mph_search_check_metric(const mph_model *model, const char *model_path, const mph_objective *obj,
+                            const char *obj_path, mph_error *err)
+{
+	if (strcmp(mph_objective_metric(obj), model->metric) == 0) return 0;
+	return mph_error_set(err, obj_path, 0, 0, "metric '%s' is not the one model %s predicts ('%s')",
+	                     mph_objective_metric(obj), model_path, model->metric);
 }
 
 /* Predictions over the candidate set, remembered by what produced them, so
@@ -90,16 +163,17 @@ struct mph_search {
 	size_t d;
 	/* trials as the algorithms see them (history, then fantasies) */
 	size_t nt, tcap;
-	mph_trial *t;
-	double *tx;             /* nt x d */
-	double *ty;             /* nt: targets or residuals */
-	double *tp;             /* nt: a model's predictions at the trials */
-	mph_trial *gt;          /* the trials the GP sees (morphling-gp: those that worked) */
-	double *gx, *gy;        /* their features and targets */
-	size_t *tidx;
-	/* per candidate */
+	mph_trial *trials;
+	double *trial_x;        /* nt x d: their features */
+	double *trial_y;        /* nt: targets or residuals */
+	double *trial_pred;     /* nt: a model's predictions at the trials */
+	mph_trial *gp_trials;   /* the trials the GP sees (morphling-gp: those that worked) */
+	double *gp_x, *gp_y;    /* their features and targets */
+	size_t *config_scratch; /* nknobs: a trial's configuration while it is encoded */
+	/* per candidate, what mph_suggestion reports */
 	size_t ccap;
-	double *pm, *pu, *unc, *acq, *buf0, *buf1, *buf2;
+	double *pred_metric, *pred_utility, *uncertainty, *acquisition;
+	double *scratch[3];     /* per-candidate working arrays, named where they are used */
 	unsigned char *taken;
 	uint64_t *sorted;       /* trial ids, sorted */
 	size_t *perm;
@@ -153,14 +227,14 @@ void mph_search_free(mph_search *s)
 	mph_model_free(s->work);
 	mph_model_free(s->own);
 	mph_gp_free(s->gp);
-	free(s->t);
-	free(s->tx);
-	free(s->ty);
-	free(s->tp);
-	free(s->gt); free(s->gx); free(s->gy);
-	free(s->tidx);
-	free(s->pm); free(s->pu); free(s->unc); free(s->acq);
-	free(s->buf0); free(s->buf1); free(s->buf2);
+	free(s->trials);
+	free(s->trial_x);
+	free(s->trial_y);
+	free(s->trial_pred);
+	free(s->gp_trials); free(s->gp_x); free(s->gp_y);
+	free(s->config_scratch);
+	free(s->pred_metric); free(s->pred_utility); free(s->uncertainty); free(s->acquisition);
+	free(s->scratch[0]); free(s->scratch[1]); free(s->scratch[2]);
 	free(s->taken);
 	free(s->sorted);
 	free(s->perm);
@@ -183,13 +257,13 @@ static void push_trial(mph_search *s, const mph_trial *t)
 	size_t nk = mph_space_nknobs(s->space);
 	if (s->nt == s->tcap) {
 		s->tcap = s->tcap ? 2 * s->tcap : 64;
-		s->t = mph_realloc(s->t, s->tcap * sizeof *s->t);
-		s->tx = mph_realloc(s->tx, s->tcap * (s->d ? s->d : 1) * sizeof *s->tx);
-		s->tidx = mph_realloc(s->tidx, (nk ? nk : 1) * sizeof *s->tidx);
+		s->trials = mph_realloc(s->trials, s->tcap * sizeof *s->trials);
+		s->trial_x = mph_realloc(s->trial_x, s->tcap * (s->d ? s->d : 1) * sizeof *s->trial_x);
+		s->config_scratch = mph_realloc(s->config_scratch, (nk ? nk : 1) * sizeof *s->config_scratch);
 	}
-	s->t[s->nt] = *t;
-	mph_space_config_from_id(s->space, t->id, s->tidx);
-	mph_space_encode(s->space, s->tidx, s->tx + s->nt * s->d);
+	s->trials[s->nt] = *t;
+	mph_space_config_from_id(s->space, t->id, s->config_scratch);
+	mph_space_encode(s->space, s->config_scratch, s->trial_x + s->nt * s->d);
 	s->nt++;
 }
 
@@ -201,14 +275,14 @@ static double fail_utility(const mph_search *s, const mph_objective *obj)
 	double worst = INFINITY;
 	size_t i;
 	for (i = 0; i < s->nt; i++)
-		if (isfinite(s->t[i].utility) && s->t[i].utility < worst) worst = s->t[i].utility;
+		if (isfinite(s->trials[i].utility) && s->trials[i].utility < worst) worst = s->trials[i].utility;
 	if (obj == NULL || mph_objective_maximize(obj)) return worst < 0.0 ? worst : 0.0;
 	return isfinite(worst) ? worst : 0.0;
 }
 
 static double trial_utility(const mph_search *s, size_t i)
 {
-	return isfinite(s->t[i].utility) ? s->t[i].utility : s->fail_u;
+	return isfinite(s->trials[i].utility) ? s->trials[i].utility : s->fail_u;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -222,7 +296,7 @@ static size_t mark_taken(mph_search *s, const mph_candidates *c)
 {
 	size_t i, n = mph_candidates_n(c), open = 0;
 	s->sorted = mph_realloc(s->sorted, (s->nt ? s->nt : 1) * sizeof *s->sorted);
-	for (i = 0; i < s->nt; i++) s->sorted[i] = s->t[i].id;
+	for (i = 0; i < s->nt; i++) s->sorted[i] = s->trials[i].id;
 	qsort(s->sorted, s->nt, sizeof *s->sorted, cmp_u64);
 	for (i = 0; i < n; i++) {
 		uint64_t id = mph_candidates_id(c, i);
@@ -265,8 +339,8 @@ static uint64_t trials_key(const mph_search *s, size_t k, int variant)
 	size_t i;
 	h = mix(h, s->o.seed);
 	for (i = 0; i < k; i++) {
-		h = mph_hash64(&s->t[i].id, sizeof s->t[i].id, h);
-		h = mph_hash64(&s->t[i].metric, sizeof s->t[i].metric, h);
+		h = mph_hash64(&s->trials[i].id, sizeof s->trials[i].id, h);
+		h = mph_hash64(&s->trials[i].metric, sizeof s->trials[i].metric, h);
 	}
 	return h;
 }
@@ -300,8 +374,8 @@ static const double *targets(mph_search *s)
 {
 	size_t i;
 	for (i = 0; i < s->nt; i++)
-		s->ty[i] = s->t[i].failed || !isfinite(s->t[i].metric) ? s->work->fail_value : s->t[i].metric;
-	return s->ty;
+		s->trial_y[i] = s->trials[i].failed || !isfinite(s->trials[i].metric) ? s->work->fail_value : s->trials[i].metric;
+	return s->trial_y;
 }
 
 enum { ADAPT_FULL, ADAPT_NORM_ONLY };
@@ -335,16 +409,17 @@ static int adapted_predict(mph_search *s, const mph_candidates *c, size_t k, int
 		none.steps = 0;
 		o = &none;
 	}
-	if (mph_model_adapt(s->work, s->tx, targets(s), k, o, &rng, err) != 0) return -1;
+	if (mph_model_adapt(s->work, s->trial_x, targets(s), k, o, &rng, err) != 0) return -1;
 	mph_model_predict(s->work, mph_candidates_x(c), n, cand);
-	if (trial) mph_model_predict(s->work, s->tx, m, trial);
+	if (trial) mph_model_predict(s->work, s->trial_x, m, trial);
 	slot = cache_put(s, key, n + m);
 	memcpy(slot, cand, n * sizeof *cand);
 	if (trial) memcpy(slot + n, trial, m * sizeof *trial);
 	return 0;
 }
 
-/* ---- the algorithms: each fills pm, pu, unc, acq of the open candidates ---- */
+/* ---- the algorithms: each fills pred_metric, pred_utility, uncertainty and
+ * acquisition of the open candidates ---- */
 
 /* The paper's acquisition: predicted utility + delta * |change the latest
  * trial made to it|. ernest, finetune and morphling differ only in where
@@ -352,8 +427,8 @@ static int adapted_predict(mph_search *s, const mph_candidates *c, size_t k, int
 static int score_conf(mph_search *s, const mph_candidates *c, mph_error *err)
 {
 	size_t n = mph_candidates_n(c), i;
-	double *before = s->buf0;
-	if (adapted_predict(s, c, s->nt, ADAPT_FULL, s->pm, NULL, err) != 0) return -1;
+	double *before = s->scratch[0];
+	if (adapted_predict(s, c, s->nt, ADAPT_FULL, s->pred_metric, NULL, err) != 0) return -1;
 	/* With one trial or none there is no earlier adaptation in the same
 	 * units: the prior (normalisation only) stands in for f_before. */
 	if (s->nt >= 2) {
@@ -364,10 +439,10 @@ static int score_conf(mph_search *s, const mph_candidates *c, mph_error *err)
 	for (i = 0; i < n; i++) {
 		double ub;
 		if (s->taken[i]) continue;
-		if (cand_utility(s, c, i, s->pm[i], &s->pu[i], err) != 0) return -1;
+		if (cand_utility(s, c, i, s->pred_metric[i], &s->pred_utility[i], err) != 0) return -1;
 		if (cand_utility(s, c, i, before[i], &ub, err) != 0) return -1;
-		s->unc[i] = fabs(s->pu[i] - ub);
-		s->acq[i] = s->pu[i] + s->o.delta * s->unc[i];
+		s->uncertainty[i] = fabs(s->pred_utility[i] - ub);
+		s->acquisition[i] = s->pred_utility[i] + s->o.delta * s->uncertainty[i];
 	}
 	return 0;
 }
@@ -379,14 +454,14 @@ static int score_ensemble(mph_search *s, const mph_candidates *c, mph_error *err
 {
 	size_t n = mph_candidates_n(c), nt = s->nt, i, e;
 	size_t members = s->o.members > 1 ? (size_t)s->o.members : 2;
-	double *su = s->buf0, *su2 = s->buf1, *pred = s->buf2;
+	double *su = s->scratch[0], *su2 = s->scratch[1], *pred = s->scratch[2];
 	double *bx = mph_malloc((nt ? nt : 1) * (s->d ? s->d : 1) * sizeof *bx);
 	double *bz = mph_malloc((nt ? nt : 1) * sizeof *bz);
 	const double *y = targets(s);
 	mph_train_opts o = s->o.adapt.steps >= 0 ? s->o.adapt : s->meta->adapt, none;
 	int rc = 0;
 
-	for (i = 0; i < n; i++) su[i] = su2[i] = s->pm[i] = 0.0;
+	for (i = 0; i < n; i++) su[i] = su2[i] = s->pred_metric[i] = 0.0;
 	none = o;
 	none.steps = 0;
 	for (e = 0; e < members && rc == 0; e++) {
@@ -395,10 +470,10 @@ static int score_ensemble(mph_search *s, const mph_candidates *c, mph_error *err
 		mph_model_reset(s->work, s->meta);
 		/* The normalisation comes from all trials, so that a resample that
 		 * misses the best one does not rescale the member. */
-		if (mph_model_adapt(s->work, s->tx, y, nt, &none, &rng, err) != 0) { rc = -1; break; }
+		if (mph_model_adapt(s->work, s->trial_x, y, nt, &none, &rng, err) != 0) { rc = -1; break; }
 		for (i = 0; i < nt; i++) {
 			size_t j = (size_t)mph_rng_below(&rng, nt);
-			memcpy(bx + i * s->d, s->tx + j * s->d, s->d * sizeof *bx);
+			memcpy(bx + i * s->d, s->trial_x + j * s->d, s->d * sizeof *bx);
 			bz[i] = y[j];
 		}
 		mph_norm_apply(&s->work->task_norm, bz, nt, bz);
@@ -413,7 +488,7 @@ static int score_ensemble(mph_search *s, const mph_candidates *c, mph_error *err
 			if (cand_utility(s, c, i, pred[i], &u, err) != 0) { rc = -1; break; }
 			su[i] += u;
 			su2[i] += u * u;
-			s->pm[i] += pred[i];
+			s->pred_metric[i] += pred[i];
 		}
 	}
 	free(bx);
@@ -424,10 +499,10 @@ static int score_ensemble(mph_search *s, const mph_candidates *c, mph_error *err
 		if (s->taken[i]) continue;
 		m = su[i] / (double)members;
 		v = (su2[i] - (double)members * m * m) / (double)(members - 1);
-		s->pm[i] /= (double)members;
-		s->pu[i] = m;
-		s->unc[i] = sqrt(v > 0.0 ? v : 0.0);
-		s->acq[i] = m + s->o.kappa * s->unc[i];
+		s->pred_metric[i] /= (double)members;
+		s->pred_utility[i] = m;
+		s->uncertainty[i] = sqrt(v > 0.0 ? v : 0.0);
+		s->acquisition[i] = m + s->o.kappa * s->uncertainty[i];
 	}
 	return 0;
 }
@@ -514,16 +589,16 @@ static int score_gp(mph_search *s, const mph_candidates *c, mph_acq acq, mph_err
 {
 	size_t n = mph_candidates_n(c), i;
 	double best = best_utility(s), xi = s->o.xi * utility_sd(s);
-	for (i = 0; i < s->nt; i++) s->ty[i] = trial_utility(s, i);
-	if (gp_fit_or_condition(s, s->t, s->tx, s->ty, s->nt, err) != 0) return -1;
-	if (mph_gp_predict(s->gp, mph_candidates_x(c), n, s->pu, s->unc) != 0)
+	for (i = 0; i < s->nt; i++) s->trial_y[i] = trial_utility(s, i);
+	if (gp_fit_or_condition(s, s->trials, s->trial_x, s->trial_y, s->nt, err) != 0) return -1;
+	if (mph_gp_predict(s->gp, mph_candidates_x(c), n, s->pred_utility, s->uncertainty) != 0)
 		return mph_error_set(err, NULL, 0, 0, "gaussian process: prediction failed");
 	for (i = 0; i < n; i++) {
-		double v = s->unc[i];
-		s->pm[i] = NAN;
-		s->unc[i] = sqrt(v);
-		s->acq[i] = acq == MPH_ACQ_UCB ? mph_gp_ucb(s->pu[i], v, s->o.kappa)
-		                               : mph_gp_ei(s->pu[i], v, best, xi);
+		double v = s->uncertainty[i];
+		s->pred_metric[i] = NAN;
+		s->uncertainty[i] = sqrt(v);
+		s->acquisition[i] = acq == MPH_ACQ_UCB ? mph_gp_ucb(s->pred_utility[i], v, s->o.kappa)
+		                               : mph_gp_ei(s->pred_utility[i], v, best, xi);
 	}
 	return 0;
 }
@@ -536,15 +611,15 @@ static int score_gp(mph_search *s, const mph_candidates *c, mph_acq acq, mph_err
 static int score_residual_gp(mph_search *s, const mph_candidates *c, int adapt, mph_error *err)
 {
 	size_t n = mph_candidates_n(c), i;
-	double *prior = s->buf1, *r = s->ty, best, xi;
+	double *prior = s->scratch[1], *residual = s->scratch[0], *r = s->trial_y, best, xi;
 	const double *y;
-	s->tp = mph_realloc(s->tp, (s->nt ? s->nt : 1) * sizeof *s->tp);
-	if (adapted_predict(s, c, s->nt, adapt ? ADAPT_FULL : ADAPT_NORM_ONLY, prior, s->tp, err) != 0)
+	s->trial_pred = mph_realloc(s->trial_pred, (s->nt ? s->nt : 1) * sizeof *s->trial_pred);
+	if (adapted_predict(s, c, s->nt, adapt ? ADAPT_FULL : ADAPT_NORM_ONLY, prior, s->trial_pred, err) != 0)
 		return -1;
 	y = targets(s);
-	for (i = 0; i < s->nt; i++) r[i] = y[i] - s->tp[i];
+	for (i = 0; i < s->nt; i++) r[i] = y[i] - s->trial_pred[i];
 	if (!adapt) {
-		if (gp_fit_or_condition(s, s->t, s->tx, r, s->nt, err) != 0) return -1;
+		if (gp_fit_or_condition(s, s->trials, s->trial_x, r, s->nt, err) != 0) return -1;
 	} else {
 		/* morphling-gp: the GP models the residual of the working surface,
 		 * so a failed trial (OOM...) is left to the adapted model, which
@@ -554,34 +629,34 @@ static int score_residual_gp(mph_search *s, const mph_candidates *c, int adapt, 
 		 * memory share its batch fits in (TUNING.md section 6). A failed
 		 * configuration is never suggested again either way. */
 		size_t ng = 0, j;
-		s->gt = mph_realloc(s->gt, (s->nt ? s->nt : 1) * sizeof *s->gt);
-		s->gx = mph_realloc(s->gx, (s->nt ? s->nt : 1) * (s->d ? s->d : 1) * sizeof *s->gx);
-		s->gy = mph_realloc(s->gy, (s->nt ? s->nt : 1) * sizeof *s->gy);
+		s->gp_trials = mph_realloc(s->gp_trials, (s->nt ? s->nt : 1) * sizeof *s->gp_trials);
+		s->gp_x = mph_realloc(s->gp_x, (s->nt ? s->nt : 1) * (s->d ? s->d : 1) * sizeof *s->gp_x);
+		s->gp_y = mph_realloc(s->gp_y, (s->nt ? s->nt : 1) * sizeof *s->gp_y);
 		for (i = 0; i < s->nt; i++) {
-			if (s->t[i].failed) continue;
-			s->gt[ng] = s->t[i];
-			for (j = 0; j < s->d; j++) s->gx[ng * s->d + j] = s->tx[i * s->d + j];
-			s->gy[ng++] = r[i];
+			if (s->trials[i].failed) continue;
+			s->gp_trials[ng] = s->trials[i];
+			for (j = 0; j < s->d; j++) s->gp_x[ng * s->d + j] = s->trial_x[i * s->d + j];
+			s->gp_y[ng++] = r[i];
 		}
 		if (ng == 0) { /* nothing worked yet: every trial, as vizier */
-			if (gp_fit_or_condition(s, s->t, s->tx, r, s->nt, err) != 0) return -1;
-		} else if (gp_fit_or_condition(s, s->gt, s->gx, s->gy, ng, err) != 0) {
+			if (gp_fit_or_condition(s, s->trials, s->trial_x, r, s->nt, err) != 0) return -1;
+		} else if (gp_fit_or_condition(s, s->gp_trials, s->gp_x, s->gp_y, ng, err) != 0) {
 			return -1;
 		}
 	}
-	if (mph_gp_predict(s->gp, mph_candidates_x(c), n, s->buf0, s->unc) != 0)
+	if (mph_gp_predict(s->gp, mph_candidates_x(c), n, residual, s->uncertainty) != 0)
 		return mph_error_set(err, NULL, 0, 0, "gaussian process: prediction failed");
 	best = best_utility(s);
 	xi = s->o.xi * utility_sd(s);
 	for (i = 0; i < n; i++) {
 		double usd;
 		if (s->taken[i]) continue;
-		s->pm[i] = prior[i] + s->buf0[i];
-		if (cand_utility_sd(s, c, i, s->pm[i], sqrt(s->unc[i]), &s->pu[i], &usd, err) != 0)
+		s->pred_metric[i] = prior[i] + residual[i];
+		if (cand_utility_sd(s, c, i, s->pred_metric[i], sqrt(s->uncertainty[i]), &s->pred_utility[i], &usd, err) != 0)
 			return -1;
-		s->unc[i] = usd;
-		s->acq[i] = s->o.acq == MPH_ACQ_UCB ? mph_gp_ucb(s->pu[i], usd * usd, s->o.kappa)
-		                                    : mph_gp_ei(s->pu[i], usd * usd, best, xi);
+		s->uncertainty[i] = usd;
+		s->acquisition[i] = s->o.acq == MPH_ACQ_UCB ? mph_gp_ucb(s->pred_utility[i], usd * usd, s->o.kappa)
+		                                    : mph_gp_ei(s->pred_utility[i], usd * usd, best, xi);
 	}
 	return 0;
 }
@@ -604,11 +679,11 @@ static unsigned char *coverage(const mph_search *s, size_t *off)
 	}
 	cov = mph_calloc(tot ? tot : 1, 1);
 	for (i = 0; i < s->nt; i++) {
-		mph_space_config_from_id(s->space, s->t[i].id, idx);
+		mph_space_config_from_id(s->space, s->trials[i].id, idx);
 		for (k = 0; k < nk; k++) {
 			unsigned char *c = &cov[off[k] + idx[k]];
 			if (mph_space_knob_type(s->space, k) != MPH_KNOB_CATEGORICAL) continue;
-			if (!s->t[i].failed) *c = COVER_TRIES;
+			if (!s->trials[i].failed) *c = COVER_TRIES;
 			else if (*c < COVER_TRIES) (*c)++;
 		}
 	}
@@ -635,13 +710,13 @@ static void reserve_cand(mph_search *s, size_t n)
 {
 	if (n <= s->ccap) return;
 	s->ccap = n;
-	s->pm = mph_realloc(s->pm, n * sizeof *s->pm);
-	s->pu = mph_realloc(s->pu, n * sizeof *s->pu);
-	s->unc = mph_realloc(s->unc, n * sizeof *s->unc);
-	s->acq = mph_realloc(s->acq, n * sizeof *s->acq);
-	s->buf0 = mph_realloc(s->buf0, n * sizeof *s->buf0);
-	s->buf1 = mph_realloc(s->buf1, n * sizeof *s->buf1);
-	s->buf2 = mph_realloc(s->buf2, n * sizeof *s->buf2);
+	s->pred_metric = mph_realloc(s->pred_metric, n * sizeof *s->pred_metric);
+	s->pred_utility = mph_realloc(s->pred_utility, n * sizeof *s->pred_utility);
+	s->uncertainty = mph_realloc(s->uncertainty, n * sizeof *s->uncertainty);
+	s->acquisition = mph_realloc(s->acquisition, n * sizeof *s->acquisition);
+	s->scratch[0] = mph_realloc(s->scratch[0], n * sizeof *s->scratch[0]);
+	s->scratch[1] = mph_realloc(s->scratch[1], n * sizeof *s->scratch[1]);
+	s->scratch[2] = mph_realloc(s->scratch[2], n * sizeof *s->scratch[2]);
 	s->taken = mph_realloc(s->taken, n);
 	s->perm = mph_realloc(s->perm, n * sizeof *s->perm);
 }
@@ -678,9 +753,9 @@ long mph_search_suggest(mph_search *s, const mph_candidates *c, const mph_histor
 		int rc = 0, learnt = 1;
 		mph_trial fantasy;
 		if (mark_taken(s, c) == 0) break;
-		s->ty = mph_realloc(s->ty, (s->nt ? s->nt : 1) * sizeof *s->ty);
+		s->trial_y = mph_realloc(s->trial_y, (s->nt ? s->nt : 1) * sizeof *s->trial_y);
 		s->fail_u = fail_utility(s, obj);
-		for (i = 0; i < n; i++) s->pm[i] = s->pu[i] = s->unc[i] = s->acq[i] = NAN;
+		for (i = 0; i < n; i++) s->pred_metric[i] = s->pred_utility[i] = s->uncertainty[i] = s->acquisition[i] = NAN;
 		switch (a) {
 		case MPH_ALGO_RANDOM: case MPH_ALGO_GRID:
 			learnt = 0;
@@ -729,31 +804,29 @@ long mph_search_suggest(mph_search *s, const mph_candidates *c, const mph_histor
 			for (pass = cov ? 0 : 1; pass < 2 && pick < 0; pass++)
 				for (i = 0; i < n; i++)
 					if (!s->taken[i] && (pass == 1 || uncovered(s, c, i, cov, off)) &&
-					    (pick < 0 || s->acq[i] > best)) {
+					    (pick < 0 || s->acquisition[i] > best)) {
 						pick = (long)i;
-						best = isnan(s->acq[i]) ? -INFINITY : s->acq[i];
+						best = isnan(s->acquisition[i]) ? -INFINITY : s->acquisition[i];
 					}
 			free(off);
 			free(cov);
 		}
 		out[k].cand = (size_t)pick;
-		out[k].pred_metric = s->pm[pick];
-		out[k].pred_utility = s->pu[pick];
-		out[k].uncertainty = s->unc[pick];
-		out[k].acquisition = s->acq[pick];
+		out[k].pred_metric = s->pred_metric[pick];
+		out[k].pred_utility = s->pred_utility[pick];
+		out[k].uncertainty = s->uncertainty[pick];
+		out[k].acquisition = s->acquisition[pick];
 		/* Batches by kriging believer (a constant liar whose lie is the
 		 * model's own prediction): the pick joins the trials as if measured
 		 * at its predicted value and the next pick is made from there, so it
 		 * goes where the first one leaves uncertainty. GP hyper-parameters
 		 * stay those fitted on the real trials. */
 		fantasy.id = mph_candidates_id(c, (size_t)pick);
-		fantasy.metric = s->pm[pick];
-		fantasy.utility = s->pu[pick];
+		fantasy.metric = s->pred_metric[pick];
+		fantasy.utility = s->pred_utility[pick];
 		fantasy.failed = 0;
 		push_trial(s, &fantasy);
-		if (learnt && (a == MPH_ALGO_GP_UCB || a == MPH_ALGO_GP_EI || a == MPH_ALGO_VIZIER ||
-		               a == MPH_ALGO_MORPHLING_GP))
-			s->frozen = 1;
+		if (learnt && mph_algo_uses_gp(a)) s->frozen = 1;
 	}
 	return (long)k;
 }

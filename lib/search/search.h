@@ -15,6 +15,9 @@ const double *mph_candidates_x(const mph_candidates *c); /* n x nfeatures */
 
 const size_t *mph_candidates_config(const mph_candidates *c, size_t i); /* nknobs indices */
 
+/* The algorithm fits a gaussian process (a batch keeps its hyper-parameters). */
+int mph_algo_uses_gp(mph_algo a);
+
 /* How many of n trials the GP algorithms fit hyper-parameters on: n up to
  * 30, then the longest prefix whose length is a multiple of n / 10 (the
  * fit is cached, the GP conditioned on all n). */

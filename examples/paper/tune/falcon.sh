@@ -15,7 +15,7 @@ name=$1
 shift
 export OPENBLAS_NUM_THREADS=1 LC_ALL=C
 "$root/bin/mph-space" --from-trace "$falcon" -x rps_per_budget_norm -o "$out/$name.space.json"
-"${MPH_EVAL:-$root/bin/mph-eval}" -q -o "$here/../falcon-objective.json" -s "$out/$name.space.json" \
-	--kfold 3 --corners batch,cpu,gpu_mem_gb --fix gpu_type=T4,gpu_power_pct=100 --cap 100 -k -r 1 \
+"${MPH_EVAL:-$root/bin/mph-eval}" -q -O "$here/../falcon-objective.json" -s "$out/$name.space.json" \
+	--kfold 3 --corners batch,cpu,gpu_mem_gb --fix gpu_type=T4,gpu_power_pct=100 --cap 100 --keep-going -r 1 \
 	--meta-seeds "${META_SEEDS:-1,2,3}" --log "$out/$name.log" "$@" --summary "$falcon" > "$out/$name.csv"
 rm -f "$out/$name.space.json"

@@ -14,7 +14,7 @@ if [ "$1" = --one ]; then
 	out=$2 name=$3 obj=$4 algo=$5
 	shift 5
 	start=$(date +%s)
-	"${MPH_EVAL:-$root/bin/mph-eval}" -q -o "$root/share/mph/objectives/$obj.json" \
+	"${MPH_EVAL:-$root/bin/mph-eval}" -q -O "$root/share/mph/objectives/$obj.json" \
 		-s "$root/share/mph/spaces/morphling.json" --test-tasks "$root/share/mph/zoo/test.txt" \
 		-a "$algo" -r "${RUNS:-1}" --cap "${CAP:-100}" --meta-seeds "${META_SEEDS:-1,2,3}" "$@" \
 		--summary "$root/share/mph/zoo/trace.csv" > "$out/$name.csv.tmp" 2> "$out/$name.err" &&
