@@ -63,7 +63,7 @@ while [ "$n" -lt "$budget" ]; do
 	believed=$("$bin/mph-adapt" -q --predict configs.csv meta.json trials.csv |
 		sed '1s/pred_rps/rps/' | "$bin/mph-pick" -O "$objective" | tail -1 | cut -d, -f1-4)
 	# suggest: the configuration worth measuring next
-	"$bin/mph-suggest" -a "$algo" -m meta.json -o "$objective" --history trials.csv --seed "$seed" < configs.csv > next.csv
+	"$bin/mph-suggest" -a "$algo" -m meta.json -O "$objective" --history trials.csv --seed "$seed" < configs.csv > next.csv
 	sug=$(tail -1 next.csv | awk -F, '{ printf "%s,%s,%s,%s (%.4g, %.2g)", $1, $2, $3, $4, $(NF-2), $(NF-1) }')
 	# probe: stress-test it (here: look it up in the profiled trace)
 	"$bin/mph-probe" --replay "$trace" --task "$task" --append trials.csv < next.csv

@@ -64,7 +64,7 @@ awk -F, -v m="$max_threads" 'NR == 1 || (($1 == 1 || $1 == m) && ($3 == 1 || $3 
 probe initial.csv > trials.csv
 n=$(($(wc -l < trials.csv) - 1))
 while [ "$n" -lt "$budget" ]; do
-	"$bin/mph-suggest" -m meta.json -o "$objective" --history trials.csv < configs.csv |
+	"$bin/mph-suggest" -m meta.json -O "$objective" --history trials.csv < configs.csv |
 		cut -d, -f1-4 > next.csv
 	probe next.csv | tail -n +2 >> trials.csv
 	n=$((n + 1))
