@@ -2,6 +2,7 @@
  * the initial design, configuration ids, and the feature encoding that every
  * model reads (so a model file that embeds the space can score a
  * configuration on its own). */
+#include <ctype.h>
 #include <math.h>
 #include <string.h>
 #include "space/space.h"
@@ -333,6 +334,14 @@ mph_space *mph_space_from_json(json_t *j, const char *file, mph_error *err)
 				goto fail;
 			}
 	}
+	{
+		const char **names = mph_malloc((s->nk + 1) * sizeof *names);
+		int bad;
+		for (k = 0; k < s->nk; k++) names[k] = s->k[k].name;
+		bad = mph_knob_names_check_env(names, s->nk, file, err);
+		free(names);
+		if (bad) goto fail;
+	}
 	jc = json_object_get(j, "constraints");
 	if (jc) {
 		if (!json_is_array(jc)) { mph_error_file(err, file, "\"constraints\" must be an array of strings"); goto fail; }
@@ -482,6 +491,41 @@ long mph_space_knob_index(const mph_space *s, const char *name)
 	size_t k;
 	for (k = 0; k < s->nk; k++) if (strcmp(s->k[k].name, name) == 0) return (long)k;
 	return -1;
+}
+
+char *mph_knob_env_name(const char *knob)
+{
+	size_t i, n = strlen(knob);
+	char *s = mph_malloc(n + 5);
+	memcpy(s, "MPH_", 4);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)knob[i];
+		s[4 + i] = isalnum(c) ? (char)toupper(c) : '_';
+	}
+	s[4 + n] = '\0';
+	return s;
+}
+
+int mph_knob_names_check_env(const char *const *names, size_t n, const char *file, mph_error *err)
+{
+	static const char *const own[] = {"MPH_CONFIG", "MPH_CONFIG_HEADER"};
+	char **env = mph_malloc((n + 1) * sizeof *env);
+	size_t i, j;
+	int rc = 0;
+	for (i = 0; i < n; i++) env[i] = mph_knob_env_name(names[i]);
+	for (i = 0; i < n && rc == 0; i++) {
+		for (j = 0; j < sizeof own / sizeof *own && rc == 0; j++)
+			if (strcmp(env[i], own[j]) == 0)
+				rc = mph_error_file(err, file, "knob '%s' would reach commands as %s, which mph sets itself",
+				                    names[i], own[j]);
+		for (j = 0; j < i && rc == 0; j++)
+			if (strcmp(env[i], env[j]) == 0)
+				rc = mph_error_file(err, file, "knobs '%s' and '%s' both reach commands as %s",
+				                    names[j], names[i], env[i]);
+	}
+	for (i = 0; i < n; i++) free(env[i]);
+	free(env);
+	return rc;
 }
 
 size_t mph_space_nconstraints(const mph_space *s) { return s->ncons; }

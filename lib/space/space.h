@@ -43,6 +43,14 @@ const char *mph_expr_name(const mph_expr *e, size_t i);
 long mph_expr_slot(const mph_expr *e, size_t i);
 
 /* ---- space ---- */
+/* The environment variable a knob reaches a command as (mph-probe --exec,
+ * --start): MPH_ and the name upper-cased, other characters than letters
+ * and digits as '_'. Newly allocated. */
+char *mph_knob_env_name(const char *knob);
+/* -1 with a message naming both when two names reach commands as one
+ * variable (a-b and a_b), or one as a variable mph sets itself (config is
+ * MPH_CONFIG); file names the source in the message. */
+int mph_knob_names_check_env(const char *const *names, size_t n, const char *file, mph_error *err);
 size_t mph_space_nconstraints(const mph_space *s);
 long mph_space_knob_index(const mph_space *s, const char *name); /* -1 if none */
 
