@@ -121,6 +121,11 @@ typedef struct {
 	char *log_path;         /* NULL without a log folder */
 } mph_exec_result;
 
+/* The log folder (--log-dir): DIR/KIND-N.log for trial or service N (from
+ * 1), in a string the caller frees; the folder is made when missing. */
+char *mph_probe_log_path(const char *dir, const char *kind, size_t n);
+int mph_probe_log_dir(const char *dir, mph_error *err);
+
 /* The process's environment with those variables set (inherited ones of the
  * same names dropped) and `extra` "NAME=value" strings (NULL-terminated, may
  * be NULL) added; NULL-terminated, freed by mph_exec_env_free. */
