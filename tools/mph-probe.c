@@ -398,12 +398,22 @@ static int run_to_output(const struct opts *o, mph_csv *in, mph_error *err)
 	return mph_out_commit(out, err);
 }
 
+/* Measures the configurations of CONFIGS (- for stdin) in the chosen mode. */
+static int probe(const struct opts *o, const char *configs, mph_error *err)
+{
+	mph_csv *in = mph_csv_open(configs, err);
+	int rc;
+	if (in == NULL) return -1;
+	rc = o->append ? run_appending(o, in, err) : run_to_output(o, in, err);
+	mph_csv_close(in);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { .mode = -1 };
 	int ch, rc;
 	mph_error err;
-	mph_csv *in;
 
 	tool_prog = "mph-probe";
 	mph_replay_probe_opts_init(&o.replay);
@@ -421,14 +431,9 @@ int main(int argc, char **argv)
 	}
 	if (check_opts(&o, argc - optind) < 0) goto usage;
 
-	if ((in = mph_csv_open(optind < argc ? argv[optind] : "-", &err)) == NULL) goto fail;
-	rc = o.append ? run_appending(&o, in, &err) : run_to_output(&o, in, &err);
-	mph_csv_close(in);
-	if (rc != 0) goto fail;
-	return 0;
-fail:
-	tool_error(&err);
-	return 1;
+	rc = probe(&o, optind < argc ? argv[optind] : "-", &err) == 0 ? 0 : 1;
+	if (rc != 0) tool_error(&err);
+	return rc;
 usage:
 	fputs(usage_line, stderr);
 	return 2;

@@ -130,6 +130,21 @@ static int write_space(const struct opts *o, const char *path, FILE *fp, mph_err
 	return rc;
 }
 
+/* -o FILE or stdout, complete or absent: the space spec of --from-trace,
+ * or what the options ask of SPACE. */
+static int write_output(const struct opts *o, const char *space, mph_error *err)
+{
+	mph_out *out = mph_out_open(o->output, err);
+	int rc;
+	if (out == NULL) return -1;
+	rc = o->trace ? write_trace_space(o, mph_out_fp(out), err) : write_space(o, space, mph_out_fp(out), err);
+	if (rc != 0) {
+		mph_out_abort(out);
+		return -1;
+	}
+	return mph_out_commit(out, err);
+}
+
 /* The rules that tie the options together; -1 after a usage error. */
 static int check_opts(const struct opts *o, int nargs)
 {
@@ -153,9 +168,8 @@ static int check_opts(const struct opts *o, int nargs)
 int main(int argc, char **argv)
 {
 	struct opts o = { .sample = -1, .seed = 1 };
-	int ch, rc;
+	int ch;
 	mph_error err;
-	mph_out *out;
 
 	tool_prog = "mph-space";
 	while ((ch = getopt_long(argc, argv, "chik:n:o:x:", longopts, NULL)) != -1) {
@@ -177,13 +191,7 @@ int main(int argc, char **argv)
 	}
 	if (check_opts(&o, argc - optind) < 0) goto usage;
 
-	if ((out = mph_out_open(o.output, &err)) == NULL) goto fail;
-	rc = o.trace ? write_trace_space(&o, mph_out_fp(out), &err)
-	             : write_space(&o, argv[optind], mph_out_fp(out), &err);
-	if (rc != 0) { mph_out_abort(out); goto fail; }
-	if (mph_out_commit(out, &err) != 0) goto fail;
-	return 0;
-fail:
+	if (write_output(&o, argv[optind], &err) == 0) return 0;
 	tool_error(&err);
 	return 1;
 usage:
