@@ -803,6 +803,14 @@ typedef struct {
 void mph_live_opts_init(mph_live_opts *o);
 int mph_live_probe(const mph_live_opts *o, mph_csv *in, FILE *out, mph_error *err);
 
+/* ---- recording a run ------------------------------------------------------ */
+/* A probe run over `in` to `out` (mph_replay_probe, mph_sim_probe or
+ * mph_live_probe with their options in ctx). */
+typedef int (*mph_probe_fn)(void *ctx, mph_csv *in, FILE *out, mph_error *err);
+/* Runs it, then appends its rows to the trials file by column name
+ * (mph_append_csv): every row of the run, or none when it fails. */
+int mph_probe_append(const char *trials, mph_probe_fn run, void *ctx, mph_csv *in, mph_error *err);
+
 /* ==== eval: lib/eval/ ====================================================== */
 
 /* ---- evaluation ----------------------------------------------------------- */

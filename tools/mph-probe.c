@@ -366,24 +366,11 @@ static int check_opts(const struct opts *o, int nargs)
 	return bad ? -1 : 0;
 }
 
-/* -t: the measured rows are appended by column name once all are in, so
- * the trials file gets every row of this run or none. */
-static int run_appending(const struct opts *o, mph_csv *in, mph_error *err)
+/* The chosen mode, as mph_probe_append runs it. */
+static int run_mode(void *ctx, mph_csv *in, FILE *out, mph_error *err)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&buf, &len);
-	int rc;
-	if (mem == NULL) { perror(tool_prog); exit(1); }
-	rc = modes[o->mode].run(o, in, mem, err);
-	fclose(mem);
-	if (rc == 0 && (mem = fmemopen(buf, len, "r")) == NULL) { perror(tool_prog); exit(1); }
-	if (rc == 0) {
-		rc = mph_append_csv(o->append, mem, "<measured>", err);
-		fclose(mem);
-	}
-	free(buf);
-	return rc;
+	const struct opts *o = ctx;
+	return modes[o->mode].run(o, in, out, err);
 }
 
 /* -o FILE or stdout, complete or absent. */
@@ -404,7 +391,7 @@ static int probe(const struct opts *o, const char *configs, mph_error *err)
 	mph_csv *in = mph_csv_open(configs, err);
 	int rc;
 	if (in == NULL) return -1;
-	rc = o->append ? run_appending(o, in, err) : run_to_output(o, in, err);
+	rc = o->append ? mph_probe_append(o->append, run_mode, (void *)o, in, err) : run_to_output(o, in, err);
 	mph_csv_close(in);
 	return rc;
 }
