@@ -308,9 +308,10 @@ static int live_opt(struct opts *o, int ch, const char *arg)
 	return 1;
 }
 
-/* The options no mode's own: 0, -1 after a usage error, 1 when ch is none
- * of them (then it may be a live option). */
-static int offline_opt(struct opts *o, int ch, const char *arg)
+/* The mode flags, the offline modes' options and those the modes share
+ * (--noise, --seed, --slo), then the live ones: 0 when parsed, -1 after a
+ * usage error, 1 when ch is no option at all. */
+static int mode_opt(struct opts *o, int ch, const char *arg)
 {
 	size_t nk;
 	switch (ch) {
@@ -413,7 +414,7 @@ int main(int argc, char **argv)
 		case 't': o.append = optarg; break;
 		case 'v': o.verbose = 1; break;
 		case OPT_VERSION: printf("mph-probe %s\n", MPH_VERSION); return tool_stdout_status();
-		default: if (offline_opt(&o, ch, optarg) != 0) goto usage;
+		default: if (mode_opt(&o, ch, optarg) != 0) goto usage;
 		}
 	}
 	if (check_opts(&o, argc - optind) < 0) goto usage;
