@@ -26,7 +26,7 @@ static void help(const struct opts *o)
 	       "      --corners K,...  corner knobs for -i [spec's, else every numeric knob]\n"
 	       "      --fix K=V,...    values of the other knobs for -i [spec's, else first]\n"
 	       "  -n, --sample N       N configurations drawn without replacement\n"
-	       "      --seed S         seed for --sample [%llu]\n"
+	       "      --seed SEED      seed for --sample [%llu]\n"
 	       "  -o, --output FILE    write to FILE (complete or absent) [stdout]\n"
 	       "      --from-trace T   write the space spec (JSON) of trace T instead\n"
 	       "  -k, --knobs K,...    with --from-trace: the knob columns [guessed]\n"
