@@ -658,13 +658,43 @@ long mph_search_suggest(mph_search *s, const mph_candidates *c, const mph_histor
 
 /* ==== probe: lib/probe/ ==================================================== */
 
-/* ---- probes: replay, simulator -------------------------------------------- */
-/* Replay: a profiled trace (format: mph-trace(5)) loaded once and looked up
- * many times, in process (mph-eval) or per input row (mph-probe --replay).
- * Rows are grouped by task (one unnamed task when the trace has no `task`
- * column). The knob columns are chosen by mph_replay_index: every other
- * column but `task` is measured. Key values compare as numbers when both
- * parse as numbers (1 == 1.0 == 1e0), as text otherwise. */
+/* ---- mph-probe's offline modes: replay, simulator ------------------------- */
+/* Both read configurations (CSV: a header of knob names, one configuration
+ * a row; other columns pass through) from `in` and write each row followed
+ * by the measured columns and `status`, streaming. Measurement noise, when
+ * sd > 0, multiplies each numeric measurement by exp(sd * N(0,1)) drawn from
+ * (seed, the configuration) alone, so a configuration gets the same factor
+ * alone or in a batch, in any order. */
+typedef struct {
+	const char *trace;            /* the profiled trace (mph-trace(5)) */
+	const char *task;             /* NULL: the trace's only task */
+	const char *const *knobs;     /* NULL: the input's columns the trace has too */
+	size_t nknobs;
+	int missing_skip;             /* a configuration not in the trace: status=missing, not an error */
+	double noise;                 /* sd, 0: the trace's text untouched */
+	uint64_t seed;                /* 1 */
+} mph_replay_probe_opts;
+void mph_replay_probe_opts_init(mph_replay_probe_opts *o);
+int mph_replay_probe(const mph_replay_probe_opts *o, mph_csv *in, FILE *out, mph_error *err);
+
+/* The simulator's columns: rps, p50_ms, p99_ms, status (ok, oom, slo); the
+ * input needs cpu, gpu_mem, batch and gpu_type. */
+typedef struct {
+	const char *model;            /* a model of the catalogue's models.csv */
+	const char *zoo;              /* the catalogue's folder: models.csv, gpus.csv */
+	double slo_ms;                /* p99 latency objective, 1000 */
+	double noise;                 /* sd, 0 */
+	uint64_t seed;                /* 1 */
+} mph_sim_probe_opts;
+void mph_sim_probe_opts_init(mph_sim_probe_opts *o);
+int mph_sim_probe(const mph_sim_probe_opts *o, mph_csv *in, FILE *out, mph_error *err);
+
+/* ---- replay in process (mph-eval) ------------------------------------------ */
+/* A profiled trace (format: mph-trace(5)) loaded once and looked up many
+ * times. Rows are grouped by task (one unnamed task when the trace has no
+ * `task` column). The knob columns are chosen by mph_replay_index: every
+ * other column but `task` is measured. Key values compare as numbers when
+ * both parse as numbers (1 == 1.0 == 1e0), as text otherwise. */
 typedef struct mph_replay mph_replay;
 /* task: keep only that task's rows (error "no task 'X'" if it has none), or
  * NULL for every task. */
@@ -674,11 +704,9 @@ size_t mph_replay_ntasks(const mph_replay *r);
 const char *mph_replay_task(const mph_replay *r, size_t t); /* "" when unnamed */
 long mph_replay_task_index(const mph_replay *r, const char *name); /* -1 if none */
 size_t mph_replay_nrows(const mph_replay *r);                 /* all tasks */
-const char *mph_replay_col_name(const mph_replay *r, size_t col);
 long mph_replay_col(const mph_replay *r, const char *name);   /* -1 if none */
-/* Fields of a row as text, and as a number (NaN when not a number). */
+/* A field of a row as text. */
 const char *mph_replay_str(const mph_replay *r, size_t row, size_t col);
-double mph_replay_num(const mph_replay *r, size_t row, size_t col);
 
 /* Builds the hash index over these knob columns (replacing any earlier
  * index); an unknown name is "trace has no column 'X'". Two rows of a task
@@ -689,64 +717,10 @@ int mph_replay_index(mph_replay *r, const char *const *knobs, size_t nknobs, mph
  * mph_replay_find_config needs no parsing; every knob of s must be a column. */
 int mph_replay_index_space(mph_replay *r, const mph_space *s, mph_error *err);
 size_t mph_replay_knob_col(const mph_replay *r, size_t k);
-size_t mph_replay_nmeasured(const mph_replay *r);
-size_t mph_replay_measured_col(const mph_replay *r, size_t j);
 /* Row of task t with these knob values (text, in index order), or -1. */
 long mph_replay_find(const mph_replay *r, size_t t, const char *const *values);
 /* Row of task t for a configuration of the indexed space, or -1. */
 long mph_replay_find_config(const mph_replay *r, size_t t, const size_t *idx);
-
-/* Seeded measurement noise: a factor exp(sd * z), z standard normal, drawn
- * from a generator seeded by (seed, key) alone, so a configuration gets the
- * same factor whether probed alone or in a batch, in any order; draw one
- * factor per measured column in turn. sd 0 gives 1. */
-void mph_noise_seed(mph_rng *g, uint64_t seed, uint64_t key);
-double mph_noise_factor(mph_rng *g, double sd);
-/* Key of row of the trace for mph_noise_seed: hash of its task and knob text. */
-uint64_t mph_replay_row_key(const mph_replay *r, size_t row);
-
-/* Simulator: one model served from a container (mph-probe --sim). Every
- * figure is sourced in share/mph/zoo/ (models.csv, gpus.csv, README.md) or
- * at its definition in lib/sim.c. Units: 1e9 MACs, 1e6 parameters, 1e6
- * bytes (MB), 1e9 bytes (GB). */
-typedef struct {
-	char name[64];
-	int text;              /* 1: the request is text (tokens), 0: an image */
-	double gmacs;          /* multiply-accumulates per sample, 1e9 */
-	double params_m;       /* parameters, 1e6 (fp32 weights: 4 bytes each) */
-	double layers;         /* convolution and dense layers run per batch */
-	double act_peak_mb;    /* peak activation memory per sample */
-	double act_sum_mb;     /* sum of all layer outputs per sample (traffic) */
-	double in_values;      /* input tensor elements per sample */
-	double out_values;     /* output tensor elements per sample */
-} mph_sim_model;
-typedef struct {
-	char name[32];
-	double mem_gb, fp32_tflops, fp16_tflops, bw_gbs, price; /* datasheet, paper */
-	double compute_eff;    /* achieved fraction of fp32 peak at large batch */
-	double bw_eff;         /* achieved fraction of memory bandwidth */
-	double layer_us;       /* fixed cost per layer per batch */
-	double pcie_gbs;       /* host to device bandwidth */
-} mph_sim_gpu;
-typedef enum { MPH_SIM_OK, MPH_SIM_OOM, MPH_SIM_SLO } mph_sim_status;
-typedef struct {
-	mph_sim_status status; /* OOM: does not fit; SLO: misses it even unloaded */
-	double rps;            /* peak load with p99 within the SLO; 0 unless OK */
-	double p50_ms, p99_ms; /* latency at that load (unloaded when SLO) */
-	double batch;          /* mean batch size at that load */
-	double mem_gb;         /* GPU memory needed at the configured batch */
-} mph_sim_result;
-/* A configuration: cores, GPU memory share (0..1], maximum batch size. */
-void mph_sim_run(const mph_sim_model *m, const mph_sim_gpu *g, int cpu, double gpu_mem,
-                 int batch, double slo_ms, mph_sim_result *out);
-const char *mph_sim_status_name(mph_sim_status s); /* "ok", "oom", "slo" */
-
-/* The catalogue: models.csv and gpus.csv of share/mph/zoo (mph-trace(5)). */
-typedef struct mph_zoo mph_zoo;
-mph_zoo *mph_zoo_load(const char *models_csv, const char *gpus_csv, mph_error *err);
-void mph_zoo_free(mph_zoo *z);
-const mph_sim_model *mph_zoo_find_model(const mph_zoo *z, const char *name);
-const mph_sim_gpu *mph_zoo_find_gpu(const mph_zoo *z, const char *name);
 
 /* ---- probes: live (exec, HTTP load generator) ----------------------------- */
 
@@ -867,6 +841,14 @@ typedef struct {
 } mph_live_opts;
 void mph_live_opts_init(mph_live_opts *o);
 int mph_live_probe(const mph_live_opts *o, mph_csv *in, FILE *out, mph_error *err);
+
+/* ---- recording a run ------------------------------------------------------ */
+/* A probe run over `in` to `out` (mph_replay_probe, mph_sim_probe or
+ * mph_live_probe with their options in ctx). */
+typedef int (*mph_probe_fn)(void *ctx, mph_csv *in, FILE *out, mph_error *err);
+/* Runs it, then appends its rows to the trials file by column name
+ * (mph_append_csv): every row of the run, or none when it fails. */
+int mph_probe_append(const char *trials, mph_probe_fn run, void *ctx, mph_csv *in, mph_error *err);
 
 /* ==== eval: lib/eval/ ====================================================== */
 

@@ -197,11 +197,11 @@ shared_knobs() {
 @test "--append creates the trials file, then places rows by column name" {
 	cd "$BATS_TEST_TMPDIR"
 	printf 'task,a,b,rps,status\nt,1,x,10,ok\nt,2,x,20,ok\nt,1,y,30,oom\n' > trace.csv
-	printf 'a,b\n1,x\n' | mph-probe --replay trace.csv -a trials.csv
+	printf 'a,b\n1,x\n' | mph-probe --replay trace.csv -t trials.csv
 	assert_equal "$(cat trials.csv)" "a,b,rps,status
 1,x,10,ok"
 	# another column order and an extra column: placed by name, the extra dropped
-	printf 'b,a,pred\ny,1,0.5\nx,2,0.7\n' | mph-probe --replay trace.csv -a trials.csv
+	printf 'b,a,pred\ny,1,0.5\nx,2,0.7\n' | mph-probe --replay trace.csv -t trials.csv
 	run cat trials.csv
 	assert_output "a,b,rps,status
 1,x,10,ok
@@ -213,15 +213,15 @@ shared_knobs() {
 	cd "$BATS_TEST_TMPDIR"
 	printf 'task,a,rps\nt,1,10\n' > trace.csv
 	printf 'a,rps,status\n1,10,ok\n' > trials.csv
-	run -1 --separate-stderr bash -c "printf 'a\n1\n3\n' | mph-probe --replay trace.csv -a trials.csv"
+	run -1 --separate-stderr bash -c "printf 'a\n1\n3\n' | mph-probe --replay trace.csv -t trials.csv"
 	assert_equal "$stderr" "mph-probe: <stdin>:3: configuration not in trace 'trace.csv'"
 	assert_equal "$(cat trials.csv)" "a,rps,status
 1,10,ok"
 	printf 'a,rps,status\n1,10,ok' > glued.csv
-	run -1 --separate-stderr bash -c "printf 'a\n1\n' | mph-probe --replay trace.csv -a glued.csv"
+	run -1 --separate-stderr bash -c "printf 'a\n1\n' | mph-probe --replay trace.csv -t glued.csv"
 	assert_equal "$stderr" "mph-probe: glued.csv: does not end with a line break: not appending to it"
-	run -2 --separate-stderr mph-probe --replay trace.csv -a x.csv -o y.csv
-	assert_equal "${stderr_lines[0]}" "mph-probe: -a and -o exclude each other"
+	run -2 --separate-stderr mph-probe --replay trace.csv -t x.csv -o y.csv
+	assert_equal "${stderr_lines[0]}" "mph-probe: -t and -o exclude each other"
 }
 
 @test "replay: a trace with a non-finite number or no rows is an error naming it" {

@@ -49,22 +49,22 @@ PAPER=share/mph/spaces/morphling.json
 
 @test "--sample draws without replacement and is seeded" {
 	cd "$MPH_ROOT"
-	run mph-space -n 50 -s 7 "$PAPER"
+	run mph-space -n 50 --seed 7 "$PAPER"
 	assert_success
 	assert_equal "${#lines[@]}" 51
 	a="$output"
-	run bash -c "mph-space -n 50 -s 7 $PAPER | sort -u | wc -l"
+	run bash -c "mph-space -n 50 --seed 7 $PAPER | sort -u | wc -l"
 	assert_output 51
-	run mph-space -n 50 -s 7 "$PAPER"
+	run mph-space -n 50 --seed 7 "$PAPER"
 	assert_equal "$output" "$a"
-	run mph-space -n 50 -s 8 "$PAPER"
+	run mph-space -n 50 --seed 8 "$PAPER"
 	refute [ "$output" = "$a" ]
 	run bash -c "mph-space -n 5000 $PAPER | wc -l"
 	assert_output 721
 }
 
 @test "sampling a space of 10^7 configurations" {
-	run bash -c "mph-space -n 1000 -s 3 $FIXTURES/space/ten-million.json | sort -u | wc -l"
+	run bash -c "mph-space -n 1000 --seed 3 $FIXTURES/space/ten-million.json | sort -u | wc -l"
 	assert_output 1001
 }
 
@@ -196,7 +196,7 @@ bad() { # bad FIXTURE MESSAGE
 	run -2 --separate-stderr mph-space -q x.json
 	run -2 --separate-stderr mph-space -n abc x.json
 	assert_equal "${stderr_lines[0]}" "mph-space: -n: illegal number: 'abc' (expected 0..100000000)"
-	assert_equal "${stderr_lines[1]}" "usage: mph-space [-ci] [-n N] [-s SEED] [-o FILE] [--corners K,...] [--fix K=V,...] SPACE"
+	assert_equal "${stderr_lines[1]}" "usage: mph-space [-ci] [-n N] [--seed SEED] [-o FILE] [--corners K,...] [--fix K=V,...] SPACE"
 	run -2 --separate-stderr mph-space -c -i x.json
 	assert_equal "${stderr_lines[0]}" "mph-space: -c, -i and -n exclude each other"
 	run -0 mph-space --help

@@ -103,7 +103,7 @@ search() {
 
 @test "no algorithm suggests a measured configuration, and -n gives N distinct ones" {
 	start
-	mph-space -n 10 -s 3 space.json | measure
+	mph-space -n 10 --seed 3 space.json | measure
 	for algo in $ALGOS; do
 		# shellcheck disable=SC2046
 		run -0 --separate-stderr mph-suggest $(args_for "$algo") --history "$TRIALS" -n 5 "$ALL"

@@ -1,34 +1,34 @@
 /* mph-probe: measure configurations. Each mode is one backend behind the
  * same contract: configurations (CSV) in, the same rows followed by measured
- * columns and `status` out. Offline modes: --replay (a profiled trace),
- * --sim (the analytical simulator); live modes (lib/probe_live.c): --exec (a
- * command per configuration), --url (the built-in load generator). */
+ * columns and `status` out. Offline modes (lib/probe/offline.c): --replay (a
+ * profiled trace), --sim (the analytical simulator); live modes
+ * (lib/probe/live.c): --exec (a command per configuration), --url (the
+ * built-in load generator). */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <math.h>
 #include <unistd.h>
 #include "tool.h"
 
 static const char usage_line[] =
 	"usage: mph-probe --replay TRACE [--task NAME] [-k KNOB,...] [--missing error|skip]\n"
-	"                 [--noise SD] [--seed S] [-a TRIALS | -o FILE] [CONFIGS]\n"
-	"       mph-probe --sim MODEL [--zoo DIR] [--slo MS] [--noise SD] [--seed S] [-a TRIALS | -o FILE] [CONFIGS]\n"
+	"                 [--noise SD] [--seed S] [-t TRIALS | -o FILE] [CONFIGS]\n"
+	"       mph-probe --sim MODEL [--zoo DIR] [--slo MS] [--noise SD] [--seed S] [-t TRIALS | -o FILE] [CONFIGS]\n"
 	"       mph-probe --exec CMD | --url URL [--start CMD --ready URL|PORT] [live options]\n"
-	"                 [-a TRIALS | -o FILE] [CONFIGS]\n";
+	"                 [-t TRIALS | -o FILE] [CONFIGS]\n";
 
-#define DEFAULT_SLO_MS 1000.0
-
-/* Everything the options say; each mode reads its own fields. */
+/* Everything the options say: each backend's options as the library takes
+ * them (the shared --noise, --seed and --slo set each that has them). */
 struct opts {
 	int mode;                 /* index into modes[], -1 until a mode flag */
 	const char *target;       /* the mode flag's argument */
-	const char *task, *knobs, *zoo, *output, *input;
-	int missing_skip;
-	double noise, slo_ms;
-	uint64_t seed;
-	mph_live_opts live;       /* --exec, --url */
-	int live_only, verbose;   /* a live option was given; -v */
+	mph_replay_probe_opts replay;
+	mph_sim_probe_opts sim;
+	mph_live_opts live;
+	const char *output, *append;
+	const char **headers;     /* --header, repeatable */
+	int replay_only, live_only; /* an option of that mode only was given */
+	int slo_given, verbose;
 };
 
 static void live_help(const struct opts *o);
@@ -55,263 +55,49 @@ static void help(const struct opts *o)
 	       "      --noise SD       multiply numeric measurements by exp(SD * N(0,1)) [%g]\n"
 	       "      --seed S         seed of the noise [%llu]\n"
 	       "  -o, --output FILE    write to FILE (complete or absent) [stdout]\n"
-	       "  -a, --append TRIALS  append the rows to the trials file TRIALS by column\n"
+	       "  -t, --append TRIALS  append the rows to the trials file TRIALS by column\n"
 	       "                       name (its header rules; new file: this header),\n"
 	       "                       all rows of the run or none\n"
 	       "  -h, --help           this help\n"
 	       "      --version        print the version\n\n",
-	       usage_line, o->slo_ms, o->noise, (unsigned long long)o->seed);
+	       usage_line, o->sim.slo_ms, o->sim.noise, (unsigned long long)o->sim.seed);
 	live_help(o);
 	printf("CONFIGS defaults to standard input. See mph-probe(1), mph-trace(5).\n");
 }
 
-/* ---- replay ------------------------------------------------------------- */
-
-static int has_col(const mph_csv *in, const char *name) { return mph_csv_col(in, name) >= 0; }
-
-/* The input's fields without the line end, so measured columns can follow. */
-static void write_fields(FILE *out, const char *const *f, size_t n)
-{
-	size_t i;
-	for (i = 0; i < n; i++) {
-		if (i) fputc(',', out);
-		mph_csv_write_field(out, f[i]);
-	}
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n, size);
-	if (p == NULL) { perror(tool_prog); exit(1); }
-	return p;
-}
+/* ---- offline: --replay and --sim (lib/probe/offline.c) -------------------- */
 
 static int replay_run(const struct opts *o, mph_csv *in, FILE *out, mph_error *err)
 {
-	mph_replay *r = mph_replay_load(o->target, o->task, err);
-	size_t ncols = mph_csv_ncols(in), nk = 0, i, j, *in_col = NULL;
-	const char *const *header = mph_csv_header(in);
-	const char **knobs = NULL, **vals = NULL;
-	long status_col, t = 0;
-	int rc = -1, got;
-
-	if (r == NULL) return -1;
-	if (o->task == NULL && mph_replay_ntasks(r) > 1) {
-		mph_error_set(err, o->target, 0, 0, "%zu tasks in the trace: choose one with --task",
-		              mph_replay_ntasks(r));
-		goto done;
-	}
-	if (o->knobs != NULL) {
-		knobs = (const char **)tool_split(o->knobs, &nk);
-	} else {
-		knobs = xcalloc(ncols + 1, sizeof *knobs);
-		for (i = 0; i < ncols; i++)
-			if (strcmp(header[i], "task") != 0 && mph_replay_col(r, header[i]) >= 0)
-				knobs[nk++] = header[i];
-		if (nk == 0) {
-			mph_error_set(err, mph_csv_name(in), 1, 0, "no column in common with trace '%s'",
-			              o->target);
-			goto done;
-		}
-	}
-	if (mph_replay_index(r, knobs, nk, err) < 0) goto done;
-	in_col = xcalloc(nk + 1, sizeof *in_col);
-	for (i = 0; i < nk; i++) {
-		long c = mph_csv_require(in, knobs[i], err);
-		if (c < 0) goto done;
-		in_col[i] = (size_t)c;
-	}
-	status_col = mph_replay_col(r, "status");
-	for (j = 0; j < mph_replay_nmeasured(r); j++) {
-		const char *name = mph_replay_col_name(r, mph_replay_measured_col(r, j));
-		if (has_col(in, name)) {
-			mph_error_set(err, mph_csv_name(in), 1, 0, "input already has column '%s'", name);
-			goto done;
-		}
-	}
-	if (status_col < 0 && has_col(in, "status")) {
-		mph_error_set(err, mph_csv_name(in), 1, 0, "input already has column 'status'");
-		goto done;
-	}
-
-	write_fields(out, header, ncols);
-	for (j = 0; j < mph_replay_nmeasured(r); j++) {
-		fputc(',', out);
-		mph_csv_write_field(out, mph_replay_col_name(r, mph_replay_measured_col(r, j)));
-	}
-	if (status_col < 0) fputs(",status", out);
-	fputc('\n', out);
-
-	vals = xcalloc(nk + 1, sizeof *vals);
-	while ((got = mph_csv_read(in, err)) == 1) {
-		const char *const *f = mph_csv_fields(in);
-		long row;
-		mph_rng g;
-		for (i = 0; i < nk; i++) vals[i] = f[in_col[i]];
-		row = mph_replay_find(r, (size_t)t, vals);
-		if (row < 0 && !o->missing_skip) {
-			mph_error_set(err, mph_csv_name(in), mph_csv_line(in), 0,
-			              "configuration not in trace '%s'%s%s%s", o->target,
-			              o->task ? " for task '" : "", o->task ? o->task : "", o->task ? "'" : "");
-			goto done;
-		}
-		write_fields(out, f, ncols);
-		if (row >= 0) mph_noise_seed(&g, o->seed, mph_replay_row_key(r, (size_t)row));
-		for (j = 0; j < mph_replay_nmeasured(r); j++) {
-			size_t c = mph_replay_measured_col(r, j);
-			double x;
-			fputc(',', out);
-			if (row < 0) {
-				if ((long)c == status_col) fputs("missing", out);
-				continue;
-			}
-			x = mph_replay_num(r, (size_t)row, c);
-			/* Without noise the trace's text goes out untouched, so a
-			 * replayed row is byte for byte the profiled one. */
-			if (o->noise > 0 && !isnan(x))
-				mph_csv_write_double(out, x * mph_noise_factor(&g, o->noise));
-			else
-				mph_csv_write_field(out, mph_replay_str(r, (size_t)row, c));
-		}
-		if (status_col < 0) fputs(row < 0 ? ",missing" : ",ok", out);
-		fputc('\n', out);
-	}
-	rc = got < 0 ? -1 : 0;
-done:
-	free(knobs);
-	free(vals);
-	free(in_col);
-	mph_replay_free(r);
-	return rc;
+	mph_replay_probe_opts r = o->replay;
+	r.trace = o->target;
+	return mph_replay_probe(&r, in, out, err);
 }
-
-/* ---- simulator ----------------------------------------------------------- */
 
 /* The catalogue installed beside the program: BINDIR/../share/mph/zoo, in
  * the source tree as in an installation. */
-static void default_zoo(char *buf, size_t size)
+static const char *default_zoo(char *buf, size_t size)
 {
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	char *slash;
-	if (n <= 0) { snprintf(buf, size, "share/mph/zoo"); return; }
+	if (n <= 0) return "share/mph/zoo";
 	exe[n] = '\0';
 	if ((slash = strrchr(exe, '/')) != NULL) *slash = '\0';
 	snprintf(buf, size, "%s/../share/mph/zoo", exe);
-}
-
-static const char *const sim_metrics[] = { "rps", "p50_ms", "p99_ms", "status" };
-#define NSIM_METRICS 4
-enum { SIM_CPU, SIM_GPU_MEM, SIM_BATCH, SIM_GPU_TYPE, NSIM_KNOBS };
-static const char *const sim_knobs[NSIM_KNOBS] = { "cpu", "gpu_mem", "batch", "gpu_type" };
-
-static int positive_int(const mph_csv *in, size_t col, long max, long *out, mph_error *err)
-{
-	const char *s = mph_csv_field(in, col);
-	double x;
-	if (mph_parse_double(s, &x) == 0 && x >= 1 && x <= max && x == floor(x)) {
-		*out = (long)x;
-		return 0;
-	}
-	return mph_error_set(err, mph_csv_name(in), mph_csv_line(in), 0,
-	                     "column '%s': not an integer in 1..%ld: '%s'",
-	                     mph_csv_header(in)[col], max, s);
-}
-
-/* Measurements a stress test would report: requests/s to 0.01, latencies
- * to the microsecond; rounding also keeps the trace's bytes independent of
- * the last bits of libm. */
-static void write_rounded(FILE *out, double x, double per_unit)
-{
-	mph_csv_write_double(out, round(x * per_unit) / per_unit);
+	return buf;
 }
 
 static int sim_run(const struct opts *o, mph_csv *in, FILE *out, mph_error *err)
 {
-	char dir[PATH_MAX + 64], models[PATH_MAX + 96], gpus[PATH_MAX + 96];
-	const mph_sim_model *m;
-	mph_zoo *z;
-	long col[NSIM_KNOBS];
-	size_t ncols = mph_csv_ncols(in), i;
-	int rc = -1, got;
-
-	if (o->zoo) snprintf(dir, sizeof dir, "%s", o->zoo); else default_zoo(dir, sizeof dir);
-	snprintf(models, sizeof models, "%s/models.csv", dir);
-	snprintf(gpus, sizeof gpus, "%s/gpus.csv", dir);
-	if ((z = mph_zoo_load(models, gpus, err)) == NULL) return -1;
-	if ((m = mph_zoo_find_model(z, o->target)) == NULL) {
-		mph_error_set(err, models, 0, 0, "no model '%s'", o->target);
-		goto done;
-	}
-	for (i = 0; i < NSIM_KNOBS; i++)
-		if ((col[i] = mph_csv_require(in, sim_knobs[i], err)) < 0) goto done;
-	for (i = 0; i < NSIM_METRICS; i++)
-		if (has_col(in, sim_metrics[i])) {
-			mph_error_set(err, mph_csv_name(in), 1, 0, "input already has column '%s'",
-			              sim_metrics[i]);
-			goto done;
-		}
-
-	write_fields(out, mph_csv_header(in), ncols);
-	for (i = 0; i < NSIM_METRICS; i++) fprintf(out, ",%s", sim_metrics[i]);
-	fputc('\n', out);
-	while ((got = mph_csv_read(in, err)) == 1) {
-		const mph_sim_gpu *g;
-		mph_sim_result res;
-		long cpu, batch;
-		double mem;
-		mph_rng noise;
-		uint64_t key;
-		char buf[32];
-
-		if (positive_int(in, col[SIM_CPU], 1024, &cpu, err) < 0) goto done;
-		if (positive_int(in, col[SIM_BATCH], 1 << 20, &batch, err) < 0) goto done;
-		if (mph_csv_double(in, col[SIM_GPU_MEM], &mem, err) < 0) goto done;
-		if (!(mem > 0 && mem <= 1)) {
-			mph_error_set(err, mph_csv_name(in), mph_csv_line(in), 0,
-			              "column 'gpu_mem': not a share in (0, 1]: '%s'",
-			              mph_csv_field(in, col[SIM_GPU_MEM]));
-			goto done;
-		}
-		if ((g = mph_zoo_find_gpu(z, mph_csv_field(in, col[SIM_GPU_TYPE]))) == NULL) {
-			mph_error_set(err, mph_csv_name(in), mph_csv_line(in), 0,
-			              "column 'gpu_type': no GPU '%s' in %s",
-			              mph_csv_field(in, col[SIM_GPU_TYPE]), gpus);
-			goto done;
-		}
-		mph_sim_run(m, g, (int)cpu, mem, (int)batch, o->slo_ms, &res);
-
-		/* Noise keyed by the model and the configuration's values, as
-		 * replay keys it by the trace row. */
-		key = mph_hash64(m->name, strlen(m->name) + 1, 0);
-		key = mph_hash64(g->name, strlen(g->name) + 1, key);
-		mph_fmt_double(buf, mem);
-		key = mph_hash64(buf, strlen(buf) + 1, key);
-		key = mph_hash64(&cpu, sizeof cpu, key);
-		key = mph_hash64(&batch, sizeof batch, key);
-		mph_noise_seed(&noise, o->seed, key);
-		if (o->noise > 0) {
-			res.rps *= mph_noise_factor(&noise, o->noise);
-			res.p50_ms *= mph_noise_factor(&noise, o->noise);
-			res.p99_ms *= mph_noise_factor(&noise, o->noise);
-		}
-
-		write_fields(out, mph_csv_fields(in), ncols);
-		fputc(',', out);
-		write_rounded(out, res.rps, 100);
-		fputc(',', out);
-		if (!isnan(res.p50_ms)) write_rounded(out, res.p50_ms, 1000);
-		fputc(',', out);
-		if (!isnan(res.p99_ms)) write_rounded(out, res.p99_ms, 1000);
-		fprintf(out, ",%s\n", mph_sim_status_name(res.status));
-	}
-	rc = got < 0 ? -1 : 0;
-done:
-	mph_zoo_free(z);
-	return rc;
+	mph_sim_probe_opts s = o->sim;
+	char zoo[PATH_MAX + 32];
+	s.model = o->target;
+	if (s.zoo == NULL) s.zoo = default_zoo(zoo, sizeof zoo);
+	return mph_sim_probe(&s, in, out, err);
 }
 
-/* ---- live: --exec and --url (lib/probe_live.c) ---------------------------- */
+/* ---- live: --exec and --url (lib/probe/live.c) ---------------------------- */
 
 static void live_help(const struct opts *o)
 {
@@ -350,7 +136,7 @@ static void live_help(const struct opts *o)
 	       "      --connections N  --url: keep-alive connections [%d]\n"
 	       "      --poisson        --url: Poisson arrivals (seeded by --seed) [constant]\n"
 	       "  -v, --verbose        report each trial and load step on stderr\n\n",
-	       o->live.ready_timeout_s, l->grace_s, l->exec.retries, l->exec.jobs, DEFAULT_SLO_MS,
+	       l->ready_timeout_s, l->grace_s, l->exec.retries, l->exec.jobs, l->rate.slo_ms,
 	       l->load.percentile, l->rate.max_error, l->rate.tolerance, l->rate.start_rate,
 	       l->rate.max_rate, l->load.warmup_s, l->load.measure_s, l->rate.max_seconds,
 	       l->load.timeout_s, l->load.connections);
@@ -366,8 +152,6 @@ static void live_note(void *ctx, int progress, const char *msg)
 static int live_run(const struct opts *o, mph_csv *in, FILE *out, mph_error *err)
 {
 	mph_live_opts l = o->live;
-	l.rate.slo_ms = o->slo_ms;
-	l.load.seed = o->seed;
 	l.note = live_note;
 	l.note_ctx = (void *)o;
 	return mph_live_probe(&l, in, out, err);
@@ -381,10 +165,7 @@ static int read_body(struct opts *o, const char *path)
 	size_t len = 0, cap = 0, k;
 	if (!fp) { tool_usage_error("--body: %s: %s", path, strerror(errno)); return -1; }
 	do {
-		if (len + 65536 > cap && (buf = realloc(buf, cap = 2 * cap + 65536)) == NULL) {
-			perror(tool_prog);
-			exit(1);
-		}
+		if (len + 65536 > cap) buf = tool_realloc(buf, cap = 2 * cap + 65536);
 		k = fread(buf + len, 1, cap - len, fp);
 		len += k;
 	} while (k > 0);
@@ -419,6 +200,50 @@ enum {
 	OPT_RETRIES, OPT_SEARCH, OPT_START, OPT_START_RATE, OPT_TIMEOUT, OPT_URL, OPT_WARMUP
 };
 
+static const struct option longopts[] = {
+	{"append", required_argument, NULL, 't'},
+	{"body", required_argument, NULL, OPT_BODY},
+	{"columns", required_argument, NULL, OPT_COLUMNS},
+	{"connections", required_argument, NULL, OPT_CONNECTIONS},
+	{"exec", required_argument, NULL, OPT_EXEC},
+	{"grace", required_argument, NULL, OPT_GRACE},
+	{"header", required_argument, NULL, OPT_HEADER},
+	{"help", no_argument, NULL, 'h'},
+	{"jobs", required_argument, NULL, 'j'},
+	{"knobs", required_argument, NULL, 'k'},
+	{"log-dir", required_argument, NULL, OPT_LOG_DIR},
+	{"max-error", required_argument, NULL, OPT_MAX_ERROR},
+	{"max-probe-s", required_argument, NULL, OPT_MAX_PROBE},
+	{"max-rate", required_argument, NULL, OPT_MAX_RATE},
+	{"measure", required_argument, NULL, OPT_MEASURE},
+	{"method", required_argument, NULL, OPT_METHOD},
+	{"missing", required_argument, NULL, OPT_MISSING},
+	{"noise", required_argument, NULL, OPT_NOISE},
+	{"output", required_argument, NULL, 'o'},
+	{"percentile", required_argument, NULL, OPT_PERCENTILE},
+	{"poisson", no_argument, NULL, OPT_POISSON},
+	{"rate", required_argument, NULL, OPT_RATE},
+	{"rate-tolerance", required_argument, NULL, OPT_RATE_TOL},
+	{"ready", required_argument, NULL, OPT_READY},
+	{"ready-timeout", required_argument, NULL, OPT_READY_TIMEOUT},
+	{"replay", required_argument, NULL, OPT_REPLAY},
+	{"request-timeout", required_argument, NULL, OPT_REQ_TIMEOUT},
+	{"retries", required_argument, NULL, OPT_RETRIES},
+	{"search", required_argument, NULL, OPT_SEARCH},
+	{"seed", required_argument, NULL, OPT_SEED},
+	{"sim", required_argument, NULL, OPT_SIM},
+	{"slo", required_argument, NULL, OPT_SLO},
+	{"start", required_argument, NULL, OPT_START},
+	{"start-rate", required_argument, NULL, OPT_START_RATE},
+	{"task", required_argument, NULL, OPT_TASK},
+	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"url", required_argument, NULL, OPT_URL},
+	{"verbose", no_argument, NULL, 'v'},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{"warmup", required_argument, NULL, OPT_WARMUP},
+	{"zoo", required_argument, NULL, OPT_ZOO},
+	{NULL, 0, NULL, 0}};
+
 static int set_mode(struct opts *o, int mode, const char *arg)
 {
 	if (o->mode >= 0) {
@@ -430,192 +255,173 @@ static int set_mode(struct opts *o, int mode, const char *arg)
 	return 0;
 }
 
+/* The live modes' options into o->live: 0 when parsed, -1 after a usage
+ * error, 1 when ch is none of them. */
+static int live_opt(struct opts *o, int ch, const char *arg)
+{
+	mph_live_opts *l = &o->live;
+	long num;
+	switch (ch) {
+	case 'j': if (tool_long_opt("-j", arg, 1, 256, &num)) return -1; l->exec.jobs = (int)num; return 0;
+	case OPT_COLUMNS: l->columns = (const char *const *)tool_split(arg, &l->ncolumns); return 0;
+	case OPT_EXEC: l->exec.cmd = arg; return set_mode(o, MODE_EXEC, arg);
+	case OPT_GRACE: return tool_double_opt("--grace", arg, 0, 3600, &l->grace_s);
+	case OPT_LOG_DIR: l->exec.log_dir = arg; return 0;
+	case OPT_READY: l->ready = arg; return 0;
+	case OPT_READY_TIMEOUT: return tool_double_opt("--ready-timeout", arg, 0, 86400, &l->ready_timeout_s);
+	case OPT_RETRIES: if (tool_long_opt("--retries", arg, 0, 100, &num)) return -1; l->exec.retries = (int)num; return 0;
+	case OPT_START: l->start_cmd = arg; return 0;
+	case OPT_TIMEOUT: return tool_double_opt("--timeout", arg, 0.001, 86400, &l->exec.timeout_s);
+	case OPT_URL: l->url = arg; return set_mode(o, MODE_URL, arg);
+	}
+	/* the rest are the load generator's, for --url only */
+	o->live_only = 1;
+	switch (ch) {
+	case OPT_BODY: return read_body(o, arg);
+	case OPT_CONNECTIONS:
+		if (tool_long_opt("--connections", arg, 1, 10000, &num)) return -1;
+		l->load.connections = (int)num;
+		return 0;
+	case OPT_HEADER:
+		o->headers = tool_realloc(o->headers, (l->load.nheaders + 1) * sizeof *o->headers);
+		o->headers[l->load.nheaders++] = arg;
+		l->load.headers = o->headers;
+		return 0;
+	case OPT_MAX_ERROR: return tool_double_opt("--max-error", arg, 0, 1, &l->rate.max_error);
+	case OPT_MAX_PROBE: return tool_double_opt("--max-probe-s", arg, 0.1, 86400, &l->rate.max_seconds);
+	case OPT_MAX_RATE: return tool_double_opt("--max-rate", arg, 0.001, 1e7, &l->rate.max_rate);
+	case OPT_MEASURE: return tool_double_opt("--measure", arg, 0.01, 3600, &l->load.measure_s);
+	case OPT_METHOD: l->load.method = arg; return 0;
+	case OPT_PERCENTILE: return tool_double_opt("--percentile", arg, 1, 100, &l->load.percentile);
+	case OPT_POISSON: l->load.poisson = 1; return 0;
+	case OPT_RATE: return tool_double_opt("--rate", arg, 0.001, 1e7, &l->fixed_rate);
+	case OPT_RATE_TOL: return tool_double_opt("--rate-tolerance", arg, 0.001, 1, &l->rate.tolerance);
+	case OPT_REQ_TIMEOUT: return tool_double_opt("--request-timeout", arg, 0.001, 3600, &l->load.timeout_s);
+	case OPT_SEARCH:
+		if (strcmp(arg, "guided") == 0) l->doubling = 0;
+		else if (strcmp(arg, "doubling") == 0) l->doubling = 1;
+		else { tool_usage_error("--search: expected guided or doubling: '%s'", arg); return -1; }
+		return 0;
+	case OPT_START_RATE: return tool_double_opt("--start-rate", arg, 0.001, 1e7, &l->rate.start_rate);
+	case OPT_WARMUP: return tool_double_opt("--warmup", arg, 0, 3600, &l->load.warmup_s);
+	}
+	return 1;
+}
+
+/* The mode flags, the offline modes' options and those the modes share
+ * (--noise, --seed, --slo), then the live ones: 0 when parsed, -1 after a
+ * usage error, 1 when ch is no option at all. */
+static int mode_opt(struct opts *o, int ch, const char *arg)
+{
+	size_t nk;
+	switch (ch) {
+	case 'k': o->replay.knobs = (const char *const *)tool_split(arg, &nk); o->replay.nknobs = nk; break;
+	case OPT_MISSING:
+		if (strcmp(arg, "error") == 0) o->replay.missing_skip = 0;
+		else if (strcmp(arg, "skip") == 0) o->replay.missing_skip = 1;
+		else { tool_usage_error("--missing: expected error or skip: '%s'", arg); return -1; }
+		break;
+	case OPT_NOISE:
+		if (tool_double_opt("--noise", arg, 0, 10, &o->replay.noise)) return -1;
+		o->sim.noise = o->replay.noise;
+		return 0;
+	case OPT_REPLAY: return set_mode(o, MODE_REPLAY, arg);
+	case OPT_SEED:
+		if (tool_seed_opt("--seed", arg, &o->replay.seed)) return -1;
+		o->sim.seed = o->live.load.seed = o->replay.seed;
+		return 0;
+	case OPT_SIM: return set_mode(o, MODE_SIM, arg);
+	case OPT_SLO:
+		if (tool_double_opt("--slo", arg, 1e-3, 1e9, &o->sim.slo_ms)) return -1;
+		o->live.rate.slo_ms = o->sim.slo_ms;
+		o->slo_given = 1;
+		return 0;
+	case OPT_TASK: o->replay.task = arg; break;
+	case OPT_ZOO: o->sim.zoo = arg; return 0;
+	default: return live_opt(o, ch, arg);
+	}
+	o->replay_only = 1;
+	return 0;
+}
+
+/* The rules that tie options to modes; -1 after a usage error. */
+static int check_opts(const struct opts *o, int nargs)
+{
+	const mph_live_opts *l = &o->live;
+	const char *bad = NULL;
+	if (o->mode < 0) bad = "choose a mode: --replay, --sim, --exec or --url";
+	else if (nargs > 1) bad = "too many arguments";
+	else if (o->replay_only && o->mode != MODE_REPLAY) bad = "--task, -k and --missing go with --replay";
+	else if ((o->sim.zoo || (o->slo_given && o->mode != MODE_URL)) && o->mode != MODE_SIM)
+		bad = "--zoo and --slo go with --sim or --url";
+	else if (o->live_only && o->mode != MODE_URL) bad = "load generator options go with --url";
+	else if ((l->start_cmd || l->ready || l->exec.log_dir) && o->mode != MODE_EXEC && o->mode != MODE_URL)
+		bad = "--start, --ready and --log-dir go with --exec or --url";
+	else if ((l->exec.timeout_s > 0 || l->exec.retries || l->exec.jobs > 1 || l->ncolumns) &&
+	         o->mode != MODE_EXEC)
+		bad = "--timeout, --retries, -j and --columns go with --exec";
+	else if (l->start_cmd && !l->ready) bad = "--start needs --ready";
+	else if (l->start_cmd && l->exec.jobs > 1) bad = "--start runs one service at a time: -j must be 1";
+	else if (o->append && o->output) bad = "-t and -o exclude each other";
+	if (bad) tool_usage_error("%s", bad);
+	return bad ? -1 : 0;
+}
+
+/* The chosen mode, as mph_probe_append runs it. */
+static int run_mode(void *ctx, mph_csv *in, FILE *out, mph_error *err)
+{
+	const struct opts *o = ctx;
+	return modes[o->mode].run(o, in, out, err);
+}
+
+/* -o FILE or stdout, complete or absent. */
+static int run_to_output(const struct opts *o, mph_csv *in, mph_error *err)
+{
+	mph_out *out = mph_out_open(o->output, err);
+	if (out == NULL) return -1;
+	if (modes[o->mode].run(o, in, mph_out_fp(out), err) != 0) {
+		mph_out_abort(out);
+		return -1;
+	}
+	return mph_out_commit(out, err);
+}
+
+/* Measures the configurations of CONFIGS (- for stdin) in the chosen mode. */
+static int probe(const struct opts *o, const char *configs, mph_error *err)
+{
+	mph_csv *in = mph_csv_open(configs, err);
+	int rc;
+	if (in == NULL) return -1;
+	rc = o->append ? mph_probe_append(o->append, run_mode, (void *)o, in, err) : run_to_output(o, in, err);
+	mph_csv_close(in);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"append", required_argument, NULL, 'a'},
-		{"body", required_argument, NULL, OPT_BODY},
-		{"columns", required_argument, NULL, OPT_COLUMNS},
-		{"connections", required_argument, NULL, OPT_CONNECTIONS},
-		{"exec", required_argument, NULL, OPT_EXEC},
-		{"grace", required_argument, NULL, OPT_GRACE},
-		{"header", required_argument, NULL, OPT_HEADER},
-		{"help", no_argument, NULL, 'h'},
-		{"jobs", required_argument, NULL, 'j'},
-		{"knobs", required_argument, NULL, 'k'},
-		{"log-dir", required_argument, NULL, OPT_LOG_DIR},
-		{"max-error", required_argument, NULL, OPT_MAX_ERROR},
-		{"max-probe-s", required_argument, NULL, OPT_MAX_PROBE},
-		{"max-rate", required_argument, NULL, OPT_MAX_RATE},
-		{"measure", required_argument, NULL, OPT_MEASURE},
-		{"method", required_argument, NULL, OPT_METHOD},
-		{"missing", required_argument, NULL, OPT_MISSING},
-		{"noise", required_argument, NULL, OPT_NOISE},
-		{"output", required_argument, NULL, 'o'},
-		{"percentile", required_argument, NULL, OPT_PERCENTILE},
-		{"poisson", no_argument, NULL, OPT_POISSON},
-		{"rate", required_argument, NULL, OPT_RATE},
-		{"rate-tolerance", required_argument, NULL, OPT_RATE_TOL},
-		{"ready", required_argument, NULL, OPT_READY},
-		{"ready-timeout", required_argument, NULL, OPT_READY_TIMEOUT},
-		{"replay", required_argument, NULL, OPT_REPLAY},
-		{"request-timeout", required_argument, NULL, OPT_REQ_TIMEOUT},
-		{"retries", required_argument, NULL, OPT_RETRIES},
-		{"search", required_argument, NULL, OPT_SEARCH},
-		{"seed", required_argument, NULL, OPT_SEED},
-		{"sim", required_argument, NULL, OPT_SIM},
-		{"slo", required_argument, NULL, OPT_SLO},
-		{"start", required_argument, NULL, OPT_START},
-		{"start-rate", required_argument, NULL, OPT_START_RATE},
-		{"task", required_argument, NULL, OPT_TASK},
-		{"timeout", required_argument, NULL, OPT_TIMEOUT},
-		{"url", required_argument, NULL, OPT_URL},
-		{"verbose", no_argument, NULL, 'v'},
-		{"version", no_argument, NULL, OPT_VERSION},
-		{"warmup", required_argument, NULL, OPT_WARMUP},
-		{"zoo", required_argument, NULL, OPT_ZOO},
-		{NULL, 0, NULL, 0}};
-	struct opts o = { .mode = -1, .slo_ms = DEFAULT_SLO_MS, .seed = 1 };
-	int ch, replay_only, sim_only;
-	const char **headers = NULL;
-	size_t nheaders = 0;
-	long num;
+	struct opts o = { .mode = -1 };
+	int ch, rc;
 	mph_error err;
-	mph_csv *in;
-	mph_out *out;
-	const char *append = NULL;
-	char *buf = NULL;
-	size_t buflen = 0;
-	FILE *mem = NULL;
 
 	tool_prog = "mph-probe";
+	mph_replay_probe_opts_init(&o.replay);
+	mph_sim_probe_opts_init(&o.sim);
 	mph_live_opts_init(&o.live);
-	while ((ch = getopt_long(argc, argv, "a:hj:k:o:v", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hj:k:o:t:v", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'a': append = optarg; break;
 		case 'h': help(&o); return tool_stdout_status();
-		case 'j': if (tool_long_opt("-j", optarg, 1, 256, &num)) goto usage; o.live.exec.jobs = (int)num; break;
-		case 'v': o.verbose = 1; break;
-		case OPT_BODY: if (read_body(&o, optarg)) goto usage; o.live_only = 1; break;
-		case OPT_COLUMNS:
-			o.live.columns = (const char *const *)tool_split(optarg, &o.live.ncolumns);
-			break;
-		case OPT_CONNECTIONS:
-			if (tool_long_opt("--connections", optarg, 1, 10000, &num)) goto usage;
-			o.live.load.connections = (int)num; o.live_only = 1;
-			break;
-		case OPT_EXEC: if (set_mode(&o, MODE_EXEC, optarg)) goto usage; o.live.exec.cmd = optarg; break;
-		case OPT_GRACE: if (tool_double_opt("--grace", optarg, 0, 3600, &o.live.grace_s)) goto usage; break;
-		case OPT_HEADER:
-			if ((headers = realloc(headers, (nheaders + 1) * sizeof *headers)) == NULL) { perror(tool_prog); return 1; }
-			headers[nheaders++] = optarg;
-			o.live.load.headers = headers; o.live.load.nheaders = nheaders; o.live_only = 1;
-			break;
-		case OPT_LOG_DIR: o.live.exec.log_dir = optarg; break;
-		case OPT_MAX_ERROR: if (tool_double_opt("--max-error", optarg, 0, 1, &o.live.rate.max_error)) goto usage; o.live_only = 1; break;
-		case OPT_MAX_PROBE: if (tool_double_opt("--max-probe-s", optarg, 0.1, 86400, &o.live.rate.max_seconds)) goto usage; o.live_only = 1; break;
-		case OPT_MAX_RATE: if (tool_double_opt("--max-rate", optarg, 0.001, 1e7, &o.live.rate.max_rate)) goto usage; o.live_only = 1; break;
-		case OPT_MEASURE: if (tool_double_opt("--measure", optarg, 0.01, 3600, &o.live.load.measure_s)) goto usage; o.live_only = 1; break;
-		case OPT_METHOD: o.live.load.method = optarg; o.live_only = 1; break;
-		case OPT_PERCENTILE: if (tool_double_opt("--percentile", optarg, 1, 100, &o.live.load.percentile)) goto usage; o.live_only = 1; break;
-		case OPT_POISSON: o.live.load.poisson = 1; o.live_only = 1; break;
-		case OPT_RATE: if (tool_double_opt("--rate", optarg, 0.001, 1e7, &o.live.fixed_rate)) goto usage; o.live_only = 1; break;
-		case OPT_RATE_TOL: if (tool_double_opt("--rate-tolerance", optarg, 0.001, 1, &o.live.rate.tolerance)) goto usage; o.live_only = 1; break;
-		case OPT_READY: o.live.ready = optarg; break;
-		case OPT_READY_TIMEOUT: if (tool_double_opt("--ready-timeout", optarg, 0, 86400, &o.live.ready_timeout_s)) goto usage; break;
-		case OPT_REQ_TIMEOUT: if (tool_double_opt("--request-timeout", optarg, 0.001, 3600, &o.live.load.timeout_s)) goto usage; o.live_only = 1; break;
-		case OPT_RETRIES: if (tool_long_opt("--retries", optarg, 0, 100, &num)) goto usage; o.live.exec.retries = (int)num; break;
-		case OPT_SEARCH:
-			if (strcmp(optarg, "guided") == 0) o.live.doubling = 0;
-			else if (strcmp(optarg, "doubling") == 0) o.live.doubling = 1;
-			else { tool_usage_error("--search: expected guided or doubling: '%s'", optarg); goto usage; }
-			o.live_only = 1;
-			break;
-		case OPT_START: o.live.start_cmd = optarg; break;
-		case OPT_START_RATE: if (tool_double_opt("--start-rate", optarg, 0.001, 1e7, &o.live.rate.start_rate)) goto usage; o.live_only = 1; break;
-		case OPT_TIMEOUT: if (tool_double_opt("--timeout", optarg, 0.001, 86400, &o.live.exec.timeout_s)) goto usage; break;
-		case OPT_URL: if (set_mode(&o, MODE_URL, optarg)) goto usage; o.live.url = optarg; break;
-		case OPT_WARMUP: if (tool_double_opt("--warmup", optarg, 0, 3600, &o.live.load.warmup_s)) goto usage; o.live_only = 1; break;
-		case 'k': o.knobs = optarg; break;
 		case 'o': o.output = optarg; break;
-		case OPT_MISSING:
-			if (strcmp(optarg, "error") == 0) o.missing_skip = 0;
-			else if (strcmp(optarg, "skip") == 0) o.missing_skip = 1;
-			else { tool_usage_error("--missing: expected error or skip: '%s'", optarg); goto usage; }
-			break;
-		case OPT_NOISE: if (tool_double_opt("--noise", optarg, 0, 10, &o.noise)) goto usage; break;
-		case OPT_REPLAY: if (set_mode(&o, MODE_REPLAY, optarg)) goto usage; break;
-		case OPT_SEED: if (tool_seed_opt("--seed", optarg, &o.seed)) goto usage; break;
-		case OPT_SIM: if (set_mode(&o, MODE_SIM, optarg)) goto usage; break;
-		case OPT_SLO: if (tool_double_opt("--slo", optarg, 1e-3, 1e9, &o.slo_ms)) goto usage; break;
-		case OPT_TASK: o.task = optarg; break;
+		case 't': o.append = optarg; break;
+		case 'v': o.verbose = 1; break;
 		case OPT_VERSION: printf("mph-probe %s\n", MPH_VERSION); return tool_stdout_status();
-		case OPT_ZOO: o.zoo = optarg; break;
-		default: goto usage;
+		default: if (mode_opt(&o, ch, optarg) != 0) goto usage;
 		}
 	}
-	if (o.mode < 0) { tool_usage_error("choose a mode: --replay, --sim, --exec or --url"); goto usage; }
-	if (optind + 1 < argc) { tool_usage_error("too many arguments"); goto usage; }
-	o.input = optind < argc ? argv[optind] : "-";
-	replay_only = o.task || o.knobs || o.missing_skip;
-	sim_only = o.zoo || (o.slo_ms != DEFAULT_SLO_MS && o.mode != MODE_URL);
-	if (replay_only && o.mode != MODE_REPLAY) {
-		tool_usage_error("--task, -k and --missing go with --replay");
-		goto usage;
-	}
-	if (sim_only && o.mode != MODE_SIM) { tool_usage_error("--zoo and --slo go with --sim or --url"); goto usage; }
-	if (o.live_only && o.mode != MODE_URL) {
-		tool_usage_error("load generator options go with --url");
-		goto usage;
-	}
-	if ((o.live.start_cmd || o.live.ready || o.live.exec.log_dir) && o.mode != MODE_EXEC && o.mode != MODE_URL) {
-		tool_usage_error("--start, --ready and --log-dir go with --exec or --url");
-		goto usage;
-	}
-	if ((o.live.exec.timeout_s > 0 || o.live.exec.retries || o.live.exec.jobs > 1 || o.live.ncolumns) &&
-	    o.mode != MODE_EXEC) {
-		tool_usage_error("--timeout, --retries, -j and --columns go with --exec");
-		goto usage;
-	}
-	if (o.live.start_cmd && !o.live.ready) { tool_usage_error("--start needs --ready"); goto usage; }
-	if (o.live.start_cmd && o.live.exec.jobs > 1) { tool_usage_error("--start runs one service at a time: -j must be 1"); goto usage; }
+	if (check_opts(&o, argc - optind) < 0) goto usage;
 
-	if (append && o.output) { tool_usage_error("-a and -o exclude each other"); goto usage; }
-
-	if ((in = mph_csv_open(o.input, &err)) == NULL) goto fail;
-	if (append) {
-		/* measured rows are appended by column name once all are in, so
-		 * the trials file gets every row of this run or none */
-		if ((mem = open_memstream(&buf, &buflen)) == NULL) { perror(tool_prog); return 1; }
-		if (modes[o.mode].run(&o, in, mem, &err) != 0) {
-			mph_csv_close(in);
-			fclose(mem); free(buf);
-			goto fail;
-		}
-		mph_csv_close(in);
-		fclose(mem);
-		mem = fmemopen(buf, buflen, "r");
-		if (mem == NULL || mph_append_csv(append, mem, "<measured>", &err) != 0) {
-			if (mem) fclose(mem);
-			free(buf);
-			goto fail;
-		}
-		fclose(mem);
-		free(buf);
-		return 0;
-	}
-	if ((out = mph_out_open(o.output, &err)) == NULL) { mph_csv_close(in); goto fail; }
-	if (modes[o.mode].run(&o, in, mph_out_fp(out), &err) != 0) {
-		mph_csv_close(in);
-		mph_out_abort(out);
-		goto fail;
-	}
-	mph_csv_close(in);
-	if (mph_out_commit(out, &err) != 0) goto fail;
-	return 0;
-fail:
-	tool_error(&err);
-	return 1;
+	rc = probe(&o, optind < argc ? argv[optind] : "-", &err) == 0 ? 0 : 1;
+	if (rc != 0) tool_error(&err);
+	return rc;
 usage:
 	fputs(usage_line, stderr);
 	return 2;

@@ -214,6 +214,22 @@ const char *mph_exec_result_get(const mph_exec_result *r, const char *name)
 	return NULL;
 }
 
+/* ---- the log folder ---- */
+
+char *mph_probe_log_path(const char *dir, const char *kind, size_t n)
+{
+	size_t size = strlen(dir) + strlen(kind) + 32;
+	char *path = mph_malloc(size);
+	snprintf(path, size, "%s/%s-%zu.log", dir, kind, n);
+	return path;
+}
+
+int mph_probe_log_dir(const char *dir, mph_error *err)
+{
+	if (mkdir(dir, 0777) < 0 && errno != EEXIST) return mph_error_set(err, dir, 0, 0, "%s", strerror(errno));
+	return 0;
+}
+
 /* ---- running ---- */
 
 typedef struct {
@@ -227,8 +243,17 @@ typedef struct {
 	size_t tlen;
 	double start, deadline, kill_at;
 	int timed_out, exited, wstatus;
-	FILE *log;
+	FILE *log;          /* one per trial, its attempts one after another */
+	char *log_path;
 } job;
+
+static void close_log(job *j)
+{
+	if (j->log) fclose(j->log);
+	free(j->log_path);
+	j->log = NULL;
+	j->log_path = NULL;
+}
 
 static void tail_add(job *j, const char *p, size_t n)
 {
@@ -290,10 +315,9 @@ static int start_job(const mph_exec_opts *o, job *j, char *const *env, mph_error
 	j->timed_out = j->exited = 0;
 	j->kill_at = 0;
 	if (o->log_dir && !j->log) {
-		char path[4096];
-		snprintf(path, sizeof path, "%s/trial-%zu.log", o->log_dir, o->first_trial + j->trial + 1);
-		j->log = fopen(path, "w");
-		if (!j->log) return mph_error_set(err, path, 0, 0, "%s", strerror(errno));
+		j->log_path = mph_probe_log_path(o->log_dir, "trial", o->first_trial + j->trial + 1);
+		j->log = fopen(j->log_path, "w");
+		if (!j->log) return mph_error_set(err, j->log_path, 0, 0, "%s", strerror(errno));
 	}
 	if (j->log) {
 		size_t i;
@@ -381,11 +405,7 @@ static int conclude(const mph_exec_opts *o, job *j, mph_exec_result *r)
 		        r->message, r->seconds);
 		fflush(j->log);
 	}
-	if (o->log_dir) {
-		char path[4096];
-		snprintf(path, sizeof path, "%s/trial-%zu.log", o->log_dir, o->first_trial + j->trial + 1);
-		r->log_path = mph_strdup(path);
-	}
+	if (j->log_path) r->log_path = mph_strdup(j->log_path);
 	return strcmp(r->status, "ok") != 0 && j->attempt <= o->retries;
 }
 
@@ -402,10 +422,7 @@ int mph_exec_batch(const mph_exec_opts *o, size_t ntrials, size_t nknobs,
 	struct pollfd *pfd = mph_malloc(2 * (size_t)jobs * sizeof *pfd);
 
 	if (!o->cmd) { ret = mph_error_set(err, "", 0, 0, "no command"); goto out; }
-	if (o->log_dir && mkdir(o->log_dir, 0777) < 0 && errno != EEXIST) {
-		ret = mph_error_set(err, o->log_dir, 0, 0, "%s", strerror(errno));
-		goto out;
-	}
+	if (o->log_dir && mph_probe_log_dir(o->log_dir, err) < 0) { ret = -1; goto out; }
 	for (i = 0; i < jobs; i++) slots[i].out = slots[i].err = -1;
 	while (reported < ntrials) {
 		int np = 0, wait_ms = 100;
@@ -463,7 +480,7 @@ int mph_exec_batch(const mph_exec_opts *o, size_t ntrials, size_t nknobs,
 				if (start_job(o, j, envs[j->trial], err) < 0) { ret = -1; goto out; }
 				continue;
 			}
-			if (j->log) { fclose(j->log); j->log = NULL; }
+			close_log(j);
 			done_flag[j->trial] = 1;
 			mph_exec_env_free(envs[j->trial]);
 			envs[j->trial] = NULL;
@@ -484,7 +501,7 @@ out:
 		if (j->pid) { kill(-j->pid, SIGKILL); waitpid(j->pid, NULL, 0); }
 		if (j->out >= 0) close(j->out);
 		if (j->err >= 0) close(j->err);
-		if (j->log) fclose(j->log);
+		close_log(j);
 		free(j->obuf);
 	}
 	for (t = 0; t < ntrials; t++) { mph_exec_result_clear(&res[t]); mph_exec_env_free(envs[t]); }

@@ -7,7 +7,6 @@
 #include <math.h>
 #include <stdarg.h>
 #include <string.h>
-#include <sys/stat.h>
 #include "probe/probe.h"
 
 static const char *const measured[] = {
@@ -218,7 +217,7 @@ static int service_trial(run *R, size_t t, mph_error *err)
 	const mph_live_opts *o = R->o;
 	double t0 = mph_now();
 	char **env = mph_exec_env(R->nknobs, R->knobs, R->values[t], o->exec.extra_env);
-	char logp[4096], *log = NULL;
+	char *log = NULL;
 	mph_service_state st;
 	int ret = 0;
 
@@ -228,9 +227,8 @@ static int service_trial(run *R, size_t t, mph_error *err)
 		goto out;
 	}
 	if (o->exec.log_dir) {
-		snprintf(logp, sizeof logp, "%s/service-%zu.log", o->exec.log_dir, t + 1);
-		log = logp;
-		remove(logp);
+		log = mph_probe_log_path(o->exec.log_dir, "service", t + 1);
+		remove(log);
 	}
 	R->svc = mph_service_start(o->start_cmd, env, log, err);
 	if (!R->svc) { ret = -1; goto out; }
@@ -264,6 +262,7 @@ static int service_trial(run *R, size_t t, mph_error *err)
 	R->svc = NULL;
 out:
 	mph_exec_env_free(env);
+	free(log);
 	return ret;
 }
 
@@ -289,8 +288,7 @@ int mph_live_probe(const mph_live_opts *o, mph_csv *in, FILE *out, mph_error *er
 	int rc, ret = -1;
 
 	if (check_opts(o, err) < 0) return -1;
-	if (o->exec.log_dir && mkdir(o->exec.log_dir, 0777) < 0 && errno != EEXIST)
-		return mph_error_set(err, o->exec.log_dir, 0, 0, "%s", strerror(errno));
+	if (o->exec.log_dir && mph_probe_log_dir(o->exec.log_dir, err) < 0) return -1;
 	memset(&R, 0, sizeof R);
 	R.o = o;
 	R.out = out;

@@ -17,6 +17,63 @@ mph_replay *mph_replay_load_fp(FILE *fp, const char *name, const char *task, mph
 size_t mph_replay_ncols(const mph_replay *r);                 /* trace header */
 
 size_t mph_replay_nknobs(const mph_replay *r);
+const char *mph_replay_col_name(const mph_replay *r, size_t col);
+/* A field of a row as a number (NaN when not a number). */
+double mph_replay_num(const mph_replay *r, size_t row, size_t col);
+size_t mph_replay_nmeasured(const mph_replay *r);
+size_t mph_replay_measured_col(const mph_replay *r, size_t j);
+
+/* Seeded measurement noise: a factor exp(sd * z), z standard normal, drawn
+ * from a generator seeded by (seed, key) alone, so a configuration gets the
+ * same factor whether probed alone or in a batch, in any order; draw one
+ * factor per measured column in turn. sd 0 gives 1. */
+void mph_noise_seed(mph_rng *g, uint64_t seed, uint64_t key);
+double mph_noise_factor(mph_rng *g, double sd);
+/* Key of row of the trace for mph_noise_seed: hash of its task and knob text. */
+uint64_t mph_replay_row_key(const mph_replay *r, size_t row);
+
+/* Simulator: one model served from a container (mph-probe --sim). Every
+ * figure is sourced in share/mph/zoo/ (models.csv, gpus.csv, README.md) or
+ * at its definition in sim.c. Units: 1e9 MACs, 1e6 parameters, 1e6 bytes
+ * (MB), 1e9 bytes (GB). */
+typedef struct {
+	char name[64];
+	int text;              /* 1: the request is text (tokens), 0: an image */
+	double gmacs;          /* multiply-accumulates per sample, 1e9 */
+	double params_m;       /* parameters, 1e6 (fp32 weights: 4 bytes each) */
+	double layers;         /* convolution and dense layers run per batch */
+	double act_peak_mb;    /* peak activation memory per sample */
+	double act_sum_mb;     /* sum of all layer outputs per sample (traffic) */
+	double in_values;      /* input tensor elements per sample */
+	double out_values;     /* output tensor elements per sample */
+} mph_sim_model;
+typedef struct {
+	char name[32];
+	double mem_gb, fp32_tflops, fp16_tflops, bw_gbs, price; /* datasheet, paper */
+	double compute_eff;    /* achieved fraction of fp32 peak at large batch */
+	double bw_eff;         /* achieved fraction of memory bandwidth */
+	double layer_us;       /* fixed cost per layer per batch */
+	double pcie_gbs;       /* host to device bandwidth */
+} mph_sim_gpu;
+typedef enum { MPH_SIM_OK, MPH_SIM_OOM, MPH_SIM_SLO } mph_sim_status;
+typedef struct {
+	mph_sim_status status; /* OOM: does not fit; SLO: misses it even unloaded */
+	double rps;            /* peak load with p99 within the SLO; 0 unless OK */
+	double p50_ms, p99_ms; /* latency at that load (unloaded when SLO) */
+	double batch;          /* mean batch size at that load */
+	double mem_gb;         /* GPU memory needed at the configured batch */
+} mph_sim_result;
+/* A configuration: cores, GPU memory share (0..1], maximum batch size. */
+void mph_sim_run(const mph_sim_model *m, const mph_sim_gpu *g, int cpu, double gpu_mem,
+                 int batch, double slo_ms, mph_sim_result *out);
+const char *mph_sim_status_name(mph_sim_status s); /* "ok", "oom", "slo" */
+
+/* The catalogue: models.csv and gpus.csv of share/mph/zoo (mph-trace(5)). */
+typedef struct mph_zoo mph_zoo;
+mph_zoo *mph_zoo_load(const char *models_csv, const char *gpus_csv, mph_error *err);
+void mph_zoo_free(mph_zoo *z);
+const mph_sim_model *mph_zoo_find_model(const mph_zoo *z, const char *name);
+const mph_sim_gpu *mph_zoo_find_gpu(const mph_zoo *z, const char *name);
 
 /* Parts of the model, exposed for tests and for the man page's worked example. */
 double mph_sim_batch_ms(const mph_sim_model *m, const mph_sim_gpu *g, double b);
@@ -63,6 +120,11 @@ typedef struct {
 	char message[512];      /* why it is not ok, one line */
 	char *log_path;         /* NULL without a log folder */
 } mph_exec_result;
+
+/* The log folder (--log-dir): DIR/KIND-N.log for trial or service N (from
+ * 1), in a string the caller frees; the folder is made when missing. */
+char *mph_probe_log_path(const char *dir, const char *kind, size_t n);
+int mph_probe_log_dir(const char *dir, mph_error *err);
 
 /* The process's environment with those variables set (inherited ones of the
  * same names dropped) and `extra` "NAME=value" strings (NULL-terminated, may

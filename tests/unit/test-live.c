@@ -96,7 +96,11 @@ static void test_rate_search(void)
 	}
 }
 
-typedef struct { int n; char status[8][32]; char rps[8][64]; char msg[8][512]; size_t order[8]; } collected;
+typedef struct {
+	int n;
+	char status[8][32], rps[8][64], msg[8][512], log[8][300];
+	size_t order[8];
+} collected;
 
 static void collect(void *ctx, size_t trial, const mph_exec_result *r)
 {
@@ -106,6 +110,7 @@ static void collect(void *ctx, size_t trial, const mph_exec_result *r)
 	snprintf(c->status[c->n], sizeof c->status[0], "%s", r->status);
 	snprintf(c->rps[c->n], sizeof c->rps[0], "%s", v ? v : "");
 	snprintf(c->msg[c->n], sizeof c->msg[0], "%s", r->message);
+	snprintf(c->log[c->n], sizeof c->log[0], "%s", r->log_path ? r->log_path : "");
 	c->n++;
 }
 
@@ -147,6 +152,15 @@ static void test_exec(void)
 	CHECK(stat("pwned", &st) != 0);
 	snprintf(path, sizeof path, "%s/trial-2.log", dir);
 	CHECK(stat(path, &st) == 0);
+	/* the result names the log the trial wrote */
+	CHECK(strcmp(c.log[1], path) == 0);
+	{
+		char *service = mph_probe_log_path(dir, "service", 3);
+		snprintf(path, sizeof path, "%s/service-3.log", dir);
+		CHECK(strcmp(service, path) == 0);
+		free(service);
+		snprintf(path, sizeof path, "%s/trial-2.log", dir);
+	}
 
 	/* failure, timeout, retries; results in input order despite -j */
 	o.cmd = "if [ \"$MPH_THREADS\" = 4 ]; then sleep 30; else echo boom >&2; exit 3; fi";

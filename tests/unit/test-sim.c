@@ -236,6 +236,51 @@ static void test_replay(void)
 	remove(path);
 }
 
+/* The offline backends in process: the simulator reproduces its row of the
+ * zoo trace; replay looks a row up, or marks it missing. */
+static void test_probes(void)
+{
+	static const char configs[] = "id,cpu,gpu_mem,batch,gpu_type\nq,1,0.1,1,T4\nr,1,0.1,1,K80\n";
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *in, *out;
+	mph_csv *c;
+	mph_error err;
+	mph_sim_probe_opts s;
+	mph_replay_probe_opts r;
+
+	mph_sim_probe_opts_init(&s);
+	s.model = "resnet18_v1";
+	s.zoo = "share/mph/zoo";
+	in = fmemopen((void *)configs, strlen(configs), "r");
+	out = open_memstream(&buf, &len);
+	c = mph_csv_open_fp(in, "configs", &err);
+	CHECK(c != NULL && mph_sim_probe(&s, c, out, &err) == -1);
+	CHECK(strcmp(err.text, "column 'gpu_type': no GPU 'K80' in share/mph/zoo/gpus.csv") == 0 && err.line == 3);
+	fclose(out);
+	CHECK(strncmp(buf, "id,cpu,gpu_mem,batch,gpu_type,rps,p50_ms,p99_ms,status\n"
+	                   "q,1,0.1,1,T4,286.61,151.225,1000,ok\n", len) == 0);
+	mph_csv_close(c);
+	fclose(in);
+	free(buf);
+
+	mph_replay_probe_opts_init(&r);
+	r.trace = "share/mph/zoo/trace.csv";
+	r.task = "resnet18_v1";
+	r.missing_skip = 1;
+	in = fmemopen((void *)configs, strlen(configs), "r");
+	out = open_memstream(&buf, &len);
+	c = mph_csv_open_fp(in, "configs", &err);
+	CHECK(c != NULL && mph_replay_probe(&r, c, out, &err) == 0);
+	fclose(out);
+	CHECK(strcmp(buf, "id,cpu,gpu_mem,batch,gpu_type,rps,p50_ms,p99_ms,status\n"
+	                  "q,1,0.1,1,T4,286.61,151.225,1000,ok\n"
+	                  "r,1,0.1,1,K80,,,,missing\n") == 0);
+	mph_csv_close(c);
+	fclose(in);
+	free(buf);
+}
+
 int main(void)
 {
 	mph_error err;
@@ -250,5 +295,6 @@ int main(void)
 	}
 	mph_zoo_free(z);
 	test_replay();
+	test_probes();
 	return UNIT_DONE();
 }
