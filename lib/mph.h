@@ -374,6 +374,7 @@ void mph_trace_free(mph_trace *t);
 mph_trace *mph_trace_select(const mph_trace *t, const unsigned char *keep);
 size_t mph_trace_ntasks(const mph_trace *t);
 size_t mph_trace_rows(const mph_trace *t); /* all tasks */
+size_t mph_trace_nfeatures(const mph_trace *t); /* mph_space_nfeatures of its space */
 uint64_t mph_trace_digest(const mph_trace *t);
 const char *mph_trace_task_name(const mph_trace *t, size_t k);
 long mph_trace_task_index(const mph_trace *t, const char *name); /* -1 if none */
@@ -492,6 +493,8 @@ const char *mph_model_metric(const mph_model *m);
 double mph_model_fail_value(const mph_model *m);
 const mph_train_opts *mph_model_adapt_opts(const mph_model *m);
 json_t *mph_model_provenance(mph_model *m);
+/* Sets the default adaptation the model records. */
+void mph_model_set_adapt_opts(mph_model *m, const mph_train_opts *o);
 /* Fresh random weights for every network (training from scratch: the model
  * only gives the architecture). */
 void mph_model_init_random(mph_model *m, mph_rng *rng);

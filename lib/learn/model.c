@@ -102,6 +102,7 @@ int mph_model_reset(mph_model *dst, const mph_model *src)
 const char *mph_model_metric(const mph_model *m) { return m->metric; }
 double mph_model_fail_value(const mph_model *m) { return m->fail_value; }
 const mph_train_opts *mph_model_adapt_opts(const mph_model *m) { return &m->adapt; }
+void mph_model_set_adapt_opts(mph_model *m, const mph_train_opts *o) { m->adapt = *o; }
 json_t *mph_model_provenance(mph_model *m) { return m->provenance; }
 
 const mph_space *mph_model_space(const mph_model *m) { return m->space; }

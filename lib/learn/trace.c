@@ -55,6 +55,7 @@ mph_trace *mph_trace_select(const mph_trace *t, const unsigned char *keep)
 }
 
 size_t mph_trace_ntasks(const mph_trace *t) { return t->ntasks; }
+size_t mph_trace_nfeatures(const mph_trace *t) { return t->nfeatures; }
 const char *mph_trace_task_name(const mph_trace *t, size_t k) { return t->tasks[k].name; }
 size_t mph_trace_task_rows(const mph_trace *t, size_t k) { return t->tasks[k].n; }
 const size_t *mph_trace_task_configs(const mph_trace *t, size_t k) { return t->tasks[k].idx; }
