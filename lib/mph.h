@@ -409,8 +409,7 @@ int mph_norm_parse(const char *name, mph_norm_kind *kind); /* 0 or -1 */
  * pooled, one Adam step on the plain regression loss of support + query
  * (the Fine-tuning baseline). */
 typedef enum { MPH_META_MAML, MPH_META_FOMAML, MPH_META_PRETRAIN } mph_meta_mode;
-const char *mph_meta_mode_name(mph_meta_mode mode);            /* "maml", "fomaml", "pretrain" */
-int mph_meta_mode_parse(const char *name, mph_meta_mode *mode); /* 0 or -1 */
+int mph_meta_mode_parse(const char *name, mph_meta_mode *mode); /* "maml", "fomaml", "pretrain": 0 or -1 */
 typedef struct {
 	mph_meta_mode mode;
 	int iters;          /* meta-iterations (pretrain: Adam steps) */
@@ -540,10 +539,6 @@ typedef struct {
 	void (*member_progress)(void *ctx, size_t k, size_t members);
 } mph_model_train_opts;
 void mph_model_train_opts_init(mph_model_train_opts *o);
-/* The meta-training options as provenance records them (new reference):
- * iters, meta_batch, shots, query, inner_steps, inner_lr, outer_lr, norm,
- * fail_value, seed (a string), and ensemble when more than one network. */
-json_t *mph_model_train_opts_to_json(const mph_model_train_opts *o);
 mph_model *mph_model_train(const mph_trace *t, const unsigned char *use, const mph_space *s,
                            const char *metric, const mph_model_train_opts *o, mph_error *err);
 
