@@ -129,7 +129,7 @@ static mph_model *train(const mph_trace *t, const char *space_path, const char *
 	}
 	m = mph_model_new(s, mlp, metric, st->meta.norm, &err);
 	if (m == NULL) die("model", &err);
-	m->adapt = st->adapt[method];
+	mph_model_set_adapt_opts(m, &st->adapt[method]);
 	return m;
 }
 
@@ -137,9 +137,9 @@ static void evaluate(const mph_trace *train_t, const mph_trace *test_t, const ch
                      const char *metric, const settings *st, uint64_t fold, acc res[NMETHODS][8])
 {
 	int meth, ki, rep;
-	size_t nmax = 0, k, nf = test_t->nfeatures;
-	for (k = 0; k < test_t->ntasks; k++)
-		if (test_t->tasks[k].n > nmax) nmax = test_t->tasks[k].n;
+	size_t nmax = 0, k, nf = mph_trace_nfeatures(test_t);
+	for (k = 0; k < mph_trace_ntasks(test_t); k++)
+		if (mph_trace_task_rows(test_t, k) > nmax) nmax = mph_trace_task_rows(test_t, k);
 	{
 		double *pred = malloc(nmax * sizeof *pred), *ra = malloc(nmax * sizeof *ra);
 		double *rb = malloc(nmax * sizeof *rb), *X = malloc(nmax * nf * sizeof *X), *y = malloc(nmax * sizeof *y);
@@ -154,28 +154,29 @@ static void evaluate(const mph_trace *train_t, const mph_trace *test_t, const ch
 			work = mph_model_clone(meta);
 			fprintf(stderr, "meta-bench: fold %llu %s trained in %.1fs\n", (unsigned long long)fold,
 			        method_names[meth], now() - t0);
-			for (k = 0; k < test_t->ntasks; k++) {
-				const mph_task *tk = &test_t->tasks[k];
+			for (k = 0; k < mph_trace_ntasks(test_t); k++) {
+				size_t n = mph_trace_task_rows(test_t, k);
+				const double *tx = mph_trace_task_features(test_t, k), *ty = mph_trace_task_metric(test_t, k);
 				for (ki = 0; ki < st->nk; ki++) {
 					size_t K = (size_t)st->ks[ki], i;
-					if (K > tk->n) continue;
+					if (K > n) continue;
 					for (rep = 0; rep < st->reps; rep++) {
 						mph_rng rng;
 						mph_error err;
 						/* The same support sets for every method. */
 						mph_rng_seed(&rng, st->seed ^ (fold << 40) ^ ((uint64_t)k << 24) ^ (K << 12) ^ (uint64_t)rep);
-						for (i = 0; i < tk->n; i++) perm[i] = i;
-						mph_rng_shuffle(&rng, perm, tk->n);
+						for (i = 0; i < n; i++) perm[i] = i;
+						mph_rng_shuffle(&rng, perm, n);
 						for (i = 0; i < K; i++) {
-							memcpy(X + i * nf, tk->x + perm[i] * nf, nf * sizeof *X);
-							y[i] = tk->y[perm[i]];
+							memcpy(X + i * nf, tx + perm[i] * nf, nf * sizeof *X);
+							y[i] = ty[perm[i]];
 						}
 						mph_model_reset(work, meta);
-						if (meth == M_SCRATCH) mph_mlp_init(work->mlp, &rng);
+						if (meth == M_SCRATCH) mph_model_init_random(work, &rng);
 						if (mph_model_adapt(work, X, y, K, NULL, &rng, &err) != 0) die("adapt", &err);
-						mph_model_predict(work, tk->x, tk->n, pred);
-						res[meth][ki].rho += spearman(tk->y, pred, tk->n, ra, rb, tmp);
-						res[meth][ki].hit += best_in_top10(tk->y, pred, tk->n, tmp);
+						mph_model_predict(work, tx, n, pred);
+						res[meth][ki].rho += spearman(ty, pred, n, ra, rb, tmp);
+						res[meth][ki].hit += best_in_top10(ty, pred, n, tmp);
 						res[meth][ki].n++;
 					}
 				}
@@ -187,23 +188,21 @@ static void evaluate(const mph_trace *train_t, const mph_trace *test_t, const ch
 	}
 }
 
-/* Moves the tasks named (or, with invert, not named) into a new trace. */
+/* The tasks named (or, with invert, not named) as a new trace. */
 static mph_trace *subset(const mph_trace *t, char **names, size_t nn, int invert)
 {
-	mph_trace *s = calloc(1, sizeof *s);
-	size_t k, i;
-	*s = *t;
-	s->tasks = calloc(t->ntasks, sizeof *s->tasks);
-	s->ntasks = 0;
-	for (k = 0; k < t->ntasks; k++) {
+	size_t k, i, nt = mph_trace_ntasks(t);
+	unsigned char *keep = calloc(nt ? nt : 1, 1);
+	mph_trace *s;
+	for (k = 0; k < nt; k++) {
 		int in = 0;
-		for (i = 0; i < nn; i++) in |= strcmp(t->tasks[k].name, names[i]) == 0;
-		if (in != invert) s->tasks[s->ntasks++] = t->tasks[k];
+		for (i = 0; i < nn; i++) in |= strcmp(mph_trace_task_name(t, k), names[i]) == 0;
+		keep[k] = in != invert;
 	}
+	s = mph_trace_select(t, keep);
+	free(keep);
 	return s;
 }
-
-static void free_subset(mph_trace *s) { free(s->tasks); free(s); }
 
 /* ---- speed ---- */
 
@@ -224,8 +223,8 @@ static void speed(const mph_trace *t, const char *space_path, const char *metric
 {
 	mph_error err;
 	mph_model *meta, *work;
-	const mph_task *tk = &t->tasks[0];
-	size_t n = nconfigs < tk->n ? nconfigs : tk->n, nf = t->nfeatures, i;
+	size_t rows = mph_trace_task_rows(t, 0), n = nconfigs < rows ? nconfigs : rows, nf = mph_trace_nfeatures(t), i;
+	const double *tx = mph_trace_task_features(t, 0), *ty = mph_trace_task_metric(t, 0);
 	double *pred = malloc(n * sizeof *pred), ta[200], tp[2000], X[30 * 64], y[30];
 	mph_rng rng;
 	int r;
@@ -236,8 +235,8 @@ static void speed(const mph_trace *t, const char *space_path, const char *metric
 	work = mph_model_clone(meta);
 	mph_rng_seed(&rng, 5);
 	for (i = 0; i < 30; i++) {
-		memcpy(X + i * nf, tk->x + i * 37 % tk->n * nf, nf * sizeof *X);
-		y[i] = tk->y[i * 37 % tk->n];
+		memcpy(X + i * nf, tx + i * 37 % rows * nf, nf * sizeof *X);
+		y[i] = ty[i * 37 % rows];
 	}
 	for (r = 0; r < 200; r++) {
 		double t0 = now();
@@ -247,11 +246,12 @@ static void speed(const mph_trace *t, const char *space_path, const char *metric
 	}
 	for (r = 0; r < 2000; r++) {
 		double t0 = now();
-		mph_model_predict(work, tk->x, n, pred);
+		mph_model_predict(work, tx, n, pred);
 		tp[r] = now() - t0;
 	}
 	printf("adapt on 30 trials (%s, %d steps): median %.3f ms\n",
-	       meta->adapt.opt == MPH_OPT_ADAM ? "adam" : "sgd", meta->adapt.steps, 1e3 * median(ta, 200));
+	       mph_optimizer_name(mph_model_adapt_opts(meta)->opt), mph_model_adapt_opts(meta)->steps,
+	       1e3 * median(ta, 200));
 	printf("predict %zu configurations: median %.3f ms\n", n, 1e3 * median(tp, 2000));
 	mph_model_free(work);
 	mph_model_free(meta);
@@ -384,31 +384,32 @@ int main(int argc, char **argv)
 		for (tok = strtok_r(buf, ",", &save); tok && nn < 256; tok = strtok_r(NULL, ",", &save)) names[nn++] = tok;
 		tr = subset(t, names, nn, 1);
 		te = subset(t, names, nn, 0);
-		fprintf(stderr, "meta-bench: train on %zu tasks, test on %zu\n", tr->ntasks, te->ntasks);
+		fprintf(stderr, "meta-bench: train on %zu tasks, test on %zu\n", mph_trace_ntasks(tr), mph_trace_ntasks(te));
 		evaluate(tr, te, space_path, metric, &st, 0, res);
-		free_subset(tr); free_subset(te);
+		mph_trace_free(tr); mph_trace_free(te);
 		free(buf);
 	} else {
 		/* k-fold over tasks in a seeded order: every task is held out once. */
-		size_t *order = malloc(t->ntasks * sizeof *order);
-		char **names = malloc(t->ntasks * sizeof *names);
+		size_t nt = mph_trace_ntasks(t), *order = malloc(nt * sizeof *order);
+		char **names = malloc(nt * sizeof *names);
 		mph_rng rng;
 		int f;
-		for (k = 0; k < t->ntasks; k++) order[k] = k;
+		for (k = 0; k < nt; k++) order[k] = k;
 		mph_rng_seed(&rng, st.seed);
-		mph_rng_shuffle(&rng, order, t->ntasks);
+		mph_rng_shuffle(&rng, order, nt);
 		for (f = 0; f < st.folds; f++) {
 			size_t nn = 0;
 			mph_trace *tr, *te;
-			for (k = 0; k < t->ntasks; k++)
-				if ((int)(k % (size_t)st.folds) == f) names[nn++] = t->tasks[order[k]].name;
+			for (k = 0; k < nt; k++)
+				if ((int)(k % (size_t)st.folds) == f) names[nn++] = (char *)mph_trace_task_name(t, order[k]);
 			tr = subset(t, names, nn, 1);
 			te = subset(t, names, nn, 0);
-			fprintf(stderr, "meta-bench: fold %d: train on %zu tasks, test on %zu:", f, tr->ntasks, te->ntasks);
+			fprintf(stderr, "meta-bench: fold %d: train on %zu tasks, test on %zu:", f, mph_trace_ntasks(tr),
+			        mph_trace_ntasks(te));
 			for (k = 0; k < nn; k++) fprintf(stderr, " %s", names[k]);
 			fputc('\n', stderr);
 			evaluate(tr, te, space_path, metric, &st, (uint64_t)f, res);
-			free_subset(tr); free_subset(te);
+			mph_trace_free(tr); mph_trace_free(te);
 		}
 		free(order); free(names);
 	}

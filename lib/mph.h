@@ -283,11 +283,28 @@ void mph_history_add(mph_history *h, const mph_trial *t);
 void mph_history_truncate(mph_history *h, size_t n);
 size_t mph_history_n(const mph_history *h);
 const mph_trial *mph_history_get(const mph_history *h, size_t i);
-/* A trials file: the space's knob columns, an optional `status` column (a
- * row whose status is not "ok" failed: its metric may be empty), and, when
- * o is non-NULL, what o needs (its metric, cost and constraint columns). */
+size_t mph_history_nfailed(const mph_history *h);
+/* What a failed trial is, for every reader of trials and traces: a status
+ * other than "ok". 1 if failed. */
+int mph_status_failed(const char *status);
+/* A trials file, the one reader of the format: the space's knob columns, an
+ * optional `status` column (a row whose status is not "ok" failed: its
+ * metric may be empty), and, when o is non-NULL, what o needs (its metric,
+ * cost and constraint columns). */
 mph_history *mph_history_load(const char *path, const mph_space *s, const mph_objective *o,
                               double fail_value, mph_error *err);
+/* The same for adaptation: no objective, the metric column named (required;
+ * a row that did not fail needs a finite metric, kept as the trial's). digest
+ * gets mph_trial_digest over the rows, as a trace's (provenance). */
+mph_history *mph_history_load_metric(const char *path, const mph_space *s, const char *metric,
+                                     double fail_value, uint64_t *digest, mph_error *err);
+/* The trials as training data: x (n x nfeatures) their encoded
+ * configurations, y (n) their metrics, failures at the fail value. */
+void mph_history_encode(const mph_history *h, const mph_space *s, double *x, double *y);
+/* What a model learnt from, chained into h: a row's task, its knob fields as
+ * written (cols: mph_space_bind's) and its metric field, or "failed". */
+uint64_t mph_trial_digest(uint64_t h, const char *task, const mph_csv *c, const size_t *cols,
+                          size_t nknobs, size_t metric_col, int failed);
 
 /* ==== learn: lib/learn/ ==================================================== */
 
@@ -315,6 +332,8 @@ size_t mph_mlp_nparams(const mph_mlp *m);
  * unused); otherwise minibatches drawn from rng. Adam uses the usual
  * beta1 0.9, beta2 0.999, eps 1e-8 and restarts its moments on every call. */
 typedef enum { MPH_OPT_SGD, MPH_OPT_ADAM } mph_optimizer;
+const char *mph_optimizer_name(mph_optimizer o);            /* "sgd", "adam" */
+int mph_optimizer_parse(const char *name, mph_optimizer *o); /* 0 or -1 */
 typedef struct {
 	mph_optimizer opt;
 	int steps;      /* gradient steps */
@@ -326,15 +345,18 @@ typedef struct {
  * mph-suggest --algo ernest): one setting for every tool, so that the
  * baseline in an evaluation is the one a user runs. */
 extern const mph_train_opts mph_train_scratch;
+/* The options by the names model files and provenance give them:
+ * optimizer, steps, lr, batch, l2 (new reference). */
+json_t *mph_train_opts_to_json(const mph_train_opts *o);
 
-/* ---- traces and trials (rows grouped by task, encoded) ---- */
-/* Failed configurations are kept, never dropped: a row whose `status` column
- * (when there is one) is not "ok" gets the metric fail_value (0 by default:
- * a configuration that does not run serves nothing), whatever its metric
- * field holds, even empty. A row with status ok (or no status column) must
- * have a finite metric. */
+/* ---- traces (rows grouped by task, encoded) ---- */
+/* Failed configurations are kept, never dropped: a row that failed
+ * (mph_status_failed, when there is a `status` column) gets the metric
+ * fail_value (0 by default: a configuration that does not run serves
+ * nothing), whatever its metric field holds, even empty. A row with status ok
+ * (or no status column) must have a finite metric. */
 typedef struct {
-	char *name;            /* task name ("" for a trials file) */
+	char *name;            /* task name */
 	size_t n;              /* rows */
 	size_t *idx;           /* n x nknobs value indices */
 	double *x;             /* n x nfeatures, mph_space_encode */
@@ -345,19 +367,29 @@ typedef struct {
 	size_t nknobs, nfeatures;
 	size_t ntasks;
 	mph_task *tasks;        /* in order of first appearance */
-	uint64_t digest;        /* mph_hash64 over the rows read (provenance) */
+	uint64_t digest;        /* mph_trial_digest over the rows read (provenance) */
 } mph_trace;
 /* A trace: CSV with a `task` column, the space's knob columns and column
  * metric; other columns are ignored. Rows of a task need not be adjacent. */
 mph_trace *mph_trace_load(const char *path, const mph_space *s, const char *metric,
                           double fail_value, mph_error *err);
-/* A trials file (no task column): one task named "". May have zero rows. */
-mph_trace *mph_trials_load(const char *path, const mph_space *s, const char *metric,
-                           double fail_value, mph_error *err);
 void mph_trace_free(mph_trace *t);
+/* A copy with the tasks k where keep[k] is set, in order; the digest stays
+ * the whole trace's (what was read). */
+mph_trace *mph_trace_select(const mph_trace *t, const unsigned char *keep);
 size_t mph_trace_ntasks(const mph_trace *t);
+size_t mph_trace_rows(const mph_trace *t); /* all tasks */
+size_t mph_trace_nfeatures(const mph_trace *t); /* mph_space_nfeatures of its space */
+uint64_t mph_trace_digest(const mph_trace *t);
 const char *mph_trace_task_name(const mph_trace *t, size_t k);
 long mph_trace_task_index(const mph_trace *t, const char *name); /* -1 if none */
+/* Task k's rows: their configurations (rows x nknobs), features (rows x
+ * nfeatures), metrics and failed flags. */
+size_t mph_trace_task_rows(const mph_trace *t, size_t k);
+const size_t *mph_trace_task_configs(const mph_trace *t, size_t k);
+const double *mph_trace_task_features(const mph_trace *t, size_t k);
+const double *mph_trace_task_metric(const mph_trace *t, size_t k);
+const unsigned char *mph_trace_task_failed(const mph_trace *t, size_t k);
 
 /* ---- per-task target normalisation ---- */
 /* Services differ by orders of magnitude in the metric, so a model learns the
@@ -382,6 +414,7 @@ int mph_norm_parse(const char *name, mph_norm_kind *kind); /* 0 or -1 */
  * pooled, one Adam step on the plain regression loss of support + query
  * (the Fine-tuning baseline). */
 typedef enum { MPH_META_MAML, MPH_META_FOMAML, MPH_META_PRETRAIN } mph_meta_mode;
+int mph_meta_mode_parse(const char *name, mph_meta_mode *mode); /* "maml", "fomaml", "pretrain": 0 or -1 */
 typedef struct {
 	mph_meta_mode mode;
 	int iters;          /* meta-iterations (pretrain: Adam steps) */
@@ -464,6 +497,8 @@ const char *mph_model_metric(const mph_model *m);
 double mph_model_fail_value(const mph_model *m);
 const mph_train_opts *mph_model_adapt_opts(const mph_model *m);
 json_t *mph_model_provenance(mph_model *m);
+/* Sets the default adaptation the model records. */
+void mph_model_set_adapt_opts(mph_model *m, const mph_train_opts *o);
 /* Fresh random weights for every network (training from scratch: the model
  * only gives the architecture). */
 void mph_model_init_random(mph_model *m, mph_rng *rng);
@@ -492,7 +527,8 @@ void mph_model_predict(mph_model *m, const double *X, size_t n, double *out);
 /* The recipe mph-metatrain runs and mph-eval runs per fold: on the tasks of
  * t with use[k] set (use NULL: all), members networks, member k initialised
  * and meta-trained from the seed mph_model_member_seed(seed, k), in the
- * model as an ensemble. Provenance gets "mode"; the caller adds the rest. */
+ * model as an ensemble. Provenance gets "mode" and "training"
+ * (mph_model_train_opts_to_json); the caller adds the rest. */
 /* Three networks: one meta-model's seed changed the samples a search needed
  * several-fold for some services; the mean of three did not, and five or
  * eight did no better (examples/paper/TUNING.md, section 5). */

@@ -57,15 +57,15 @@ setup() {
 	run mph-adapt --predict "$BATS_TEST_TMPDIR/all.csv" "$META" "$FIX/trials.csv"
 	assert_success
 	assert_equal "${#lines[@]}" 33
-	assert_line --index 0 "cpu,batch,gpu,pred_rps"
+	assert_line --index 0 "cpu,batch,gpu,pred_metric"
 	[[ "${lines[1]}" == 1,1,a,* ]]
 	# The model learnt the shape: the largest batch on the most cores on gpu b is best.
 	run bash -c "tail -n +2 <<< '$output' | sort -t, -k4 -g | tail -1 | cut -d, -f1-3"
 	assert_output "4,8,b"
 	# Extra columns pass through; an old prediction column is replaced.
-	printf 'id,gpu,batch,cpu,pred_rps\nx,b,8,4,1\n' > "$BATS_TEST_TMPDIR/c.csv"
+	printf 'id,gpu,batch,cpu,pred_metric\nx,b,8,4,1\n' > "$BATS_TEST_TMPDIR/c.csv"
 	run mph-adapt --predict "$BATS_TEST_TMPDIR/c.csv" "$META" "$FIX/trials.csv"
-	assert_line --index 0 "id,gpu,batch,cpu,pred_rps"
+	assert_line --index 0 "id,gpu,batch,cpu,pred_metric"
 	assert_line --index 1 --regexp '^x,b,8,4,[0-9.e+]+$'
 	run bash -c "cut -d, -f5 <<< '${lines[1]}' | awk '{ exit !(\$1 > 300) }'"
 	assert_success
@@ -171,7 +171,7 @@ setup() {
 }
 
 @test "trials: missing metric, empty file, failed rows kept" {
-	run -1 --separate-stderr mph-adapt -m p99_ms "$META" "$FIX/trials.csv"
+	run -1 --separate-stderr mph-adapt -M p99_ms "$META" "$FIX/trials.csv"
 	assert_equal "$stderr" "mph-adapt: $FIX/trials.csv:1: missing required column 'p99_ms'"
 	head -1 "$FIX/trials.csv" > "$BATS_TEST_TMPDIR/e.csv"
 	run -1 --separate-stderr mph-adapt "$META" "$BATS_TEST_TMPDIR/e.csv"
@@ -190,7 +190,7 @@ setup() {
 	run mph-adapt --predict "$BATS_TEST_TMPDIR/all.csv" "$BATS_TEST_TMPDIR/f.json" "$BATS_TEST_TMPDIR/trials.csv"
 	assert_success
 	assert_equal "${#lines[@]}" 1441
-	assert_line --index 0 "batch,cpu,gpu_mem_gb,gpu_power_pct,gpu_type,rps_per_budget_norm,pred_rps_per_budget_norm"
+	assert_line --index 0 "batch,cpu,gpu_mem_gb,gpu_power_pct,gpu_type,rps_per_budget_norm,pred_metric"
 }
 
 @test "bad trials: NaN and infinity, ragged rows, a directory, no output file" {

@@ -12,23 +12,24 @@ static const char usage_line[] =
 
 
 typedef struct {
-	mph_model_train_opts train; /* meta, adapt, fail_value, seed, members; hidden from the text */
-	char hidden[256];
+	mph_model_train_opts train; /* meta, adapt, hidden, fail_value, seed, members */
 	const char *metric;
 } settings;
 
 static void defaults(settings *st)
 {
 	mph_model_train_opts_init(&st->train); /* adapt follows --inner-steps/--inner-lr unless given */
-	snprintf(st->hidden, sizeof st->hidden, "128,128");
 	st->metric = "rps";
 }
 
 static void help(void)
 {
 	settings d;
-	char a[32], b[32], c[32], e[32];
+	char a[32], b[32], c[32], e[32], hidden[16 * MPH_MLP_MAX_HIDDEN] = "";
+	size_t i;
 	defaults(&d);
+	for (i = 0; i < d.train.nhidden; i++)
+		snprintf(hidden + strlen(hidden), sizeof hidden - strlen(hidden), "%s%zu", i ? "," : "", d.train.hidden[i]);
 	printf("%s\n"
 	       "Learns, from the configuration->performance surfaces of the services (tasks)\n"
 	       "of a profiled trace, a network that adapts to a new service from a few\n"
@@ -65,7 +66,7 @@ static void help(void)
 	       "                         pretrain: %s]\n\n"
 	       "TRACE is CSV with a `task` column, the knob columns and the metric; - is\n"
 	       "standard input (then -s is needed). See mph-metatrain(1), mph-model(5).\n",
-	       usage_line, d.metric, (unsigned long long)d.train.seed, d.train.members, d.hidden,
+	       usage_line, d.metric, (unsigned long long)d.train.seed, d.train.members, hidden,
 	       d.train.meta.iters, d.train.meta.meta_batch, d.train.meta.shots, d.train.meta.query,
 	       d.train.meta.inner_steps, mph_fmt_double(a, d.train.meta.inner_lr),
 	       mph_fmt_double(b, d.train.meta.outer_lr), mph_norm_name(d.train.meta.norm),
@@ -112,6 +113,15 @@ static void report(void *ctx, int iter, int iters, double loss)
 	        p->tty && iter < iters ? "   \r" : "\n");
 }
 
+static void progress_init(progress *p, size_t members)
+{
+	p->tty = isatty(2);
+	p->last = -1e9;
+	p->member = 0;
+	p->members = members;
+	clock_gettime(CLOCK_MONOTONIC, &p->start);
+}
+
 static void report_member(void *ctx, size_t k, size_t members)
 {
 	progress *p = ctx;
@@ -129,11 +139,14 @@ static int in_list(const char *s, char **v, size_t n)
 	return 0;
 }
 
-/* Keeps the tasks named in only (all when NULL) minus those in exclude. */
-static int select_tasks(mph_trace *t, const char *only, const char *exclude, mph_error *err)
+/* The tasks named in only (all when NULL) minus those in exclude, as a
+ * trace of their own. */
+static mph_trace *select_tasks(const mph_trace *t, const char *only, const char *exclude, mph_error *err)
 {
-	size_t no = 0, nx = 0, i, k, kept = 0;
+	size_t no = 0, nx = 0, i, k, kept = 0, nt = mph_trace_ntasks(t);
 	char **ov = only ? tool_split(only, &no) : NULL, **xv = exclude ? tool_split(exclude, &nx) : NULL;
+	unsigned char *keep = tool_alloc(nt);
+	mph_trace *sel = NULL;
 	int rc = 0;
 	for (i = 0; i < no && rc == 0; i++)
 		if (mph_trace_task_index(t, ov[i]) < 0)
@@ -141,74 +154,52 @@ static int select_tasks(mph_trace *t, const char *only, const char *exclude, mph
 	for (i = 0; i < nx && rc == 0; i++)
 		if (mph_trace_task_index(t, xv[i]) < 0)
 			rc = mph_error_set(err, NULL, 0, 0, "--exclude: no task '%s' in the trace", xv[i]);
-	if (rc == 0) {
-		for (k = 0; k < t->ntasks; k++) {
-			mph_task *tk = &t->tasks[k];
-			if ((ov == NULL || in_list(tk->name, ov, no)) && !in_list(tk->name, xv, nx)) {
-				t->tasks[kept++] = *tk;
-			} else {
-				free(tk->name); free(tk->idx); free(tk->x); free(tk->y); free(tk->failed);
-			}
-		}
-		t->ntasks = kept;
-		if (kept == 0) rc = mph_error_set(err, NULL, 0, 0, "no task left to train on");
+	for (k = 0; k < nt && rc == 0; k++) {
+		const char *name = mph_trace_task_name(t, k);
+		keep[k] = (ov == NULL || in_list(name, ov, no)) && !in_list(name, xv, nx);
+		kept += keep[k];
 	}
+	if (rc == 0 && kept == 0) rc = mph_error_set(err, NULL, 0, 0, "no task left to train on");
+	if (rc == 0) sel = mph_trace_select(t, keep);
+	free(keep);
 	free(ov);
 	free(xv);
-	return rc;
+	return sel;
 }
 
-static json_t *provenance(int argc, char **argv, const settings *st, const mph_trace *t, size_t rows)
+/* What the model learnt from, beside the training record the library
+ * writes. */
+static void record(mph_model *m, int argc, char **argv, const mph_trace *t)
 {
-	json_t *p = json_object(), *data = json_object(), *tasks = json_array();
-	json_t *hp = json_object();
-	char hex[17], seed[24];
+	json_t *p = mph_model_provenance(m), *data = json_object(), *tasks = json_array();
+	char hex[17];
 	size_t k;
-	const mph_meta_opts *o = &st->train.meta;
 	json_object_set_new(p, "tool", json_string("mph-metatrain"));
 	json_object_set_new(p, "version", json_string(MPH_VERSION));
 	json_object_set_new(p, "args", tool_recorded_args(argc, argv));
-	json_object_set_new(p, "mode", json_string(o->mode == MPH_META_PRETRAIN ? "pretrain" :
-	                                              o->mode == MPH_META_FOMAML ? "fomaml" : "maml"));
-	snprintf(hex, sizeof hex, "%016llx", (unsigned long long)t->digest);
+	snprintf(hex, sizeof hex, "%016llx", (unsigned long long)mph_trace_digest(t));
 	json_object_set_new(data, "digest", json_string(hex));
-	json_object_set_new(data, "rows", json_integer((json_int_t)rows));
-	for (k = 0; k < t->ntasks; k++) json_array_append_new(tasks, json_string(t->tasks[k].name));
+	json_object_set_new(data, "rows", json_integer((json_int_t)mph_trace_rows(t)));
+	for (k = 0; k < mph_trace_ntasks(t); k++)
+		json_array_append_new(tasks, json_string(mph_trace_task_name(t, k)));
 	json_object_set_new(data, "tasks", tasks);
 	json_object_set_new(p, "data", data);
-	json_object_set_new(hp, "iters", json_integer(o->iters));
-	json_object_set_new(hp, "meta_batch", json_integer(o->meta_batch));
-	json_object_set_new(hp, "shots", json_integer(o->shots));
-	json_object_set_new(hp, "query", json_integer(o->query));
-	json_object_set_new(hp, "inner_steps", json_integer(o->inner_steps));
-	json_object_set_new(hp, "inner_lr", json_real(o->inner_lr));
-	json_object_set_new(hp, "outer_lr", json_real(o->outer_lr));
-	json_object_set_new(hp, "norm", json_string(mph_norm_name(o->norm)));
-	json_object_set_new(hp, "fail_value", json_real(st->train.fail_value));
-	/* A string: a 64-bit seed does not fit every JSON reader's integers. */
-	snprintf(seed, sizeof seed, "%llu", (unsigned long long)st->train.seed);
-	json_object_set_new(hp, "seed", json_string(seed));
-	/* only when there is one, so single-network files keep their bytes */
-	if (st->train.members > 1) json_object_set_new(hp, "ensemble", json_integer((json_int_t)st->train.members));
-	json_object_set_new(p, "training", hp);
-	return p;
 }
 
-static int parse_hidden(const char *s, size_t *hidden, size_t *nh)
+/* Progress on stderr: what is trained, then each iteration. */
+static void start_progress(settings *st, progress *prog, const mph_trace *t, const mph_space *s)
 {
-	size_t n, i;
-	char **v = tool_split(s, &n);
-	int rc = 0;
-	if (n > MPH_MLP_MAX_HIDDEN) rc = -1;
-	for (i = 0; i < n && rc == 0; i++) {
-		long x;
-		if (mph_parse_long(v[i], &x) != 0 || x < 1 || x > 4096) rc = -1;
-		else hidden[i] = (size_t)x;
-	}
-	*nh = n;
-	free(v);
-	if (rc) tool_usage_error("--hidden: expected 1 to %d sizes in 1..4096: '%s'", MPH_MLP_MAX_HIDDEN, s);
-	return rc;
+	/* one network's parameters, counted as the network counts them */
+	mph_mlp *shape = mph_mlp_new(mph_space_nfeatures(s), st->train.nhidden, st->train.hidden);
+	size_t params = mph_mlp_nparams(shape);
+	mph_mlp_free(shape);
+	st->train.meta.progress = report;
+	st->train.meta.progress_ctx = prog;
+	st->train.member_progress = report_member;
+	fprintf(stderr, "%s: %zu tasks, %zu rows, %zu features, %zu parameters", tool_prog,
+	        mph_trace_ntasks(t), mph_trace_rows(t), mph_space_nfeatures(s), params);
+	if (st->train.members > 1) fprintf(stderr, ", %zu networks", st->train.members);
+	fputc('\n', stderr);
 }
 
 int main(int argc, char **argv)
@@ -242,13 +233,13 @@ int main(int argc, char **argv)
 		{NULL, 0, NULL, 0}};
 	settings st;
 	const char *output = NULL, *space_path = NULL, *only = NULL, *exclude = NULL, *trace_path;
-	int ch, li = 0, verbose = 0, quiet = 0, first_order = 0, pretrain = 0;
+	int ch, li = 0, verbose = 0, quiet = 0, first_order = 0, rc = 1;
 	long x;
-	size_t rows = 0, k;
 	mph_error err;
 	mph_space *s = NULL;
-	mph_trace *t = NULL;
+	mph_trace *all = NULL, *t = NULL;
 	mph_model *model = NULL;
+	mph_meta_mode mode = MPH_META_MAML;
 	progress prog;
 
 	tool_prog = "mph-metatrain";
@@ -268,14 +259,15 @@ int main(int argc, char **argv)
 			break;
 		case OPT_EXCLUDE: exclude = optarg; break;
 		case OPT_FIRST_ORDER: first_order = 1; break;
-		case OPT_HIDDEN: snprintf(st.hidden, sizeof st.hidden, "%s", optarg); break;
 		case OPT_MODE:
-			if (strcmp(optarg, "maml") == 0) pretrain = 0;
-			else if (strcmp(optarg, "pretrain") == 0) pretrain = 1;
-			else { tool_usage_error("--mode: expected maml or pretrain: '%s'", optarg); goto usage; }
+			/* fomaml is --mode maml --first-order */
+			if (mph_meta_mode_parse(optarg, &mode) != 0 || mode == MPH_META_FOMAML) {
+				tool_usage_error("--mode: expected maml or pretrain: '%s'", optarg);
+				goto usage;
+			}
 			break;
 		case OPT_SEED: if (tool_seed_opt("--seed", optarg, &st.train.seed)) goto usage; break;
-		case OPT_ENSEMBLE: case OPT_FAIL_VALUE: case OPT_INNER_LR: case OPT_INNER_STEPS: case OPT_ITERS:
+		case OPT_ENSEMBLE: case OPT_FAIL_VALUE: case OPT_HIDDEN: case OPT_INNER_LR: case OPT_INNER_STEPS: case OPT_ITERS:
 		case OPT_META_BATCH: case OPT_NORM: case OPT_OUTER_LR: case OPT_QUERY: case OPT_SHOTS:
 			if (tool_train_opt(longopts[li].name, optarg, &st.train) != 0) goto usage;
 			break;
@@ -293,59 +285,36 @@ int main(int argc, char **argv)
 		tool_usage_error("reading the trace from standard input needs -s SPACE");
 		goto usage;
 	}
-	if (first_order && pretrain) {
+	if (first_order && mode == MPH_META_PRETRAIN) {
 		tool_usage_error("--first-order goes with --mode maml");
 		goto usage;
 	}
-	if (parse_hidden(st.hidden, st.train.hidden, &st.train.nhidden) != 0) goto usage;
-	st.train.meta.mode = pretrain ? MPH_META_PRETRAIN : first_order ? MPH_META_FOMAML : MPH_META_MAML;
+	st.train.meta.mode = first_order ? MPH_META_FOMAML : mode;
 
 	s = space_path ? mph_space_load(space_path, &err) : tool_space_from_trace(trace_path, st.metric, &err);
 	if (s == NULL) goto fail;
-	if ((t = mph_trace_load(trace_path, s, st.metric, st.train.fail_value, &err)) == NULL) goto fail;
-	if (select_tasks(t, only, exclude, &err) != 0) {
+	if ((all = mph_trace_load(trace_path, s, st.metric, st.train.fail_value, &err)) == NULL) goto fail;
+	if ((t = select_tasks(all, only, exclude, &err)) == NULL) {
 		mph_error_locate(&err, trace_path, -1);
 		goto fail;
 	}
-	for (k = 0; k < t->ntasks; k++) rows += t->tasks[k].n;
-
-	prog.tty = isatty(2);
-	prog.last = -1e9;
-	prog.member = 0;
-	prog.members = st.train.members;
-	clock_gettime(CLOCK_MONOTONIC, &prog.start);
-	if (!quiet && (verbose || prog.tty)) {
-		/* one network's parameters, counted as the network counts them */
-		mph_mlp *shape = mph_mlp_new(mph_space_nfeatures(s), st.train.nhidden, st.train.hidden);
-		size_t params = mph_mlp_nparams(shape);
-		mph_mlp_free(shape);
-		st.train.meta.progress = report;
-		st.train.meta.progress_ctx = &prog;
-		st.train.member_progress = report_member;
-		fprintf(stderr, "%s: %zu tasks, %zu rows, %zu features, %zu parameters", tool_prog,
-		        t->ntasks, rows, mph_space_nfeatures(s), params);
-		if (st.train.members > 1) fprintf(stderr, ", %zu networks", st.train.members);
-		fputc('\n', stderr);
-	}
+	progress_init(&prog, st.train.members);
+	if (!quiet && (verbose || prog.tty)) start_progress(&st, &prog, t, s);
 	if ((model = mph_model_train(t, NULL, s, st.metric, &st.train, &err)) == NULL) {
 		mph_error_locate(&err, trace_path, -1);
 		goto fail;
 	}
 	if (st.train.meta.progress)
 		fprintf(stderr, "%s: trained in %.1fs\n", tool_prog, since(&prog.start));
-	json_decref(model->provenance);
-	model->provenance = provenance(argc, argv, &st, t, rows);
-	if (mph_model_save(model, output, &err) != 0) goto fail;
-	mph_model_free(model);
-	mph_trace_free(t);
-	mph_space_free(s);
-	return 0;
+	record(model, argc, argv, t);
+	if (mph_model_save(model, output, &err) == 0) rc = 0;
 fail:
-	tool_error(&err);
+	if (rc != 0) tool_error(&err);
 	mph_model_free(model);
+	mph_trace_free(all);
 	mph_trace_free(t);
 	mph_space_free(s);
-	return 1;
+	return rc;
 usage:
 	fputs(usage_line, stderr);
 	return 2;

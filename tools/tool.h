@@ -158,9 +158,28 @@ static mph_space *tool_space_from_trace(const char *path, const char *metric, mp
 	mph_csv_close(c);
 	return s;
 }
+/* --hidden N,...: the hidden layer sizes of the networks mph-metatrain and
+ * mph-eval train; 0, or -1 after a usage error. */
+static int tool_hidden_opt(const char *arg, size_t *hidden, size_t *nhidden) __attribute__((unused));
+static int tool_hidden_opt(const char *arg, size_t *hidden, size_t *nhidden)
+{
+	size_t n, i;
+	char **v = tool_split(arg, &n);
+	int rc = n > MPH_MLP_MAX_HIDDEN ? -1 : 0;
+	for (i = 0; i < n && rc == 0; i++) {
+		long x;
+		if (mph_parse_long(v[i], &x) != 0 || x < 1 || x > 4096) rc = -1;
+		else hidden[i] = (size_t)x;
+	}
+	free(v);
+	if (rc == 0) *nhidden = n;
+	else tool_usage_error("--hidden: expected 1 to %d sizes in 1..4096: '%s'", MPH_MLP_MAX_HIDDEN, arg);
+	return rc;
+}
+
 /* The meta-training hyper-parameters mph-metatrain takes and mph-eval
  * passes to the models it trains, parsed into one mph_model_train_opts by
- * their long name ("iters", ...): 0 when parsed, -1 after a usage error, 1
+ * their long name ("iters", "hidden", ...): 0 when parsed, -1 after a usage error, 1
  * when name is not one of them. */
 static int tool_train_opt(const char *name, const char *arg, mph_model_train_opts *t) __attribute__((unused));
 static int tool_train_opt(const char *name, const char *arg, mph_model_train_opts *t)
@@ -179,6 +198,7 @@ static int tool_train_opt(const char *name, const char *arg, mph_model_train_opt
 			*ints[i].to = (int)x;
 			return 0;
 		}
+	if (strcmp(name, "hidden") == 0) return tool_hidden_opt(arg, t->hidden, &t->nhidden);
 	if (strcmp(name, "ensemble") == 0) {
 		if (tool_long_opt(opt, arg, 1, 1000, &x)) return -1;
 		t->members = (size_t)x;

@@ -43,6 +43,7 @@ void mph_norm_apply(const mph_norm *nm, const double *y, size_t n, double *z);
 void mph_norm_invert(const mph_norm *nm, const double *z, size_t n, double *y);
 
 /* ---- meta-training ---- */
+const char *mph_meta_mode_name(mph_meta_mode mode); /* "maml", "fomaml", "pretrain" */
 void mph_meta_adapt_defaults(const mph_meta_opts *o, mph_train_opts *adapt);
 
 /* The MAML meta-gradient for one task: grad = d/dtheta of the query loss
@@ -61,6 +62,11 @@ json_t *mph_model_to_json(const mph_model *m); /* new reference */
 void mph_model_predict_member(mph_model *m, size_t k, const double *X, size_t n, double *out);
 
 /* ---- training a model ---- */
+/* The meta-training options as provenance records them (new reference):
+ * iters, meta_batch, shots, query, inner_steps, inner_lr, outer_lr, norm,
+ * fail_value, seed (a string), and ensemble when more than one network. */
+json_t *mph_model_train_opts_to_json(const mph_model_train_opts *o);
+
 /* Member 0's seed is seed itself (an ensemble of one is the lone network). */
 uint64_t mph_model_member_seed(uint64_t seed, size_t k);
 

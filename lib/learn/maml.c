@@ -74,6 +74,24 @@ double mph_maml_task_grad(mph_mlp *m, const double *Xs, const double *ys, size_t
 
 /* ---- meta-training ---- */
 
+static const char *const mode_names[] = {"maml", "fomaml", "pretrain"};
+
+const char *mph_meta_mode_name(mph_meta_mode mode)
+{
+	return (unsigned)mode < 3 ? mode_names[mode] : "?";
+}
+
+int mph_meta_mode_parse(const char *name, mph_meta_mode *mode)
+{
+	int i;
+	for (i = 0; i < 3; i++)
+		if (strcmp(name, mode_names[i]) == 0) {
+			*mode = (mph_meta_mode)i;
+			return 0;
+		}
+	return -1;
+}
+
 void mph_meta_opts_default(mph_meta_opts *o)
 {
 	memset(o, 0, sizeof *o);

@@ -102,6 +102,7 @@ int mph_model_reset(mph_model *dst, const mph_model *src)
 const char *mph_model_metric(const mph_model *m) { return m->metric; }
 double mph_model_fail_value(const mph_model *m) { return m->fail_value; }
 const mph_train_opts *mph_model_adapt_opts(const mph_model *m) { return &m->adapt; }
+void mph_model_set_adapt_opts(mph_model *m, const mph_train_opts *o) { m->adapt = *o; }
 json_t *mph_model_provenance(mph_model *m) { return m->provenance; }
 
 const mph_space *mph_model_space(const mph_model *m) { return m->space; }
@@ -114,7 +115,26 @@ void mph_model_init_random(mph_model *m, mph_rng *rng)
 
 /* ---- writing ---- */
 
-static const char *opt_name(mph_optimizer o) { return o == MPH_OPT_ADAM ? "adam" : "sgd"; }
+const char *mph_optimizer_name(mph_optimizer o) { return o == MPH_OPT_ADAM ? "adam" : "sgd"; }
+
+int mph_optimizer_parse(const char *name, mph_optimizer *o)
+{
+	if (strcmp(name, "sgd") == 0) *o = MPH_OPT_SGD;
+	else if (strcmp(name, "adam") == 0) *o = MPH_OPT_ADAM;
+	else return -1;
+	return 0;
+}
+
+json_t *mph_train_opts_to_json(const mph_train_opts *o)
+{
+	json_t *j = json_object();
+	json_object_set_new(j, "optimizer", json_string(mph_optimizer_name(o->opt)));
+	json_object_set_new(j, "steps", json_integer(o->steps));
+	json_object_set_new(j, "lr", json_real(o->lr));
+	json_object_set_new(j, "batch", json_integer((json_int_t)o->batch));
+	json_object_set_new(j, "l2", json_real(o->l2));
+	return j;
+}
 
 static json_t *network_to_json(const mph_mlp *mlp)
 {
@@ -147,7 +167,7 @@ static json_t *network_to_json(const mph_mlp *mlp)
 
 json_t *mph_model_to_json(const mph_model *m)
 {
-	json_t *j = json_object(), *net, *nm, *ad;
+	json_t *j = json_object(), *net, *nm;
 	size_t k;
 
 	json_object_set_new(j, "format", json_string(MPH_MODEL_FORMAT));
@@ -165,13 +185,7 @@ json_t *mph_model_to_json(const mph_model *m)
 	}
 	json_object_set_new(j, "normalisation", nm);
 
-	ad = json_object();
-	json_object_set_new(ad, "optimizer", json_string(opt_name(m->adapt.opt)));
-	json_object_set_new(ad, "steps", json_integer(m->adapt.steps));
-	json_object_set_new(ad, "lr", json_real(m->adapt.lr));
-	json_object_set_new(ad, "batch", json_integer((json_int_t)m->adapt.batch));
-	json_object_set_new(ad, "l2", json_real(m->adapt.l2));
-	json_object_set_new(j, "adapt", ad);
+	json_object_set_new(j, "adapt", mph_train_opts_to_json(&m->adapt));
 
 	/* One network is an object, as it always was; an ensemble an array. */
 	if (m->nmembers == 1) {
@@ -314,9 +328,8 @@ static int load_adapt(json_t *ad, mph_train_opts *o, const char *file, mph_error
 	size_t steps, batch;
 	if (!json_is_object(ad)) return mph_error_file(err, file, "'adapt' must be an object");
 	opt = json_object_get(ad, "optimizer");
-	if (json_is_string(opt) && strcmp(json_string_value(opt), "sgd") == 0) o->opt = MPH_OPT_SGD;
-	else if (json_is_string(opt) && strcmp(json_string_value(opt), "adam") == 0) o->opt = MPH_OPT_ADAM;
-	else return mph_error_file(err, file, "adapt: 'optimizer' must be \"sgd\" or \"adam\"");
+	if (!json_is_string(opt) || mph_optimizer_parse(json_string_value(opt), &o->opt) != 0)
+		return mph_error_file(err, file, "adapt: 'optimizer' must be \"sgd\" or \"adam\"");
 	if (get_size(ad, "steps", "adapt", 0, 10000000, &steps, file, err) < 0 ||
 	    get_size(ad, "batch", "adapt", 0, 100000000, &batch, file, err) < 0 ||
 	    get_real(ad, "lr", "adapt", &o->lr, file, err) < 0 ||

@@ -1,6 +1,6 @@
-/* Loading profiled traces and trials files into encoded per-task matrices:
- * the one reader every learner and evaluator shares, so all of them treat
- * failed configurations the same way. */
+/* Loading profiled traces into encoded per-task matrices: the one reader
+ * every learner and evaluator shares, so all of them treat failed
+ * configurations the same way (mph_status_failed, as trials files). */
 #include <string.h>
 #include "learn/learn.h"
 
@@ -33,8 +33,43 @@ void mph_trace_free(mph_trace *t)
 	free(t);
 }
 
+mph_trace *mph_trace_select(const mph_trace *t, const unsigned char *keep)
+{
+	mph_trace *c = mph_calloc(1, sizeof *c);
+	size_t k, cap = 0;
+	*c = *t;
+	c->ntasks = 0;
+	c->tasks = mph_calloc(t->ntasks ? t->ntasks : 1, sizeof *c->tasks);
+	for (k = 0; k < t->ntasks; k++) {
+		const mph_task *tk = &t->tasks[k];
+		size_t i;
+		if (!keep[k]) continue;
+		c->tasks[c->ntasks].name = mph_strdup(tk->name);
+		cap = 0;
+		for (i = 0; i < tk->n; i++)
+			task_push(&c->tasks[c->ntasks], &cap, tk->idx + i * t->nknobs, t->nknobs,
+			          tk->x + i * t->nfeatures, t->nfeatures, tk->y[i], tk->failed[i]);
+		c->ntasks++;
+	}
+	return c;
+}
+
 size_t mph_trace_ntasks(const mph_trace *t) { return t->ntasks; }
+size_t mph_trace_nfeatures(const mph_trace *t) { return t->nfeatures; }
 const char *mph_trace_task_name(const mph_trace *t, size_t k) { return t->tasks[k].name; }
+size_t mph_trace_task_rows(const mph_trace *t, size_t k) { return t->tasks[k].n; }
+const size_t *mph_trace_task_configs(const mph_trace *t, size_t k) { return t->tasks[k].idx; }
+const double *mph_trace_task_features(const mph_trace *t, size_t k) { return t->tasks[k].x; }
+const double *mph_trace_task_metric(const mph_trace *t, size_t k) { return t->tasks[k].y; }
+const unsigned char *mph_trace_task_failed(const mph_trace *t, size_t k) { return t->tasks[k].failed; }
+uint64_t mph_trace_digest(const mph_trace *t) { return t->digest; }
+
+size_t mph_trace_rows(const mph_trace *t)
+{
+	size_t k, n = 0;
+	for (k = 0; k < t->ntasks; k++) n += t->tasks[k].n;
+	return n;
+}
 
 long mph_trace_task_index(const mph_trace *t, const char *name)
 {
@@ -44,19 +79,14 @@ long mph_trace_task_index(const mph_trace *t, const char *name)
 	return -1;
 }
 
-static uint64_t hash_field(const char *s, uint64_t h)
-{
-	return mph_hash64(s, strlen(s) + 1, h); /* the NUL separates fields */
-}
-
-static mph_trace *load(const char *path, const mph_space *s, const char *metric, double fail_value,
-                       int with_task, mph_error *err)
+mph_trace *mph_trace_load(const char *path, const mph_space *s, const char *metric,
+                          double fail_value, mph_error *err)
 {
 	mph_csv *c = mph_csv_open(path, err);
 	mph_trace *t;
 	size_t nk = mph_space_nknobs(s), nf = mph_space_nfeatures(s), *cols, *idx, *caps = NULL;
-	size_t k, tcap = 0;
-	long task_col = -1, metric_col, status_col;
+	size_t tcap = 0;
+	long task_col, metric_col, status_col;
 	double *x;
 	int rc;
 	if (c == NULL) return NULL;
@@ -66,59 +96,44 @@ static mph_trace *load(const char *path, const mph_space *s, const char *metric,
 	cols = mph_malloc((nk ? nk : 1) * sizeof *cols);
 	idx = mph_malloc((nk ? nk : 1) * sizeof *idx);
 	x = mph_malloc((nf ? nf : 1) * sizeof *x);
-	if ((with_task && (task_col = mph_csv_require(c, "task", err)) < 0) ||
+	if ((task_col = mph_csv_require(c, "task", err)) < 0 ||
 	    mph_space_bind(s, c, cols, err) < 0 ||
 	    (metric_col = mph_csv_require(c, metric, err)) < 0)
 		goto fail;
 	status_col = mph_csv_col(c, "status");
-	if (!with_task) {
-		t->ntasks = tcap = 1;
-		t->tasks = mph_calloc(1, sizeof *t->tasks);
-		t->tasks[0].name = mph_strdup("");
-		caps = mph_calloc(1, sizeof *caps);
-	}
 	while ((rc = mph_csv_read(c, err)) == 1) {
-		const char *name = with_task ? mph_csv_field(c, (size_t)task_col) : "";
-		int failed = 0;
+		const char *name = mph_csv_field(c, (size_t)task_col);
+		int failed;
 		double y;
 		long ti;
 		if (mph_space_parse(s, c, cols, idx, err) < 0) goto fail;
-		if (status_col >= 0 && strcmp(mph_csv_field(c, (size_t)status_col), "ok") != 0)
-			failed = 1;
+		failed = status_col >= 0 && mph_status_failed(mph_csv_field(c, (size_t)status_col));
 		if (failed) y = fail_value;
 		else if (mph_csv_double(c, (size_t)metric_col, &y, err) < 0) goto fail;
-		if (with_task) {
-			if (*name == '\0') {
-				mph_error_set(err, mph_csv_name(c), mph_csv_line(c), 0, "column 'task': empty");
-				goto fail;
+		if (*name == '\0') {
+			mph_error_set(err, mph_csv_name(c), mph_csv_line(c), 0, "column 'task': empty");
+			goto fail;
+		}
+		/* Rows of one task usually come together: try the last first. */
+		ti = (long)t->ntasks - 1;
+		if (ti < 0 || strcmp(t->tasks[ti].name, name) != 0) ti = mph_trace_task_index(t, name);
+		if (ti < 0) {
+			if (t->ntasks == tcap) {
+				tcap = tcap ? 2 * tcap : 16;
+				t->tasks = mph_realloc(t->tasks, tcap * sizeof *t->tasks);
+				caps = mph_realloc(caps, tcap * sizeof *caps);
 			}
-			/* Rows of one task usually come together: try the last first. */
-			ti = (long)t->ntasks - 1;
-			if (ti < 0 || strcmp(t->tasks[ti].name, name) != 0) ti = mph_trace_task_index(t, name);
-			if (ti < 0) {
-				if (t->ntasks == tcap) {
-					tcap = tcap ? 2 * tcap : 16;
-					t->tasks = mph_realloc(t->tasks, tcap * sizeof *t->tasks);
-					caps = mph_realloc(caps, tcap * sizeof *caps);
-				}
-				memset(&t->tasks[t->ntasks], 0, sizeof *t->tasks);
-				t->tasks[t->ntasks].name = mph_strdup(name);
-				caps[t->ntasks] = 0;
-				ti = (long)t->ntasks++;
-			}
-		} else {
-			ti = 0;
+			memset(&t->tasks[t->ntasks], 0, sizeof *t->tasks);
+			t->tasks[t->ntasks].name = mph_strdup(name);
+			caps[t->ntasks] = 0;
+			ti = (long)t->ntasks++;
 		}
 		mph_space_encode(s, idx, x);
 		task_push(&t->tasks[ti], &caps[ti], idx, nk, x, nf, y, failed);
-		/* The digest covers what was learnt from: task, knob values as
-		 * written, the metric and the failure flag. */
-		t->digest = hash_field(name, t->digest);
-		for (k = 0; k < nk; k++) t->digest = hash_field(mph_csv_field(c, cols[k]), t->digest);
-		t->digest = hash_field(failed ? "failed" : mph_csv_field(c, (size_t)metric_col), t->digest);
+		t->digest = mph_trial_digest(t->digest, name, c, cols, nk, (size_t)metric_col, failed);
 	}
 	if (rc < 0) goto fail;
-	if (with_task && t->ntasks == 0) {
+	if (t->ntasks == 0) {
 		mph_error_set(err, mph_csv_name(c), 0, 0, "no rows after the header");
 		goto fail;
 	}
@@ -130,16 +145,4 @@ fail:
 	free(cols); free(idx); free(x); free(caps);
 	mph_trace_free(t);
 	return NULL;
-}
-
-mph_trace *mph_trace_load(const char *path, const mph_space *s, const char *metric,
-                          double fail_value, mph_error *err)
-{
-	return load(path, s, metric, fail_value, 1, err);
-}
-
-mph_trace *mph_trials_load(const char *path, const mph_space *s, const char *metric,
-                           double fail_value, mph_error *err)
-{
-	return load(path, s, metric, fail_value, 0, err);
 }

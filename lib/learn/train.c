@@ -1,6 +1,7 @@
 /* Training a model file's networks from a profiled trace: the one recipe
  * mph-metatrain runs on a file and mph-eval runs in process for each fold,
  * so that an evaluated model is the model a user trains. */
+#include <stdio.h>
 #include <string.h>
 #include "learn/learn.h"
 
@@ -15,6 +16,27 @@ void mph_model_train_opts_init(mph_model_train_opts *o)
 	o->hidden[0] = o->hidden[1] = 128;
 	o->seed = 1;
 	o->members = MPH_ENSEMBLE_DEFAULT;
+}
+
+json_t *mph_model_train_opts_to_json(const mph_model_train_opts *o)
+{
+	json_t *j = json_object();
+	char seed[24];
+	json_object_set_new(j, "iters", json_integer(o->meta.iters));
+	json_object_set_new(j, "meta_batch", json_integer(o->meta.meta_batch));
+	json_object_set_new(j, "shots", json_integer(o->meta.shots));
+	json_object_set_new(j, "query", json_integer(o->meta.query));
+	json_object_set_new(j, "inner_steps", json_integer(o->meta.inner_steps));
+	json_object_set_new(j, "inner_lr", json_real(o->meta.inner_lr));
+	json_object_set_new(j, "outer_lr", json_real(o->meta.outer_lr));
+	json_object_set_new(j, "norm", json_string(mph_norm_name(o->meta.norm)));
+	json_object_set_new(j, "fail_value", json_real(o->fail_value));
+	/* A string: a 64-bit seed does not fit every JSON reader's integers. */
+	snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
+	json_object_set_new(j, "seed", json_string(seed));
+	/* only when there is one, so single-network files keep their bytes */
+	if (o->members > 1) json_object_set_new(j, "ensemble", json_integer((json_int_t)o->members));
+	return j;
 }
 
 uint64_t mph_model_member_seed(uint64_t seed, size_t k)
@@ -83,8 +105,8 @@ mph_model *mph_model_train(const mph_trace *t, const unsigned char *use, const m
 	m->fail_value = o->fail_value;
 	m->adapt = o->adapt;
 	mph_meta_adapt_defaults(&o->meta, &m->adapt);
-	json_object_set_new(m->provenance, "mode", json_string(o->meta.mode == MPH_META_PRETRAIN ? "pretrain" :
-	                                                       o->meta.mode == MPH_META_FOMAML ? "fomaml" : "maml"));
+	json_object_set_new(m->provenance, "mode", json_string(mph_meta_mode_name(o->meta.mode)));
+	json_object_set_new(m->provenance, "training", mph_model_train_opts_to_json(o));
 	return m;
 fail:
 	free(sub.tasks);

@@ -38,6 +38,9 @@ int main(void)
 	mph_error err;
 	mph_space *s, *other;
 	mph_trace *t, *tr;
+	mph_history *h;
+	double *tx, ty[8];
+	uint64_t digest;
 	mph_model *m, *m2, *w;
 	size_t hidden[2] = {16, 8}, n1, n2, k, i;
 	char *b1, *b2;
@@ -76,8 +79,10 @@ int main(void)
 	mph_trace_free(tr);
 	CHECK(mph_trace_load(FIX "trace.csv", s, "nope", 0.0, &err) == NULL);
 	CHECK(strstr(err.text, "missing required column 'nope'") != NULL);
-	tr = mph_trials_load(FIX "trials.csv", s, "rps", 0.0, &err);
-	CHECK(tr != NULL && tr->ntasks == 1 && tr->tasks[0].n == 8 && tr->tasks[0].failed[5] == 1);
+	h = mph_history_load_metric(FIX "trials.csv", s, "rps", 0.0, &digest, &err);
+	CHECK(h != NULL && mph_history_n(h) == 8 && mph_history_get(h, 5)->failed == 1);
+	tx = malloc(8 * mph_space_nfeatures(s) * sizeof *tx);
+	mph_history_encode(h, s, tx, ty);
 
 	mph_rng_seed(&r, 1);
 	m = mph_model_new(s, mph_mlp_new(mph_space_nfeatures(s), 2, hidden), "rps", MPH_NORM_MAX, &err);
@@ -101,7 +106,7 @@ int main(void)
 	free(b2);
 	CHECK(memcmp(mph_mlp_params(m->mlp), mph_mlp_params(m2->mlp),
 	             mph_mlp_nparams(m->mlp) * sizeof(double)) == 0);
-	CHECK(mph_model_adapt(m2, tr->tasks[0].x, tr->tasks[0].y, tr->tasks[0].n, NULL, &r, &err) == 0);
+	CHECK(mph_model_adapt(m2, tx, ty, mph_history_n(h), NULL, &r, &err) == 0);
 	CHECK(m2->adapted && m2->task_norm.scale == 780);
 	CHECK(mph_model_save(m2, p2, &err) == 0);
 	mph_model_free(m2);
@@ -122,9 +127,9 @@ int main(void)
 	{
 		double pred[8], pred2[8];
 		w = mph_model_clone(m);
-		mph_model_predict(m2, tr->tasks[0].x, 8, pred);
+		mph_model_predict(m2, tx, 8, pred);
 		CHECK(mph_model_reset(w, m2) == 0);
-		mph_model_predict(w, tr->tasks[0].x, 8, pred2);
+		mph_model_predict(w, tx, 8, pred2);
 		CHECK(memcmp(pred, pred2, sizeof pred) == 0);
 		CHECK(pred[7] > 100); /* the best trial is 780, not ~1 */
 		CHECK(mph_model_reset(w, m) == 0 && !w->adapted);
@@ -191,13 +196,13 @@ int main(void)
 		CHECK(memcmp(mph_mlp_params(ens->members[1]), mph_mlp_params(ens->members[2]),
 		             mph_mlp_nparams(one->mlp) * sizeof(double)) != 0);
 		CHECK(mph_model_member_seed(7, 0) == 7 && mph_model_member_seed(7, 1) != mph_model_member_seed(8, 1));
-		CHECK(mph_model_adapt(ens, tr->tasks[0].x, tr->tasks[0].y, 8, NULL, &r, &err) == 0);
+		CHECK(mph_model_adapt(ens, tx, ty, 8, NULL, &r, &err) == 0);
 		CHECK(memcmp(mph_mlp_params(one->mlp), mph_mlp_params(ens->mlp),
 		             mph_mlp_nparams(one->mlp) * sizeof(double)) != 0);
-		mph_model_predict(ens, tr->tasks[0].x, 8, pm);
-		mph_model_predict_member(ens, 0, tr->tasks[0].x, 8, p0);
-		mph_model_predict_member(ens, 1, tr->tasks[0].x, 8, p1v);
-		mph_model_predict_member(ens, 2, tr->tasks[0].x, 8, p2v);
+		mph_model_predict(ens, tx, 8, pm);
+		mph_model_predict_member(ens, 0, tx, 8, p0);
+		mph_model_predict_member(ens, 1, tx, 8, p1v);
+		mph_model_predict_member(ens, 2, tx, 8, p2v);
 		for (i = 0; i < 8; i++) CHECK(fabs(pm[i] - (p0[i] + p1v[i] + p2v[i]) / 3) < 1e-9 * (1 + fabs(pm[i])));
 		CHECK(p0[3] != p1v[3]);
 		CHECK(mph_model_save(ens, p1, &err) == 0);
@@ -254,7 +259,8 @@ int main(void)
 	mph_model_free(m);
 	mph_model_free(m2);
 	mph_trace_free(t);
-	mph_trace_free(tr);
+	mph_history_free(h);
+	free(tx);
 	unlink(p1); unlink(p2); unlink(p3);
 	rmdir(dir);
 	return UNIT_DONE();
