@@ -14,7 +14,7 @@ FAST="--iters 30 --hidden 16,16 --shots 8 --query 16"
 	assert_line --regexp '^ +--iters N .*\[[0-9]+\]$'
 	assert_line --regexp '^ +--inner-lr A .*\[[0-9.e-]+\]$'
 	assert_line --regexp '^ +--norm RULE .*\[zscore\]$'
-	assert_line --regexp '^ +-m, --metric NAME .*\[rps\]$'
+	assert_line --regexp '^ +-M, --metric NAME .*\[rps\]$'
 }
 
 @test "--version" {
