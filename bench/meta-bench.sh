@@ -78,9 +78,9 @@ if [ -n "$SPEED_TRACE" ]; then
 		NR > 1 && (only == "" || $1 in want) { n[$1]++ }
 		END { for (t in n) { k++; c = n[t] } print k " tasks x " c " configurations" }' "$SPEED_TRACE"
 	printf 'mph-metatrain (maml, defaults): '
-	timed "$TMP/m.json" bin/mph-metatrain -q -s "$SPEED_SPACE" -m "$SPEED_METRIC" $SPEED_ARGS "$SPEED_TRACE"
+	timed "$TMP/m.json" bin/mph-metatrain -q -s "$SPEED_SPACE" -M "$SPEED_METRIC" $SPEED_ARGS "$SPEED_TRACE"
 	printf 'mph-metatrain --mode pretrain: '
-	timed "$TMP/p.json" bin/mph-metatrain -q --mode pretrain -s "$SPEED_SPACE" -m "$SPEED_METRIC" $SPEED_ARGS "$SPEED_TRACE"
+	timed "$TMP/p.json" bin/mph-metatrain -q --mode pretrain -s "$SPEED_SPACE" -M "$SPEED_METRIC" $SPEED_ARGS "$SPEED_TRACE"
 	"$BENCH" --speed --model "$TMP/m.json" -s "$SPEED_SPACE" -m "$SPEED_METRIC" --configs 720 "$SPEED_TRACE"
 	awk -F, -v OFS=, 'NR == 1 || n++ < 720' "$SPEED_TRACE" | cut -d, -f2- > "$TMP/configs.csv"
 	head -31 "$TMP/configs.csv" > "$TMP/trials.csv"

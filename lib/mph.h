@@ -355,20 +355,7 @@ json_t *mph_train_opts_to_json(const mph_train_opts *o);
  * fail_value (0 by default: a configuration that does not run serves
  * nothing), whatever its metric field holds, even empty. A row with status ok
  * (or no status column) must have a finite metric. */
-typedef struct {
-	char *name;            /* task name */
-	size_t n;              /* rows */
-	size_t *idx;           /* n x nknobs value indices */
-	double *x;             /* n x nfeatures, mph_space_encode */
-	double *y;             /* n metric values, failures replaced */
-	unsigned char *failed; /* n flags: 1 where status was not ok */
-} mph_task;
-typedef struct {
-	size_t nknobs, nfeatures;
-	size_t ntasks;
-	mph_task *tasks;        /* in order of first appearance */
-	uint64_t digest;        /* mph_trial_digest over the rows read (provenance) */
-} mph_trace;
+typedef struct mph_trace mph_trace;
 /* A trace: CSV with a `task` column, the space's knob columns and column
  * metric; other columns are ignored. Rows of a task need not be adjacent. */
 mph_trace *mph_trace_load(const char *path, const mph_space *s, const char *metric,
@@ -455,25 +442,7 @@ int mph_meta_train(mph_mlp *m, const mph_trace *t, const mph_meta_opts *o,
  * X rows come from mph_space_encode(mph_model_space(m), ...). */
 #define MPH_MODEL_FORMAT "mph-model"
 #define MPH_MODEL_VERSION 1
-typedef struct {
-	mph_space *space;       /* owned */
-	mph_mlp *mlp;           /* owned: the network, the first of an ensemble */
-	size_t nmembers;        /* networks; more than 1: an ensemble of meta-models
-	                           trained from different seeds, whose prediction is
-	                           the mean of theirs (one seed's luck averaged out) */
-	mph_mlp **members;      /* owned; members[0] == mlp */
-	char *metric;           /* owned; the trace column it was trained on */
-	double fail_value;      /* the metric given to failed configurations */
-	mph_norm_kind norm;     /* per-task normalisation rule */
-	mph_train_opts adapt;   /* default adaptation (mph-adapt, mph-suggest) */
-	int adapted;            /* 1 once task_norm holds a fitted normalisation */
-	mph_norm task_norm;     /* maps network output back to metric units */
-	json_t *provenance;     /* owned object: tool, version, args, mode, data digest... */
-	double *zbuf;           /* scratch, owned */
-	size_t zcap;
-	double *pbuf;           /* scratch, owned */
-	size_t pcap;
-} mph_model;
+typedef struct mph_model mph_model;
 
 /* Takes ownership of space and mlp (mlp's nin must equal the space's
  * nfeatures); adapt gets the default inner loop of mph_meta_opts_default
@@ -516,7 +485,7 @@ int mph_model_check_space(const mph_model *m, const mph_space *s, const char *fi
 /* Adapts in place to one task's n observed rows (X encoded, y in metric
  * units, failures already set to fail_value): fits task_norm on y with the
  * model's rule, then trains every network from its current weights with o
- * (NULL = m->adapt), in member order from one rng. n may be 0 (only the
+ * (NULL = the model's own), in member order from one rng. n may be 0 (only the
  * normalisation is reset). 0, or -1 on non-finite loss. */
 int mph_model_adapt(mph_model *m, const double *X, const double *y, size_t n,
                     const mph_train_opts *o, mph_rng *rng, mph_error *err);

@@ -184,7 +184,7 @@ setup() {
 @test "falcon-sources: adapt a held-out model and predict its 1440 configurations" {
 	need_shared_data
 	f="$SHARED_DATA/falcon-sources/falcon-sources.csv"
-	mph-metatrain -q -m rps_per_budget_norm --iters 50 --exclude vgg-19 -o "$BATS_TEST_TMPDIR/f.json" "$f"
+	mph-metatrain -q -M rps_per_budget_norm --iters 50 --exclude vgg-19 -o "$BATS_TEST_TMPDIR/f.json" "$f"
 	grep -E '^(task|vgg-19),' "$f" | cut -d, -f2- > "$BATS_TEST_TMPDIR/all.csv"
 	head -17 "$BATS_TEST_TMPDIR/all.csv" > "$BATS_TEST_TMPDIR/trials.csv"
 	run mph-adapt --predict "$BATS_TEST_TMPDIR/all.csv" "$BATS_TEST_TMPDIR/f.json" "$BATS_TEST_TMPDIR/trials.csv"

@@ -14,7 +14,7 @@ FAST="--iters 30 --hidden 16,16 --shots 8 --query 16"
 	assert_line --regexp '^ +--iters N .*\[[0-9]+\]$'
 	assert_line --regexp '^ +--inner-lr A .*\[[0-9.e-]+\]$'
 	assert_line --regexp '^ +--norm RULE .*\[zscore\]$'
-	assert_line --regexp '^ +-m, --metric NAME .*\[rps\]$'
+	assert_line --regexp '^ +-M, --metric NAME .*\[rps\]$'
 }
 
 @test "--version" {
@@ -143,7 +143,7 @@ FAST="--iters 30 --hidden 16,16 --shots 8 --query 16"
 @test "a trace missing the metric: clear error, exit 1, no output file" {
 	cd "$MPH_ROOT"
 	mkdir "$BATS_TEST_TMPDIR/out"
-	run -1 --separate-stderr mph-metatrain -s $FIX/space.json -m p99_ms -o "$BATS_TEST_TMPDIR/out/m.json" $FIX/trace.csv
+	run -1 --separate-stderr mph-metatrain -s $FIX/space.json -M p99_ms -o "$BATS_TEST_TMPDIR/out/m.json" $FIX/trace.csv
 	assert_equal "$stderr" "mph-metatrain: $FIX/trace.csv:1: missing required column 'p99_ms'"
 	run ls -A "$BATS_TEST_TMPDIR/out"
 	assert_output ""
@@ -175,7 +175,7 @@ FAST="--iters 30 --hidden 16,16 --shots 8 --query 16"
 @test "falcon-sources: trains on the real trace, holding out a model" {
 	need_shared_data
 	cd "$MPH_ROOT"
-	run mph-metatrain -q -m rps_per_budget_norm --iters 20 --exclude bert-base \
+	run mph-metatrain -q -M rps_per_budget_norm --iters 20 --exclude bert-base \
 		-o "$BATS_TEST_TMPDIR/f.json" "$SHARED_DATA/falcon-sources/falcon-sources.csv"
 	assert_success
 	run jq -r '[.network[0].inputs, .provenance.data.rows, (.provenance.data.tasks | length)] | join(" ")' "$BATS_TEST_TMPDIR/f.json"
@@ -250,7 +250,7 @@ FAST="--iters 30 --hidden 16,16 --shots 8 --query 16"
 	# sums in another order.
 	f="$SHARED_DATA/falcon-sources/falcon-sources.csv"
 	d="$BATS_TEST_TMPDIR"
-	args="-q -m rps_per_budget_norm --mode pretrain --iters 2 --query 1024 --seed 4"
+	args="-q -M rps_per_budget_norm --mode pretrain --iters 2 --query 1024 --seed 4"
 	mph-metatrain $args "$f" > "$d/a.json"
 	OPENBLAS_NUM_THREADS=2 mph-metatrain $args "$f" > "$d/b.json"
 	cmp "$d/a.json" "$d/b.json"

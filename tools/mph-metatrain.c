@@ -7,7 +7,7 @@
 #include "tool.h"
 
 static const char usage_line[] =
-	"usage: mph-metatrain [-hqv] [-m METRIC] [-o FILE] [-s SPACE] [--mode maml|pretrain] [--first-order]\n"
+	"usage: mph-metatrain [-hqv] [-M METRIC] [-o FILE] [-s SPACE] [--mode maml|pretrain] [--first-order]\n"
 	"                     [--tasks T,...] [--exclude T,...] [--seed N] [hyper-parameters] TRACE\n";
 
 
@@ -35,7 +35,7 @@ static void help(void)
 	       "of a profiled trace, a network that adapts to a new service from a few\n"
 	       "measurements, and writes it as a model file (mph-model(5)).\n\n"
 	       "  -s, --space FILE       space spec the trace is over [derived from TRACE]\n"
-	       "  -m, --metric NAME      trace column to learn [%s]\n"
+	       "  -M, --metric NAME      trace column to learn [%s]\n"
 	       "  -o, --output FILE      write the model to FILE (complete or absent) [stdout]\n"
 	       "      --mode MODE        maml, or pretrain (plain regression on all tasks pooled,\n"
 	       "                         the Fine-tuning baseline) [maml]\n"
@@ -217,7 +217,7 @@ int main(int argc, char **argv)
 		{"inner-steps", required_argument, NULL, OPT_INNER_STEPS},
 		{"iters", required_argument, NULL, OPT_ITERS},
 		{"meta-batch", required_argument, NULL, OPT_META_BATCH},
-		{"metric", required_argument, NULL, 'm'},
+		{"metric", required_argument, NULL, 'M'},
 		{"mode", required_argument, NULL, OPT_MODE},
 		{"norm", required_argument, NULL, OPT_NORM},
 		{"outer-lr", required_argument, NULL, OPT_OUTER_LR},
@@ -244,10 +244,10 @@ int main(int argc, char **argv)
 
 	tool_prog = "mph-metatrain";
 	defaults(&st);
-	while ((ch = getopt_long(argc, argv, "hm:o:qs:v", longopts, &li)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hM:o:qs:v", longopts, &li)) != -1) {
 		switch (ch) {
 		case 'h': help(); return tool_stdout_status();
-		case 'm': st.metric = optarg; break;
+		case 'M': st.metric = optarg; break;
 		case 'o': output = optarg; break;
 		case 'q': quiet = 1; break;
 		case 's': space_path = optarg; break;

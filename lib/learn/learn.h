@@ -54,7 +54,45 @@ double mph_maml_task_grad(mph_mlp *m, const double *Xs, const double *ys, size_t
                           const double *Xq, const double *yq, size_t nq,
                           int steps, double lr, int first_order, double *grad);
 
+/* ---- traces ---- */
+/* A trace's rows by task (mph_trace_load). */
+typedef struct {
+	char *name;            /* task name */
+	size_t n;              /* rows */
+	size_t *idx;           /* n x nknobs value indices */
+	double *x;             /* n x nfeatures, mph_space_encode */
+	double *y;             /* n metric values, failures replaced */
+	unsigned char *failed; /* n flags: 1 where status was not ok */
+} mph_task;
+struct mph_trace {
+	size_t nknobs, nfeatures;
+	size_t ntasks;
+	mph_task *tasks;        /* in order of first appearance */
+	uint64_t digest;        /* mph_trial_digest over the rows read (provenance) */
+};
+
 /* ---- model ---- */
+/* What a model file holds (mph.h's model section), and the scratch memory
+ * that lets prediction and adaptation allocate nothing once warm. */
+struct mph_model {
+	mph_space *space;       /* owned */
+	mph_mlp *mlp;           /* owned: the network, the first of an ensemble */
+	size_t nmembers;        /* networks; more than 1: an ensemble of meta-models
+	                           trained from different seeds, whose prediction is
+	                           the mean of theirs (one seed's luck averaged out) */
+	mph_mlp **members;      /* owned; members[0] == mlp */
+	char *metric;           /* owned; the trace column it was trained on */
+	double fail_value;      /* the metric given to failed configurations */
+	mph_norm_kind norm;     /* per-task normalisation rule */
+	mph_train_opts adapt;   /* default adaptation (mph-adapt, mph-suggest) */
+	int adapted;            /* 1 once task_norm holds a fitted normalisation */
+	mph_norm task_norm;     /* maps network output back to metric units */
+	json_t *provenance;     /* owned object: tool, version, args, mode, data digest... */
+	double *zbuf;           /* scratch, owned */
+	size_t zcap;
+	double *pbuf;           /* scratch, owned */
+	size_t pcap;
+};
 mph_model *mph_model_from_json(json_t *j, const char *file, mph_error *err);
 json_t *mph_model_to_json(const mph_model *m); /* new reference */
 
