@@ -19,8 +19,8 @@ SPACE=share/mph/spaces/morphling.json
 mkdir -p "$OUT"
 train=$(grep -v '^#' $ZOO/train.txt | grep . | paste -sd, -)
 test=$(grep -v '^#' $ZOO/test.txt | grep . | paste -sd, -)
-bin/mph-metatrain -q -s $SPACE -m rps --tasks "$train" -o "$OUT/meta.json" $ZOO/trace.csv
-bin/mph-metatrain -q --mode pretrain -s $SPACE -m rps --tasks "$train" -o "$OUT/pretrain.json" $ZOO/trace.csv
+bin/mph-metatrain -q -s $SPACE -M rps --tasks "$train" -o "$OUT/meta.json" $ZOO/trace.csv
+bin/mph-metatrain -q --mode pretrain -s $SPACE -M rps --tasks "$train" -o "$OUT/pretrain.json" $ZOO/trace.csv
 echo "bench-suggest: zoo, $(echo "$test" | tr , '\n' | wc -l) test models, objective $OBJECTIVE, seeds $SEEDS, cap $CAP"
 # shellcheck disable=SC2086
 build/bench/bench-suggest replay $ZOO/trace.csv $SPACE share/mph/objectives/$OBJECTIVE.json \

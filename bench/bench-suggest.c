@@ -275,18 +275,23 @@ static int replay(int argc, char **argv)
 		double t0 = now();
 		for (ta = 0; ta < ntasks; ta++) {
 			long ti = mph_trace_task_index(tr, tasks[ta]);
-			mph_task *task;
+			size_t rows;
+			const double *y;
+			const unsigned char *failed;
 			mph_candidates *c;
 			double *util, opt = -INFINITY;
 			if (ti < 0) { fprintf(stderr, "bench-suggest: no task '%s'\n", tasks[ta]); return 1; }
-			task = &tr->tasks[ti];
-			if ((c = mph_candidates_from_configs(sp, task->idx, task->n, obj, &err)) == NULL) die("candidates", &err);
+			rows = mph_trace_task_rows(tr, (size_t)ti);
+			y = mph_trace_task_metric(tr, (size_t)ti);
+			failed = mph_trace_task_failed(tr, (size_t)ti);
+			if ((c = mph_candidates_from_configs(sp, mph_trace_task_configs(tr, (size_t)ti), rows, obj, &err)) == NULL)
+				die("candidates", &err);
 			/* truth, by candidate (the trace has one row per configuration) */
-			util = malloc(task->n * sizeof *util);
-			for (i = 0; i < task->n; i++) {
+			util = malloc(rows * sizeof *util);
+			for (i = 0; i < rows; i++) {
 				mph_objective_result r;
-				mph_candidates_score(c, i, task->y[i], &r, &err);
-				util[i] = task->failed[i] || r.violated >= 0 ? NAN : r.utility;
+				mph_candidates_score(c, i, y[i], &r, &err);
+				util[i] = failed[i] || r.violated >= 0 ? NAN : r.utility;
 				if (util[i] > opt) opt = util[i];
 			}
 			for (se = 0; se < nseeds; se++) {
@@ -319,8 +324,8 @@ static int replay(int argc, char **argv)
 						ci = sg.cand;
 					}
 					t.id = mph_candidates_id(c, ci);
-					t.failed = task->failed[ci];
-					t.metric = task->y[ci];
+					t.failed = failed[ci];
+					t.metric = y[ci];
 					t.utility = util[ci];
 					mph_history_add(h, &t);
 					if (isfinite(util[ci]) && util[ci] > best) best = util[ci];

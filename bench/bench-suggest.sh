@@ -36,9 +36,9 @@ fold=0
 while [ "$fold" -lt "$FOLDS" ]; do
 	# tasks dealt round-robin in name order
 	test=$(echo "$tasks" | awk -v k="$FOLDS" -v f="$fold" '(NR - 1) % k == f' | paste -sd, -)
-	"$BIN/mph-metatrain" -q -s "$OUT/space.json" -m "$METRIC" --exclude "$test" \
+	"$BIN/mph-metatrain" -q -s "$OUT/space.json" -M "$METRIC" --exclude "$test" \
 		-o "$OUT/meta-$fold.json" "$OUT/trace.csv"
-	"$BIN/mph-metatrain" -q --mode pretrain -s "$OUT/space.json" -m "$METRIC" --exclude "$test" \
+	"$BIN/mph-metatrain" -q --mode pretrain -s "$OUT/space.json" -M "$METRIC" --exclude "$test" \
 		-o "$OUT/pretrain-$fold.json" "$OUT/trace.csv"
 	# shellcheck disable=SC2086
 	"$BENCH" replay "$OUT/trace.csv" "$OUT/space.json" "$OUT/objective.json" \

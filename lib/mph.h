@@ -301,10 +301,6 @@ mph_history *mph_history_load_metric(const char *path, const mph_space *s, const
 /* The trials as training data: x (n x nfeatures) their encoded
  * configurations, y (n) their metrics, failures at the fail value. */
 void mph_history_encode(const mph_history *h, const mph_space *s, double *x, double *y);
-/* What a model learnt from, chained into h: a row's task, its knob fields as
- * written (cols: mph_space_bind's) and its metric field, or "failed". */
-uint64_t mph_trial_digest(uint64_t h, const char *task, const mph_csv *c, const size_t *cols,
-                          size_t nknobs, size_t metric_col, int failed);
 
 /* ==== learn: lib/learn/ ==================================================== */
 

@@ -237,7 +237,7 @@ eval_configs() { # LOG NKNOBS
 	trace="$SHARED_DATA/falcon-sources/falcon-sources.csv"
 	obj="$MPH_ROOT/examples/paper/falcon-objective.json"
 	mph-space --from-trace "$trace" -x rps_per_budget_norm > space.json
-	mph-metatrain -q -s space.json -m rps_per_budget_norm --exclude yolo --iters 50 -o meta.json "$trace"
+	mph-metatrain -q -s space.json -M rps_per_budget_norm --exclude yolo --iters 50 -o meta.json "$trace"
 	mph-eval -O "$obj" -s space.json -m meta.json -a morphling --test-tasks yolo --seed 3 --cap 20 \
 		--corners batch,cpu,gpu_mem_gb --fix gpu_type=T4,gpu_power_pct=100 "$trace" > log.csv
 	eval_configs log.csv 5 > eval.txt

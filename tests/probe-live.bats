@@ -224,3 +224,14 @@ SH
 	assert_line 'rps=0'
 	assert_line 'error_rate=1'
 }
+
+@test "probe-live: configuration columns that would reach the command as one variable are refused" {
+	cd "$BATS_TEST_TMPDIR"
+	printf 'a-b,a_b\n1,2\n' > c.csv
+	run -1 --separate-stderr mph-probe --exec 'echo rps=1' c.csv
+	assert_output ""
+	assert_equal "$stderr" "mph-probe: c.csv:1: knobs 'a-b' and 'a_b' both reach commands as MPH_A_B"
+	printf 'config\n1\n' > c.csv
+	run -1 --separate-stderr mph-probe --exec 'echo rps=1' c.csv
+	assert_equal "$stderr" "mph-probe: c.csv:1: knob 'config' would reach commands as MPH_CONFIG, which mph sets itself"
+}

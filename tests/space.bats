@@ -278,3 +278,48 @@ bad() { # bad FIXTURE MESSAGE
 		assert_equal "$stderr" "mph-space: <stdout>: write error: Bad file descriptor"
 	done
 }
+
+@test "-c counts by product without constraints, however large; with them it bounds the work" {
+	cd "$BATS_TEST_TMPDIR"
+	# 10^24 configurations: counting by enumeration never ended (issue 12, defect 5)
+	printf '{"knobs": [%s]}\n' "$(for k in a b c d e f; do printf '{"name": "%s", "type": "int", "range": [1, 10000]},' $k; done | sed 's/,$//')" > big.json
+	run -0 timeout 60 mph-space -c big.json
+	assert_output "1000000000000000000000000"
+	printf '{"knobs": [%s], "constraints": ["a <= b"]}\n' "$(for k in a b c d e f; do printf '{"name": "%s", "type": "int", "range": [1, 10000]},' $k; done | sed 's/,$//')" > bigc.json
+	run -1 --separate-stderr timeout 60 mph-space -c bigc.json
+	assert_output ""
+	assert_equal "$stderr" "mph-space: 1000000000000000000000000 configurations before constraints: too many to count the feasible ones (at most 100000000 are enumerated)"
+	run -0 mph-space -c "$SHARE/spaces/morphling.json"
+	assert_output "720"
+}
+
+@test "a categorical value of 64 bytes or more works in initial.fixed" {
+	cd "$BATS_TEST_TMPDIR"
+	long=$(printf 'g%.0s' $(seq 100))
+	printf '{"knobs": [{"name": "cpu", "type": "int", "values": [1, 2]}, {"name": "gpu", "type": "categorical", "values": ["%s", "T4"]}], "initial": {"corners": ["cpu"], "fixed": {"gpu": "%s"}}}\n' "$long" "$long" > s.json
+	run -0 mph-space -i s.json
+	assert_output "cpu,gpu
+1,$long
+2,$long"
+	# the canonical JSON a model file embeds reloads
+	printf 'task,cpu,gpu,rps\n' > t.csv
+	for t in a b; do for c in 1 2; do for g in "$long" T4; do echo "$t,$c,$g,$c" >> t.csv; done; done; done
+	run -0 mph-metatrain -q -s s.json -M rps --iters 2 --shots 2 --query 1 --ensemble 1 -o m.json t.csv
+	mph-space s.json > c.csv
+	printf 'cpu,gpu,rps\n1,%s,1\n' "$long" > trials.csv
+	run -0 mph-adapt --predict c.csv m.json trials.csv
+	assert_line --index 1 --partial "1,$long,"
+}
+
+@test "knob names that would reach commands as one variable are refused, naming both" {
+	cd "$BATS_TEST_TMPDIR"
+	echo '{"knobs": [{"name": "a-b", "type": "int", "values": [1]}, {"name": "a_b", "type": "int", "values": [1]}]}' > e1.json
+	run -1 --separate-stderr mph-space e1.json
+	assert_equal "$stderr" "mph-space: e1.json:1:68: knobs 'a-b' and 'a_b' both reach commands as MPH_A_B"
+	echo '{"knobs": [{"name": "config", "type": "int", "values": [1]}]}' > e2.json
+	run -1 --separate-stderr mph-space e2.json
+	assert_equal "$stderr" "mph-space: e2.json:1:21: knob 'config' would reach commands as MPH_CONFIG, which mph sets itself"
+	echo '{"knobs": [{"name": "Config.Header", "type": "int", "values": [1]}]}' > e3.json
+	run -1 --separate-stderr mph-space e3.json
+	assert_equal "$stderr" "mph-space: e3.json:1:21: knob 'Config.Header' would reach commands as MPH_CONFIG_HEADER, which mph sets itself"
+}

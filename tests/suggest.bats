@@ -10,11 +10,11 @@ setup_file() {
 	cd "$BATS_TEST_DIRNAME/fixtures/suggest"
 	export MODELS="$BATS_FILE_TMPDIR"
 	PATH="$BATS_TEST_DIRNAME/../bin:$PATH"
-	mph-metatrain -q -s space.json -m perf --hidden 32,32 --iters 300 --shots 8 --query 16 \
+	mph-metatrain -q -s space.json -M perf --hidden 32,32 --iters 300 --shots 8 --query 16 \
 		-o "$MODELS/meta.json" trace.csv
-	mph-metatrain -q --mode pretrain -s space.json -m perf --hidden 32,32 --iters 300 \
+	mph-metatrain -q --mode pretrain -s space.json -M perf --hidden 32,32 --iters 300 \
 		--shots 8 --query 16 -o "$MODELS/pretrain.json" trace.csv
-	mph-metatrain -q -s space.json -m perf --hidden 32,32 --iters 300 --shots 8 --query 16 \
+	mph-metatrain -q -s space.json -M perf --hidden 32,32 --iters 300 --shots 8 --query 16 \
 		--ensemble 1 -o "$MODELS/single.json" trace.csv
 }
 

@@ -478,16 +478,7 @@ static int set_option(settings *st, int ch, const char *name, const char *arg)
 	case OPT_FIX: st->fix = arg; return 0;
 	case OPT_FROM_LOG: st->from_log = 1; return 0;
 	case OPT_GROUP_SEP: st->group_sep = arg; return 0;
-	case OPT_HIDDEN: {
-		size_t n, i;
-		long *h = parse_longs("--hidden", arg, 1, 4096, &n);
-		if (h == NULL) return -1;
-		if (n > MPH_MLP_MAX_HIDDEN) { free(h); tool_usage_error("--hidden: at most %d layers", MPH_MLP_MAX_HIDDEN); return -1; }
-		for (i = 0; i < n; i++) st->train.hidden[i] = (size_t)h[i];
-		st->train.nhidden = n;
-		free(h);
-		return 0;
-	}
+	case OPT_HIDDEN: return tool_hidden_opt(arg, st->train.hidden, &st->train.nhidden);
 	case OPT_KEEP_GOING: st->keep_going = 1; return 0;
 	case OPT_KFOLD: return tool_long_opt("--kfold", arg, 2, 1000000, &st->kfold);
 	case OPT_LEVELS: st->levels = arg; return 0;

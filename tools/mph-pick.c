@@ -86,7 +86,7 @@ static int read_trials(mph_csv *c, const mph_objective_bound *b, const mph_objec
 		r->index = n++;
 		*nrows = n;
 		r->fields = copy_fields(mph_csv_fields(c), ncols);
-		if (status >= 0 && strcmp(r->fields[status], "ok") != 0) {
+		if (status >= 0 && mph_status_failed(r->fields[status])) {
 			const char *s = r->fields[status];
 			r->excluded = tool_alloc(strlen(s) + 8);
 			sprintf(r->excluded, "status=%s", s);

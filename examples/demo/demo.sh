@@ -61,7 +61,7 @@ while [ "$n" -lt "$budget" ]; do
 	# adapt: the meta-model fitted to this service's trials, and the
 	# configuration it now believes best
 	believed=$("$bin/mph-adapt" -q --predict configs.csv meta.json trials.csv |
-		sed '1s/pred_rps/rps/' | "$bin/mph-pick" -O "$objective" | tail -1 | cut -d, -f1-4)
+		sed '1s/pred_metric/rps/' | "$bin/mph-pick" -O "$objective" | tail -1 | cut -d, -f1-4)
 	# suggest: the configuration worth measuring next
 	"$bin/mph-suggest" -a "$algo" -m meta.json -O "$objective" --history trials.csv --seed "$seed" < configs.csv > next.csv
 	sug=$(tail -1 next.csv | awk -F, '{ printf "%s,%s,%s,%s (%.4g, %.2g)", $1, $2, $3, $4, $(NF-2), $(NF-1) }')

@@ -32,19 +32,6 @@ void mph_exec_opts_init(mph_exec_opts *o)
 
 /* ---- environment ---- */
 
-static char *env_name(const char *knob)
-{
-	size_t i, n = strlen(knob);
-	char *s = mph_malloc(n + 5);
-	memcpy(s, "MPH_", 4);
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)knob[i];
-		s[4 + i] = isalnum(c) ? (char)toupper(c) : '_';
-	}
-	s[4 + n] = '\0';
-	return s;
-}
-
 static char *csv_line(const char *const *fields, size_t n)
 {
 	char *buf = NULL;
@@ -77,7 +64,7 @@ char **mph_exec_env(size_t n, const char *const *names, const char *const *value
 	nnew = n + 2 + nextra;
 	add = mph_malloc(nnew * sizeof *add);
 	for (i = 0; i < n; i++) {
-		char *name = env_name(names[i]);
+		char *name = mph_knob_env_name(names[i]);
 		add[i] = join3(name, "=", values[i]);
 		free(name);
 	}

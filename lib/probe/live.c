@@ -307,6 +307,11 @@ int mph_live_probe(const mph_live_opts *o, mph_csv *in, FILE *out, mph_error *er
 			              "column '%s' is measured: configurations cannot set it", hdr[k]);
 			goto out;
 		}
+	/* Every column reaches the command as a variable: two must not be one. */
+	if (mph_knob_names_check_env(hdr, nk, NULL, err) != 0) {
+		mph_error_locate(err, mph_csv_name(in), 1);
+		goto out;
+	}
 	/* All configurations first: a malformed row fails before any service runs. */
 	while ((rc = mph_csv_read(in, err)) == 1) {
 		const char *const *f = mph_csv_fields(in);

@@ -90,6 +90,10 @@ int mph_objective_cost(const mph_objective_bound *b, const char *const *fields,
                        double *cost, mph_error *err);
 
 /* ---- trials ---- */
+/* What a model learnt from, chained into h: a row's task, its knob fields as
+ * written (cols: mph_space_bind's) and its metric field, or "failed". */
+uint64_t mph_trial_digest(uint64_t h, const char *task, const mph_csv *c, const size_t *cols,
+                          size_t nknobs, size_t metric_col, int failed);
 /* One measured row as a trial: the one rule mph_history_load (what
  * mph-suggest reads back from mph-probe) and mph-eval's replay share, so a
  * pipeline and a replayed search value every row alike. A status other than
