@@ -75,7 +75,8 @@ struct mph_trace {
 /* What a model file holds (mph.h's model section), and the scratch memory
  * that lets prediction and adaptation allocate nothing once warm. */
 struct mph_model {
-	mph_space *space;       /* owned */
+	mph_space *space;       /* owned unless shared with the model cloned */
+	int own_space;
 	mph_mlp *mlp;           /* owned: the network, the first of an ensemble */
 	size_t nmembers;        /* networks; more than 1: an ensemble of meta-models
 	                           trained from different seeds, whose prediction is

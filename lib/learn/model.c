@@ -18,6 +18,7 @@ mph_model *mph_model_new(mph_space *space, mph_mlp *mlp, const char *metric, mph
 	}
 	m = mph_calloc(1, sizeof *m);
 	m->space = space;
+	m->own_space = 1;
 	m->mlp = mlp;
 	m->nmembers = 1;
 	m->members = mph_malloc(sizeof *m->members);
@@ -41,7 +42,7 @@ void mph_model_free(mph_model *m)
 {
 	size_t k;
 	if (m == NULL) return;
-	mph_space_free(m->space);
+	if (m->own_space) mph_space_free(m->space);
 	for (k = 0; k < m->nmembers; k++) mph_mlp_free(m->members[k]);
 	free(m->members);
 	free(m->metric);
@@ -72,10 +73,12 @@ int mph_model_add_member(mph_model *m, mph_mlp *mlp, mph_error *err)
 
 mph_model *mph_model_clone(const mph_model *m)
 {
-	mph_space *s = mph_space_clone(m->space);
 	mph_model *c;
 	size_t k;
-	c = mph_model_new(s, mph_mlp_clone(m->mlp), m->metric, m->norm, NULL);
+	/* The space is shared, not copied: a clone is scratch for adaptation
+	 * (one per search), and a copy cost a JSON round trip per clone. */
+	c = mph_model_new((mph_space *)m->space, mph_mlp_clone(m->mlp), m->metric, m->norm, NULL);
+	c->own_space = 0;
 	for (k = 1; k < m->nmembers; k++) mph_model_add_member(c, mph_mlp_clone(m->members[k]), NULL);
 	c->fail_value = m->fail_value;
 	c->adapt = m->adapt;
