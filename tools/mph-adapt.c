@@ -192,7 +192,7 @@ int main(int argc, char **argv)
 	mph_model *m = NULL;
 	mph_space *s = NULL;
 
-	tool_prog = "mph-adapt";
+	tool_start(argv, "mph-adapt");
 	while ((ch = getopt_long(argc, argv, "hM:o:qs:v", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h': help(); return tool_stdout_status();

@@ -585,7 +585,7 @@ int main(int argc, char **argv)
 	long *budgets = NULL;
 	double *levels = NULL;
 
-	tool_prog = "mph-eval";
+	tool_start(argv, "mph-eval");
 	defaults(&st);
 	memset(&ec, 0, sizeof ec);
 	while ((ch = getopt_long(argc, argv, "O:a:hm:p:qr:s:v", longopts, &li)) != -1) {

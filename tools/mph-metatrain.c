@@ -242,7 +242,7 @@ int main(int argc, char **argv)
 	mph_meta_mode mode = MPH_META_MAML;
 	progress prog;
 
-	tool_prog = "mph-metatrain";
+	tool_start(argv, "mph-metatrain");
 	defaults(&st);
 	while ((ch = getopt_long(argc, argv, "hM:o:qs:v", longopts, &li)) != -1) {
 		switch (ch) {

@@ -163,7 +163,7 @@ int main(int argc, char **argv)
 	mph_error err;
 	FILE *fp;
 
-	tool_prog = "mph-pick";
+	tool_start(argv, "mph-pick");
 	while ((ch = getopt_long(argc, argv, "hn:O:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_ALL: mode = ALL; nmodes++; break;

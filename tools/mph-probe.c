@@ -403,7 +403,7 @@ int main(int argc, char **argv)
 	int ch, rc;
 	mph_error err;
 
-	tool_prog = "mph-probe";
+	tool_start(argv, "mph-probe");
 	mph_replay_probe_opts_init(&o.replay);
 	mph_sim_probe_opts_init(&o.sim);
 	mph_live_opts_init(&o.live);

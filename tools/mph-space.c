@@ -180,7 +180,7 @@ int main(int argc, char **argv)
 	int ch;
 	mph_error err;
 
-	tool_prog = "mph-space";
+	tool_start(argv, "mph-space");
 	while ((ch = getopt_long(argc, argv, "chik:n:o:x:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': o.count = 1; break;

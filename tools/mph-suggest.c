@@ -190,7 +190,7 @@ int main(int argc, char **argv)
 	mph_error err;
 	int ch, li = 0, rc;
 
-	tool_prog = "mph-suggest";
+	tool_start(argv, "mph-suggest");
 	mph_search_args_init(&st.search);
 	while ((ch = getopt_long(argc, argv, "O:a:hm:n:s:t:", longopts, &li)) != -1) {
 		switch (ch) {

@@ -9,6 +9,15 @@
 
 static const char *tool_prog = "mph";
 
+/* Names the tool in every message, getopt's included: they would name
+ * argv[0], the path the tool was run by. */
+static void tool_start(char **argv, const char *name) __attribute__((unused));
+static void tool_start(char **argv, const char *name)
+{
+	tool_prog = name;
+	argv[0] = (char *)name;
+}
+
 /* "mph-x: file:line: text" on stderr. */
 static void tool_error(const mph_error *e)
 {

@@ -11,6 +11,9 @@ int mph_parse_double(const char *s, double *out)
 	char *end;
 	double x;
 	if (s == NULL || *s == '\0' || *s == ' ' || *s == '\t') return -1;
+	/* strtod also reads C99 hex floats (0x10 is 16), which no file format
+	 * here means: decimal only */
+	if (strpbrk(s, "xX") != NULL) return -1;
 	errno = 0;
 	x = strtod(s, &end);
 	if (*end != '\0' || end == s) return -1;

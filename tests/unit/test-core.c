@@ -16,6 +16,10 @@ int main(void)
 	CHECK(mph_parse_double("1e3", &x) == 0 && x == 1000.0);
 	CHECK(mph_parse_double("nan", &x) == -1);
 	CHECK(mph_parse_double("inf", &x) == -1);
+	/* hex floats are no decimal number (issue 12): 0x10 is not 16 */
+	CHECK(mph_parse_double("0x10", &x) == -1);
+	CHECK(mph_parse_double("0X1p4", &x) == -1);
+	CHECK(mph_parse_double("-0x1", &x) == -1);
 	CHECK(mph_parse_double("1e999", &x) == -1);
 	CHECK(mph_parse_double("12abc", &x) == -1);
 	CHECK(mph_parse_double("", &x) == -1);
