@@ -67,8 +67,6 @@ int mph_parse_double(const char *s, double *out);
 int mph_parse_long(const char *s, long *out);
 /* Shortest decimal that round-trips (at most %.17g); returns buf. Needs 32 bytes. */
 char *mph_fmt_double(char *buf, double x);
-/* FNV-1a 64 over bytes, chainable: pass the previous value or 0 to start. */
-uint64_t mph_hash64(const void *data, size_t n, uint64_t h);
 
 /* Output that is complete or absent: writes go to a temporary file in the
  * destination's folder, renamed over it by commit; "-" or NULL means stdout
@@ -115,16 +113,8 @@ const char *const *mph_csv_header(const mph_csv *c);
 long mph_csv_col(const mph_csv *c, const char *name);
 /* Fields of the current record (NUL-terminated, valid until the next read). */
 const char *const *mph_csv_fields(const mph_csv *c);
-const char *mph_csv_field(const mph_csv *c, size_t col);
-/* The file's name for messages, and the line on which the current record starts. */
+/* The file's name for messages. */
 const char *mph_csv_name(const mph_csv *c);
-long mph_csv_line(const mph_csv *c);
-/* Finds a column that must exist: its index, or -1 with
- * "missing required column 'NAME'" in err. */
-long mph_csv_require(const mph_csv *c, const char *name, mph_error *err);
-/* Parses field col of the current record as a finite number; on failure
- * fills err with "column 'NAME': not a number: 'VALUE'" at the record's line. */
-int mph_csv_double(const mph_csv *c, size_t col, double *out, mph_error *err);
 
 /* Writing: fields are quoted only when they need to be. */
 void mph_csv_write_field(FILE *fp, const char *s);
@@ -132,11 +122,6 @@ void mph_csv_write_row(FILE *fp, const char *const *fields, size_t n);
 /* mph_fmt_double, unquoted; NaN and infinity, which no reader takes, as an
  * empty field (no value). */
 void mph_csv_write_double(FILE *fp, double x);
-
-/* Appends every row of the CSV read from fp (name for messages) to the
- * trials file path by column name: the file's header (or, for a new or empty
- * file, the rows' header, written first) decides the columns. */
-int mph_append_csv(const char *path, FILE *fp, const char *name, mph_error *err);
 
 /* ---- json --------------------------------------------------------------- */
 /* Writes j with sorted keys and reals as mph_fmt_double (so files diff and
@@ -450,6 +435,8 @@ void mph_model_free(mph_model *m);
 /* Adds a network to the ensemble, taking ownership; it must have the first
  * network's shape. 0, or -1 (nothing taken). */
 int mph_model_add_member(mph_model *m, mph_mlp *mlp, mph_error *err);
+/* A copy to adapt: its own networks, m's space (shared: the clone must
+ * not outlive m). */
 mph_model *mph_model_clone(const mph_model *m);
 /* Copies src's weights and adaptation state into dst (a clone of the same
  * model): no allocation. 0, or -1 if the shapes differ. */
@@ -748,7 +735,6 @@ typedef struct {
 	int (*stop)(void *ctx);        /* polled; non-zero ends the step early */
 	void *stop_ctx;
 } mph_load_opts;
-void mph_load_opts_init(mph_load_opts *o); /* rate 100, 1 s + 3 s, timeout 5 s, 64 connections, p99 */
 
 typedef struct {
 	double offered_rps;
@@ -765,14 +751,9 @@ typedef struct {
 	int stopped;            /* ended early by opts.stop */
 	char first_error[128];  /* the first failure, for messages */
 } mph_load_result;
-/* -1 only for invalid options or a libcurl failure; a service that refuses,
- * fails or times out is a result, not an error. */
-int mph_load_run(const mph_load_opts *o, mph_load_result *r, mph_error *err);
 
-/* Peak-rate search: the highest offered rate at which the chosen percentile
- * stays within slo_ms and the error rate below max_error. A step is one call
- * of `step` (usually mph_load_run); it returns -1 to abandon the search. */
-typedef int (*mph_rate_step_fn)(void *ctx, double rate, mph_load_result *r, mph_error *err);
+/* Peak-rate search options: the highest offered rate at which the chosen
+ * percentile stays within slo_ms and the error rate below max_error. */
 typedef struct {
 	double slo_ms;          /* 1000 */
 	double max_error;       /* 0.01 */
@@ -785,26 +766,6 @@ typedef struct {
 	int max_steps;          /* 30 */
 	int use_mean;           /* judge mean latency instead of pctl_ms (Morphling) */
 } mph_rate_opts;
-void mph_rate_opts_init(mph_rate_opts *o);
-typedef struct {
-	double peak;            /* highest passing rate, 0 when none passed */
-	double fail_rate;       /* lowest failing rate, 0 when none failed */
-	mph_load_result best;   /* the step at peak, or the lowest step when none passed */
-	int steps;
-	double seconds;
-	int converged;          /* the bracket closed within the tolerance (or hit a bound) */
-} mph_rate_result;
-/* Ramps up by doubling, then uses the throughput measured at an overloaded
- * step to aim just below it, bisecting (geometrically) otherwise. Both stop
- * early, with peak 0, when a step has nothing but failed requests (refused,
- * 5xx) or when, before any step passed, even the fastest answer of a step
- * the service kept up with was slower than the SLO. */
-int mph_rate_search(const mph_rate_opts *o, mph_rate_step_fn step, void *ctx,
-                    mph_rate_result *res, mph_error *err);
-/* Morphling's stress-test client, for comparison: double the rate until a
- * step fails, then bisect the last bracket, nothing else. */
-int mph_rate_search_doubling(const mph_rate_opts *o, mph_rate_step_fn step, void *ctx,
-                             mph_rate_result *res, mph_error *err);
 
 typedef struct {
 	const char *cmd;              /* run as /bin/sh -c CMD */

@@ -7,7 +7,7 @@ build/live/mph-testserver: tests/live/testserver.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -std=c11 -Wall -Wextra -o $@ $< -lpthread
 
-build/live/mph-loadtest: tests/live/loadtest.c build/libmph.a
+build/live/mph-loadtest: tests/live/loadtest.c $(LIB_HDR) build/libmph.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(MPH_CFLAGS) -o $@ $< build/libmph.a $(LDLIBS)
 

@@ -40,6 +40,8 @@ int mph_idset_add(mph_idset *t, uint64_t id);
 void mph_idset_free(mph_idset *t);
 
 /* ---- numbers ---- */
+/* FNV-1a 64 over bytes, chainable: pass the previous value or 0 to start. */
+uint64_t mph_hash64(const void *data, size_t n, uint64_t h);
 /* x rounded to 12 significant digits, so that sums of prices and range
  * steps read as written (0.2 + 0.14 is 0.34, not 0.34000000000000002);
  * non-finite values pass through. */

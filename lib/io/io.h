@@ -12,10 +12,24 @@ int mph_json_check_keys(json_t *obj, const char *const *allowed, const char *fil
                         const char *where, mph_error *err);
 
 /* ---- csv ---- */
+const char *mph_csv_field(const mph_csv *c, size_t col);
+/* The line on which the current record starts. */
+long mph_csv_line(const mph_csv *c);
+/* Finds a column that must exist: its index, or -1 with
+ * "missing required column 'NAME'" in err. */
+long mph_csv_require(const mph_csv *c, const char *name, mph_error *err);
+/* Parses field col of the current record as a finite number; on failure
+ * fills err with "column 'NAME': not a number: 'VALUE'" at the record's line. */
+int mph_csv_double(const mph_csv *c, size_t col, double *out, mph_error *err);
 /* Reads from fp (not closed by mph_csv_close); name is used in messages. */
 mph_csv *mph_csv_open_fp(FILE *fp, const char *name, mph_error *err);
 
 /* ---- appending rows ---- */
+/* Appends every row of the CSV read from fp (name for messages) to the
+ * trials file path by column name: the file's header (or, for a new or empty
+ * file, the rows' header, written first) decides the columns. */
+int mph_append_csv(const char *path, FILE *fp, const char *name, mph_error *err);
+
 /* Appending rows to a trials file by column name: the file's header (or,
  * for a new or empty file, the rows' header, written first) decides the
  * columns; a row's columns are placed by name, file columns it lacks are

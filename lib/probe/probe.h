@@ -173,4 +173,33 @@ void mph_service_stop(mph_service *s, double grace_s);
  * connection (what tells that a port is already taken). */
 int mph_ready_probe(const char *ready, int connect_only, mph_error *err);
 
+/* ---- load generator and peak-rate search ---- */
+void mph_load_opts_init(mph_load_opts *o); /* rate 100, 1 s + 3 s, timeout 5 s, 64 connections, p99 */
+/* -1 only for invalid options or a libcurl failure; a service that refuses,
+ * fails or times out is a result, not an error. */
+int mph_load_run(const mph_load_opts *o, mph_load_result *r, mph_error *err);
+/* A step is one call of `step` (usually mph_load_run); it returns -1 to
+ * abandon the search. */
+typedef int (*mph_rate_step_fn)(void *ctx, double rate, mph_load_result *r, mph_error *err);
+void mph_rate_opts_init(mph_rate_opts *o);
+typedef struct {
+	double peak;            /* highest passing rate, 0 when none passed */
+	double fail_rate;       /* lowest failing rate, 0 when none failed */
+	mph_load_result best;   /* the step at peak, or the lowest step when none passed */
+	int steps;
+	double seconds;
+	int converged;          /* the bracket closed within the tolerance (or hit a bound) */
+} mph_rate_result;
+/* Ramps up by doubling, then uses the throughput measured at an overloaded
+ * step to aim just below it, bisecting (geometrically) otherwise. Both stop
+ * early, with peak 0, when a step has nothing but failed requests (refused,
+ * 5xx) or when, before any step passed, even the fastest answer of a step
+ * the service kept up with was slower than the SLO. */
+int mph_rate_search(const mph_rate_opts *o, mph_rate_step_fn step, void *ctx,
+                    mph_rate_result *res, mph_error *err);
+/* Morphling's stress-test client, for comparison: double the rate until a
+ * step fails, then bisect the last bracket, nothing else. */
+int mph_rate_search_doubling(const mph_rate_opts *o, mph_rate_step_fn step, void *ctx,
+                             mph_rate_result *res, mph_error *err);
+
 #endif

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include "mph.h"
+#include "probe/probe.h"
 
 static mph_load_opts lo;
 static int steps_verbose = 0;
