@@ -299,3 +299,11 @@ $USAGE" -O "$OBJ/rps.json" paper.csv ties.csv
 	run -1 --separate-stderr bash -c "mph-pick --all -O '$OBJ/rps.json' paper.csv >&-"
 	assert_equal "$stderr" "mph-pick: <stdout>: write error: Bad file descriptor"
 }
+
+@test "getopt's own messages name the tool, not the path it was run by" {
+	run -2 --separate-stderr "$MPH_ROOT/bin/mph-pick" --nosuch -O "$OBJ/rps.json" paper.csv
+	assert_equal "$stderr" "mph-pick: unrecognized option '--nosuch'
+$USAGE"
+	run -2 --separate-stderr "$MPH_ROOT/bin/mph-space" -Z x
+	assert_equal "${stderr%%$'\n'*}" "mph-space: invalid option -- 'Z'"
+}
