@@ -638,6 +638,9 @@ typedef struct {
 	double uncertainty;   /* utility units: |u_after - u_before|, or an sd */
 	double acquisition;   /* what was maximised */
 } mph_suggestion;
+/* The columns mph-suggest writes after each candidate's own, explaining the
+ * choice: not measurements, so a trials file need not keep them. */
+#define MPH_SUGGEST_COLUMNS "pred_metric,pred_objective,uncertainty,acquisition"
 /* Up to want distinct unmeasured candidates into out, best first (a batch:
  * kriging believer, each pick fantasised at its prediction before the
  * next). Returns how many (0 when every candidate is measured), or -1. */
@@ -808,9 +811,13 @@ int mph_live_probe(const mph_live_opts *o, mph_csv *in, FILE *out, mph_error *er
 /* A probe run over `in` to `out` (mph_replay_probe, mph_sim_probe or
  * mph_live_probe with their options in ctx). */
 typedef int (*mph_probe_fn)(void *ctx, mph_csv *in, FILE *out, mph_error *err);
-/* Runs it, then appends its rows to the trials file by column name
- * (mph_append_csv): every row of the run, or none when it fails. */
-int mph_probe_append(const char *trials, mph_probe_fn run, void *ctx, mph_csv *in, mph_error *err);
+/* Runs it, then appends its rows to the trials file by column name: every
+ * row of the run, or none when it fails. A file that shares no column with
+ * the rows is an error; dropped (size bytes) gets the rows' columns the
+ * file has no place for but MPH_SUGGEST_COLUMNS, comma-separated, "" when
+ * none. */
+int mph_probe_append(const char *trials, mph_probe_fn run, void *ctx, mph_csv *in, char *dropped,
+                     size_t size, mph_error *err);
 
 /* ==== eval: lib/eval/ ====================================================== */
 

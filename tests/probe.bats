@@ -243,3 +243,19 @@ shared_knobs() {
 	assert_equal "$stderr" "mph-probe: <stdout>: write error: No space left on device"
 	run -1 --separate-stderr bash -c "mph-probe --version > /dev/full"
 }
+
+@test "--append: a trials file with no column in common is an error; dropped columns are named" {
+	cd "$BATS_TEST_TMPDIR"
+	printf 'cpu,rps\n1,2\n' > trace.csv
+	printf 'x,y\n' > other.csv
+	run -1 --separate-stderr bash -c "printf 'cpu\n1\n' | mph-probe --replay trace.csv --append other.csv"
+	assert_equal "$stderr" "mph-probe: other.csv:1: no column in common with the rows (cpu,...)"
+	run -0 cat other.csv
+	assert_output "x,y"
+	# columns the file lacks are named, but not mph-suggest's explanations
+	printf 'cpu,rps\n' > trials.csv
+	run -0 --separate-stderr bash -c "printf 'cpu,note,pred_metric,acquisition\n1,a,3,4\n' | mph-probe --replay trace.csv --append trials.csv"
+	assert_equal "$stderr" "mph-probe: warning: trials.csv has no column for note,status: not recorded"
+	run -0 cat trials.csv
+	assert_output $'cpu,rps\n1,2'
+}

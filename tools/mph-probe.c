@@ -392,7 +392,14 @@ static int probe(const struct opts *o, const char *configs, mph_error *err)
 	mph_csv *in = mph_csv_open(configs, err);
 	int rc;
 	if (in == NULL) return -1;
-	rc = o->append ? mph_probe_append(o->append, run_mode, (void *)o, in, err) : run_to_output(o, in, err);
+	if (o->append) {
+		char dropped[512];
+		rc = mph_probe_append(o->append, run_mode, (void *)o, in, dropped, sizeof dropped, err);
+		if (rc == 0 && dropped[0])
+			tool_warn("%s has no column for %s: not recorded", o->append, dropped);
+	} else {
+		rc = run_to_output(o, in, err);
+	}
 	mph_csv_close(in);
 	return rc;
 }

@@ -79,7 +79,7 @@ static void write_rows(FILE *fp, const mph_candidates *c, const mph_suggestion *
 	const char *const *h = mph_candidates_header(c);
 	long i;
 	for (j = 0; j < nc; j++) { mph_csv_write_field(fp, h[j]); putc(',', fp); }
-	fputs("pred_metric,pred_objective,uncertainty,acquisition\n", fp);
+	fputs(MPH_SUGGEST_COLUMNS "\n", fp);
 	for (i = 0; i < n; i++) {
 		const char *const *f = mph_candidates_fields(c, sg[i].cand);
 		/* the objective in its own units: utility is negated when minimising */

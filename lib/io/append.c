@@ -83,6 +83,13 @@ mph_append *mph_append_open(const char *path, const char *const *cols, size_t nc
 		for (i = 0; i < a->nfile; i++) if (a->from[i] == (long)j) break;
 		if (i == a->nfile) a->dropped[a->ndropped++] = mph_strdup(cols[j]);
 	}
+	/* Rows that share no column with the file would append lines of empty
+	 * fields: a wrong file, not a measurement. */
+	if (ncols > 0 && a->ndropped == ncols) {
+		mph_error_set(err, path, 1, 0, "no column in common with the rows (%s%s...)", cols[0],
+		              ncols > 1 ? "," : "");
+		goto fail;
+	}
 	return a;
 fail:
 	mph_append_close(a, NULL);
@@ -124,14 +131,19 @@ int mph_append_close(mph_append *a, mph_error *err)
 	return rc;
 }
 
-int mph_append_csv(const char *path, FILE *fp, const char *name, mph_error *err)
+int mph_append_csv(const char *path, FILE *fp, const char *name, char *dropped, size_t size,
+                   mph_error *err)
 {
 	mph_csv *c = mph_csv_open_fp(fp, name, err);
 	mph_append *a;
+	size_t i, at = 0;
 	int rc;
 	if (c == NULL) return -1;
 	a = mph_append_open(path, mph_csv_header(c), mph_csv_ncols(c), err);
 	if (a == NULL) { mph_csv_close(c); return -1; }
+	if (size > 0) dropped[0] = '\0';
+	for (i = 0; i < a->ndropped && at < size; i++)
+		at += (size_t)snprintf(dropped + at, size - at, "%s%s", i ? "," : "", a->dropped[i]);
 	while ((rc = mph_csv_read(c, err)) == 1)
 		if (mph_append_row(a, mph_csv_fields(c), err) != 0) { rc = -1; break; }
 	mph_csv_close(c);

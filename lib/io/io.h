@@ -28,7 +28,11 @@ mph_csv *mph_csv_open_fp(FILE *fp, const char *name, mph_error *err);
 /* Appends every row of the CSV read from fp (name for messages) to the
  * trials file path by column name: the file's header (or, for a new or empty
  * file, the rows' header, written first) decides the columns. */
-int mph_append_csv(const char *path, FILE *fp, const char *name, mph_error *err);
+/* dropped (size bytes) gets the row columns the file has no place for,
+ * comma-separated ("" when none), so that a tool can warn: they are not
+ * recorded. */
+int mph_append_csv(const char *path, FILE *fp, const char *name, char *dropped, size_t size,
+                   mph_error *err);
 
 /* Appending rows to a trials file by column name: the file's header (or,
  * for a new or empty file, the rows' header, written first) decides the

@@ -6,7 +6,34 @@
 #include <string.h>
 #include "probe/probe.h"
 
-int mph_probe_append(const char *trials, mph_probe_fn run, void *ctx, mph_csv *in, mph_error *err)
+/* Removes mph-suggest's explanation columns from the comma-separated list,
+ * in place: a pipeline from mph-suggest drops them by design. */
+static void drop_explanations(char *list)
+{
+	char *in = list, *out = list;
+	while (*in) {
+		size_t n = strcspn(in, ",");
+		char name[256];
+		int known = 0;
+		const char *p = MPH_SUGGEST_COLUMNS;
+		snprintf(name, sizeof name, "%.*s", (int)n, in);
+		while (*p && !known) {
+			size_t m = strcspn(p, ",");
+			known = m == strlen(name) && strncmp(p, name, m) == 0;
+			p += m + (p[m] == ',');
+		}
+		if (!known) {
+			if (out != list) *out++ = ',';
+			memmove(out, in, n);
+			out += n;
+		}
+		in += n + (in[n] == ',');
+	}
+	*out = '\0';
+}
+
+int mph_probe_append(const char *trials, mph_probe_fn run, void *ctx, mph_csv *in, char *dropped,
+                     size_t size, mph_error *err)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -18,9 +45,10 @@ int mph_probe_append(const char *trials, mph_probe_fn run, void *ctx, mph_csv *i
 	if (rc == 0 && (mem = fmemopen(buf, len, "r")) == NULL)
 		rc = mph_error_set(err, "", 0, 0, "%s", strerror(errno));
 	else if (rc == 0) {
-		rc = mph_append_csv(trials, mem, "<measured>", err);
+		rc = mph_append_csv(trials, mem, "<measured>", dropped, size, err);
 		fclose(mem);
 	}
 	free(buf);
+	if (rc == 0) drop_explanations(dropped);
 	return rc;
 }
