@@ -264,3 +264,10 @@ eval_configs() { # LOG NKNOBS
 	run -2 --separate-stderr env TASK=resnet50_v1 sh "$MPH_ROOT/examples/demo/demo.sh"
 	assert_equal "$stderr" "demo: resnet50_v1 is not a test model of the zoo"
 }
+
+@test "mph-eval: --help and --version to a full stdout fail" {
+	run -1 --separate-stderr bash -c "mph-eval --help > /dev/full"
+	assert_equal "$stderr" "mph-eval: <stdout>: write error: No space left on device"
+	run -1 --separate-stderr bash -c "mph-eval --version > /dev/full"
+	assert_equal "$stderr" "mph-eval: <stdout>: write error: No space left on device"
+}

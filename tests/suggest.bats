@@ -252,3 +252,10 @@ $USAGE
 	assert_output ""
 	[ -n "$stderr" ]
 }
+
+@test "mph-suggest: --help and --version to a full stdout fail" {
+	run -1 --separate-stderr bash -c "mph-suggest --help > /dev/full"
+	assert_equal "$stderr" "mph-suggest: <stdout>: write error: No space left on device"
+	run -1 --separate-stderr bash -c "mph-suggest --version > /dev/full"
+	assert_equal "$stderr" "mph-suggest: <stdout>: write error: No space left on device"
+}
