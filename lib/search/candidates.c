@@ -170,17 +170,10 @@ const mph_objective *mph_candidates_objective(const mph_candidates *c) { return 
 int mph_candidates_score(const mph_candidates *c, size_t i, double metric,
                          mph_objective_result *r, mph_error *err)
 {
-	int per_cost;
 	if (c->bound == NULL) return mph_error_set(err, NULL, 0, 0, "candidates: no objective");
-	per_cost = mph_objective_per_cost(c->obj);
-	if (c->numeric && !isnan(metric) && !isnan(c->cost[i]) && (!per_cost || c->cost[i] > 0)) {
-		/* as mph_objective_eval computes it, without the text */
-		r->violated = -1;
-		r->metric = metric;
-		r->cost = c->cost[i];
-		r->score = per_cost ? mph_round12(metric / c->cost[i]) : metric;
-		r->utility = mph_objective_utility(c->obj, r->score);
+	/* the text path only where the numbers were not enough: it says why */
+	if (c->numeric && !isnan(metric) && !isnan(c->cost[i]) &&
+	    mph_objective_score(c->obj, metric, c->cost[i], r, NULL) == 0)
 		return 0;
-	}
 	return mph_objective_eval(c->bound, mph_candidates_fields(c, i), metric, r, err);
 }

@@ -456,6 +456,24 @@ static int explain_unknown(const mph_objective_bound *b, const mph_expr *c, cons
 	return mph_error_set(err, "", 0, 0, "%sis not a number", prefix);
 }
 
+int mph_objective_score(const mph_objective *o, double metric, double cost,
+                        mph_objective_result *r, mph_error *err)
+{
+	r->violated = -1;
+	r->metric = metric;
+	r->cost = cost;
+	r->score = metric;
+	r->utility = NAN;
+	if (o->per_cost) {
+		char buf[32];
+		if (!(cost > 0))
+			return mph_error_set(err, "", 0, 0, "cost is not positive: %s", mph_fmt_double(buf, cost));
+		r->score = mph_round12(metric / cost);
+	}
+	r->utility = mph_objective_utility(o, r->score);
+	return 0;
+}
+
 int mph_objective_eval(const mph_objective_bound *b, const char *const *fields, double metric,
                        mph_objective_result *r, mph_error *err)
 {
@@ -471,16 +489,8 @@ int mph_objective_eval(const mph_objective_bound *b, const char *const *fields, 
 		if (mph_parse_double(fields[b->metric_col], &metric) < 0)
 			return not_a_number(err, "", o->metric, fields[b->metric_col]);
 	}
-	r->metric = metric;
 	if (mph_objective_cost(b, fields, &r->cost, err) < 0) return -1;
-	r->score = metric;
-	if (o->per_cost) {
-		char buf[32];
-		if (!(r->cost > 0))
-			return mph_error_set(err, "", 0, 0, "cost is not positive: %s", mph_fmt_double(buf, r->cost));
-		r->score = mph_round12(metric / r->cost);
-	}
-	r->utility = mph_objective_utility(o, r->score);
+	if (mph_objective_score(o, metric, r->cost, r, err) < 0) return -1;
 	if (o->nconstraints == 0) return 0;
 	v = b->nused <= sizeof stack / sizeof stack[0] ? stack : mph_malloc(b->nused * sizeof *v);
 	v[0].num = metric;

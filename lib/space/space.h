@@ -89,6 +89,13 @@ int mph_objective_eval(const mph_objective_bound *b, const char *const *fields, 
 int mph_objective_cost(const mph_objective_bound *b, const char *const *fields,
                        double *cost, mph_error *err);
 
+/* The score rule alone: metric, cost, score and utility of a row whose
+ * metric and cost are known numbers (no constraint checked): what
+ * mph_objective_eval does after reading them, and what candidates priced
+ * once call on the hot path. */
+int mph_objective_score(const mph_objective *o, double metric, double cost,
+                        mph_objective_result *r, mph_error *err);
+
 /* ---- trials ---- */
 /* What a model learnt from, chained into h: a row's task, its knob fields as
  * written (cols: mph_space_bind's) and its metric field, or "failed". */
