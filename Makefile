@@ -1,6 +1,6 @@
 # mph: build, check, install, demo, bench.
 # Every tool is tools/mph-*.c linked against libmph (lib/LAYER/*.c, one folder
-# a layer: core io space learn probe search eval). C unit tests are
+# a layer: core io space learn probe search eval report). C unit tests are
 # tests/unit/test-*.c; bats runs everything under tests/.
 
 PREFIX  ?= /usr/local

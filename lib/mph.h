@@ -27,6 +27,7 @@
  *   probe   measuring: replay, the simulator and its zoo, running commands,
  *           services, the HTTP load generator, the peak-rate search
  *   eval    replayed searches, their statistics, train/test splits
+ *   report  a run's trials drawn as one self-contained HTML page
  * The sections below follow that order, each headed by its layer.
  */
 #ifndef MPH_H
@@ -922,5 +923,41 @@ void mph_eval_run_opts_init(mph_eval_run_opts *o);
  * 1 only at the optimum, 0 for failures. Returns the samples taken, or -1. */
 long mph_eval_run(const mph_eval_task *t, mph_search *s, const mph_eval_run_opts *o,
                   double *norm_best, mph_error *err);
+
+/* ==== report: lib/report/ ================================================== */
+
+/* ---- the report of a run (mph-report) ------------------------------------ */
+/* A tuning run read back from its trials file (mph-trials(5)) and drawn as
+ * one HTML page with inline SVG, no script and nothing loaded from anywhere.
+ * Rows are scored as mph-suggest reads them (mph_history_load's rule); a
+ * configuration measured several times is judged on the median of its
+ * metric over the rows that ran and met the constraints, and ranked as
+ * mph-pick ranks (utility, then cost, then measured first). The initial
+ * design is the leading rows whose configurations are the space's. Errors:
+ * what reading the trials gives, "no trials". s and o must outlive r. */
+typedef struct mph_report mph_report;
+mph_report *mph_report_load(const char *trials, const mph_space *s, const mph_objective *o,
+                            mph_error *err);
+void mph_report_free(mph_report *r);
+/* The two knobs of the heat maps and the search path, "X,Y"; NULL: the two
+ * the trials vary most (distinct values; the space's order on ties), as
+ * mph_report_load sets them. Forgets any prediction: set the knobs first. */
+int mph_report_set_knobs(mph_report *r, const char *knobs, mph_error *err);
+/* Why the run stopped: the first line of a stop file (tune.mk's stop.txt,
+ * "budget|rule|exhausted: message"); an empty file is an error. */
+int mph_report_read_stop(mph_report *r, const char *path, mph_error *err);
+/* Adapts model (not changed: a clone is adapted) to every trial with its own
+ * fine-tuning from the seed, as mph-adapt does, and predicts every feasible
+ * configuration of the space (at most 200000): each heat-map cell gets the
+ * best predicted score. The model must encode as the space and predict the
+ * objective's metric (mph_model_check_space, mph_search_check_metric). */
+int mph_report_predict(mph_report *r, const mph_model *model, uint64_t seed, mph_error *err);
+/* The files the page names (any may be NULL; title NULL: the trials file). */
+typedef struct {
+	const char *title, *space, *objective, *model;
+} mph_report_names;
+/* The page; the same inputs give the same bytes. 0, or -1 on a write error. */
+int mph_report_write_html(const mph_report *r, const mph_report_names *names, FILE *fp,
+                          mph_error *err);
 
 #endif

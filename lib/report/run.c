@@ -1,0 +1,321 @@
+/* A tuning run read back for its report: the trials in the order they
+ * finished, scored by the objective as mph-suggest reads them
+ * (mph_trial_from_row), grouped by configuration (a repeated configuration is
+ * judged on the median of its metric), ranked, and the Pareto front of cost
+ * and metric; then, optionally, why it stopped and what the adapted model
+ * predicts over the two knobs the page draws. */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include "report/report.h"
+#include "search/search.h"
+
+void mph_report_free(mph_report *r)
+{
+	size_t i;
+	if (!r) return;
+	for (i = 0; i < r->nt; i++) {
+		free(r->t[i].label);
+		free(r->t[i].idx);
+		free(r->t[i].status);
+	}
+	free(r->t);
+	free(r->c);
+	free(r->ranked);
+	free(r->name);
+	free(r->stop);
+	free(r->pred);
+	free(r);
+}
+
+/* The leading rows whose configurations are the space's initial design are
+ * the initial design; the search's own choices start at the first other. */
+static void mark_initial(mph_report *r)
+{
+	size_t nk = mph_space_nknobs(r->s), max = 4096, n, i, j;
+	size_t *idx = mph_malloc(max * (nk ? nk : 1) * sizeof *idx);
+	uint64_t *ids;
+	n = mph_space_initial(r->s, idx, max);
+	ids = mph_malloc((n ? n : 1) * sizeof *ids);
+	for (j = 0; j < n; j++) ids[j] = mph_space_config_id(r->s, idx + j * nk);
+	for (i = 0; i < r->nt; i++) {
+		for (j = 0; j < n && ids[j] != r->t[i].id; j++) {}
+		if (j == n) break;
+		r->t[i].initial = 1;
+	}
+	free(ids);
+	free(idx);
+}
+
+/* Best first: higher utility, then lower cost, then measured earlier
+ * (mph-pick's order). */
+static const mph_report *rank_run;
+static int by_rank(const void *pa, const void *pb)
+{
+	const mph_report_config *a = &rank_run->c[*(const size_t *)pa], *b = &rank_run->c[*(const size_t *)pb];
+	if (a->res.utility != b->res.utility) return a->res.utility > b->res.utility ? -1 : 1;
+	if (a->res.cost != b->res.cost) return a->res.cost < b->res.cost ? -1 : 1;
+	return (a->first > b->first) - (a->first < b->first);
+}
+
+static int group(mph_report *r, mph_error *err)
+{
+	size_t i, j, n;
+	double *v = mph_malloc((r->nt ? r->nt : 1) * sizeof *v);
+	int maximize = mph_objective_maximize(r->o);
+	r->c = mph_calloc(r->nt ? r->nt : 1, sizeof *r->c);
+	for (i = 0; i < r->nt; i++) {
+		for (j = 0; j < r->nc && r->t[r->c[j].first].id != r->t[i].id; j++) {}
+		if (j == r->nc) r->c[r->nc++].first = i;
+		r->t[i].config = j;
+		r->c[j].nrows++;
+	}
+	for (j = 0; j < r->nc; j++) {
+		mph_report_config *c = &r->c[j];
+		double cost = NAN;
+		for (i = c->first, n = 0; i < r->nt; i++)
+			if (r->t[i].config == j && !isnan(r->t[i].res.score)) {
+				v[n++] = r->t[i].res.metric;
+				cost = r->t[i].res.cost;
+			}
+		c->nvalid = n;
+		c->median = c->min = c->max = NAN;
+		c->res = (mph_objective_result){NAN, NAN, NAN, NAN, -1};
+		if (n == 0) continue;
+		c->median = mph_percentile(v, n, 0.5);
+		c->min = mph_percentile(v, n, 0.0);
+		c->max = mph_percentile(v, n, 1.0);
+		if (mph_objective_score(r->o, c->median, cost, &c->res, err) != 0) {
+			free(v);
+			return mph_error_locate(err, r->name, r->t[c->first].line);
+		}
+	}
+	free(v);
+	r->ranked = mph_malloc((r->nc ? r->nc : 1) * sizeof *r->ranked);
+	for (j = 0; j < r->nc; j++)
+		if (r->c[j].nvalid > 0) r->ranked[r->nranked++] = j;
+	rank_run = r;
+	qsort(r->ranked, r->nranked, sizeof *r->ranked, by_rank);
+	for (j = 0; j < r->nranked; j++) r->c[r->ranked[j]].rank = (long)j + 1;
+	/* On the front: no other configuration costs no more and measures at
+	 * least as well, one of the two strictly. */
+	for (i = 0; i < r->nranked; i++) {
+		const mph_report_config *a = &r->c[r->ranked[i]];
+		double ma = maximize ? a->median : -a->median;
+		int beaten = 0;
+		for (j = 0; j < r->nranked && !beaten; j++) {
+			const mph_report_config *b = &r->c[r->ranked[j]];
+			double mb = maximize ? b->median : -b->median;
+			beaten = b->res.cost <= a->res.cost && mb >= ma && (b->res.cost < a->res.cost || mb > ma);
+		}
+		r->c[r->ranked[i]].front = !beaten;
+	}
+	return 0;
+}
+
+mph_report *mph_report_load(const char *path, const mph_space *s, const mph_objective *o,
+                            mph_error *err)
+{
+	mph_report *r = mph_calloc(1, sizeof *r);
+	mph_csv *csv = NULL;
+	mph_objective_bound *b = NULL;
+	size_t nk = mph_space_nknobs(s), *cols = mph_malloc((nk ? nk : 1) * sizeof *cols), cap = 0;
+	long status_col, trial_col;
+	int got;
+
+	r->s = s;
+	r->o = o;
+	r->kx = r->ky = -1;
+	if ((csv = mph_csv_open(path, err)) == NULL) goto fail;
+	r->name = mph_strdup(mph_csv_name(csv));
+	if (mph_space_bind(s, csv, cols, err) != 0) goto fail;
+	if ((b = mph_objective_bind_csv(o, csv, 0, err)) == NULL) goto fail;
+	status_col = mph_csv_col(csv, "status");
+	trial_col = mph_csv_col(csv, "trial");
+	while ((got = mph_csv_read(csv, err)) == 1) {
+		const char *const *f = mph_csv_fields(csv);
+		mph_report_trial *t;
+		mph_trial tr;
+		char num[32];
+		if (r->nt == cap) {
+			cap = cap ? 2 * cap : 64;
+			r->t = mph_realloc(r->t, cap * sizeof *r->t);
+		}
+		t = &r->t[r->nt];
+		memset(t, 0, sizeof *t);
+		t->idx = mph_malloc((nk ? nk : 1) * sizeof *t->idx);
+		r->nt++;
+		t->line = mph_csv_line(csv);
+		snprintf(num, sizeof num, "%zu", r->nt);
+		t->label = mph_strdup(trial_col >= 0 && f[trial_col][0] ? f[trial_col] : num);
+		t->status = mph_strdup(status_col >= 0 ? f[status_col] : "ok");
+		if (mph_space_parse(s, csv, cols, t->idx, err) != 0) goto fail;
+		t->id = mph_space_config_id(s, t->idx);
+		if (mph_trial_from_row(b, f, status_col, NAN, t->id, &tr, &t->res, err) != 0) {
+			mph_error_locate(err, mph_csv_name(csv), t->line);
+			goto fail;
+		}
+		t->failed = tr.failed;
+		t->violated = tr.failed ? -1 : t->res.violated;
+		if (tr.failed) t->res = (mph_objective_result){NAN, NAN, NAN, NAN, -1};
+	}
+	if (got < 0) goto fail;
+	if (r->nt == 0) {
+		mph_error_set(err, r->name, 0, 0, "no trials");
+		goto fail;
+	}
+	mark_initial(r);
+	if (group(r, err) != 0) goto fail;
+	if (mph_report_set_knobs(r, NULL, err) != 0) goto fail;
+	mph_objective_bound_free(b);
+	mph_csv_close(csv);
+	free(cols);
+	return r;
+fail:
+	mph_objective_bound_free(b);
+	mph_csv_close(csv);
+	free(cols);
+	mph_report_free(r);
+	return NULL;
+}
+
+/* Distinct values knob k takes in the trials. */
+static size_t distinct(const mph_report *r, size_t k)
+{
+	size_t n = 0, i, j;
+	for (i = 0; i < r->nt; i++) {
+		for (j = 0; j < i && r->t[j].idx[k] != r->t[i].idx[k]; j++) {}
+		n += j == i;
+	}
+	return n;
+}
+
+int mph_report_set_knobs(mph_report *r, const char *knobs, mph_error *err)
+{
+	size_t nk = mph_space_nknobs(r->s), k;
+	free(r->pred);
+	r->pred = NULL;
+	r->kx = r->ky = -1;
+	if (knobs == NULL) {
+		/* The two the run varied most, in the space's order on ties. */
+		size_t best = 0, second = 0;
+		for (k = 0; k < nk; k++) {
+			size_t d = distinct(r, k);
+			if (r->kx < 0 || d > best) {
+				second = best; r->ky = r->kx;
+				best = d; r->kx = (long)k;
+			} else if (r->ky < 0 || d > second) {
+				second = d; r->ky = (long)k;
+			}
+		}
+		if (r->ky >= 0 && r->ky < r->kx) { long t = r->kx; r->kx = r->ky; r->ky = t; }
+		return 0;
+	} else {
+		const char *comma = strchr(knobs, ',');
+		char x[256], y[256];
+		size_t lx = comma ? (size_t)(comma - knobs) : strlen(knobs);
+		if (!comma || lx >= sizeof x || strlen(comma + 1) >= sizeof y || strchr(comma + 1, ','))
+			return mph_error_set(err, "", 0, 0, "--knobs: two knobs X,Y: '%s'", knobs);
+		memcpy(x, knobs, lx);
+		x[lx] = '\0';
+		strcpy(y, comma + 1);
+		if ((r->kx = mph_space_knob_index(r->s, x)) < 0)
+			return mph_error_set(err, "", 0, 0, "--knobs: no knob '%s' in the space", x);
+		if ((r->ky = mph_space_knob_index(r->s, y)) < 0)
+			return mph_error_set(err, "", 0, 0, "--knobs: no knob '%s' in the space", y);
+		if (r->kx == r->ky)
+			return mph_error_set(err, "", 0, 0, "--knobs: two different knobs: '%s'", knobs);
+	}
+	return 0;
+}
+
+int mph_report_read_stop(mph_report *r, const char *path, mph_error *err)
+{
+	FILE *fp = fopen(path, "r");
+	char line[1024];
+	size_t n;
+	if (!fp) return mph_error_set(err, path, 0, 0, "cannot open: %s", strerror(errno));
+	if (!fgets(line, sizeof line, fp)) line[0] = '\0';
+	if (ferror(fp)) {
+		fclose(fp);
+		return mph_error_set(err, path, 0, 0, "read error");
+	}
+	fclose(fp);
+	n = strcspn(line, "\r\n");
+	line[n] = '\0';
+	if (n == 0) return mph_error_set(err, path, 1, 0, "empty: the reason the run stopped is missing");
+	free(r->stop);
+	r->stop = mph_strdup(line);
+	return 0;
+}
+
+/* Enumerating a space to predict over it is cheap to this size (the Falcon
+ * grid is 1440); larger spaces are refused rather than sampled, so a page
+ * never shows a partial surface as the whole. */
+#define PREDICT_MAX 200000
+
+int mph_report_predict(mph_report *r, const mph_model *meta, uint64_t seed, mph_error *err)
+{
+	const mph_space *s = r->s;
+	size_t nk = mph_space_nknobs(s), nf = mph_space_nfeatures(s), nx, ny, n = 0, i, cap = 1024;
+	size_t *all = NULL, *idx = mph_calloc(nk ? nk : 1, sizeof *idx);
+	double *x = NULL, *y = NULL, *pred = NULL, fv = mph_model_fail_value(meta);
+	mph_model *m = NULL;
+	mph_history *h = NULL;
+	mph_candidates *cand = NULL;
+	mph_rng rng;
+	int rc = -1;
+
+	if (mph_space_size(s) > PREDICT_MAX) {
+		mph_error_set(err, "", 0, 0, "the space has %llu configurations: more than %d to predict over",
+		              (unsigned long long)mph_space_size(s), PREDICT_MAX);
+		goto out;
+	}
+	all = mph_malloc(cap * (nk ? nk : 1) * sizeof *all);
+	do {
+		if (!mph_space_feasible(s, idx)) continue;
+		if (n == cap) { cap *= 2; all = mph_realloc(all, cap * nk * sizeof *all); }
+		memcpy(all + n * nk, idx, nk * sizeof *idx);
+		n++;
+	} while (mph_space_next(s, idx));
+	/* Adapted on every row, as mph-adapt would be on this trials file. */
+	h = mph_history_new();
+	for (i = 0; i < r->nt; i++) {
+		const mph_report_trial *t = &r->t[i];
+		mph_trial tr = {t->id, t->failed ? fv : t->res.metric, t->res.utility, t->failed};
+		mph_history_add(h, &tr);
+	}
+	x = mph_malloc((r->nt > n ? r->nt : n) * (nf ? nf : 1) * sizeof *x);
+	y = mph_malloc((r->nt ? r->nt : 1) * sizeof *y);
+	mph_history_encode(h, s, x, y);
+	m = mph_model_clone(meta);
+	mph_rng_seed(&rng, seed);
+	if (mph_model_adapt(m, x, y, r->nt, NULL, &rng, err) != 0) goto out;
+	for (i = 0; i < n; i++) mph_space_encode(s, all + i * nk, x + i * nf);
+	pred = mph_malloc((n ? n : 1) * sizeof *pred);
+	mph_model_predict(m, x, n, pred);
+	if ((cand = mph_candidates_from_configs(s, all, n, r->o, err)) == NULL) goto out;
+	nx = mph_space_nvalues(s, (size_t)r->kx);
+	ny = r->ky >= 0 ? mph_space_nvalues(s, (size_t)r->ky) : 1;
+	free(r->pred);
+	r->pred = mph_malloc(nx * ny * sizeof *r->pred);
+	for (i = 0; i < nx * ny; i++) r->pred[i] = NAN;
+	/* Candidates keep their order: candidate i is configuration i. */
+	for (i = 0; i < n; i++) {
+		const size_t *c = all + i * nk;
+		size_t cell = c[r->kx] * ny + (r->ky >= 0 ? c[r->ky] : 0);
+		mph_objective_result res;
+		if (mph_candidates_score(cand, i, pred[i], &res, err) != 0) goto out;
+		if (res.violated >= 0 || isnan(res.utility)) continue;
+		if (isnan(r->pred[cell]) || res.utility > mph_objective_utility(r->o, r->pred[cell]))
+			r->pred[cell] = res.score;
+	}
+	r->npred_configs = n;
+	rc = 0;
+out:
+	mph_candidates_free(cand);
+	mph_history_free(h);
+	mph_model_free(m);
+	free(all); free(idx); free(x); free(y); free(pred);
+	return rc;
+}
