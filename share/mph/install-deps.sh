@@ -3,7 +3,7 @@
 # make runs this before building when a library or bats is missing: as root it
 # installs them; otherwise it prints the one apt-get line needed and stops.
 set -u
-pkgs="gcc make pkg-config libjansson-dev libopenblas-dev liblapacke-dev libcsv-dev libcurl4-openssl-dev libmicrohttpd-dev bats bats-support bats-assert gnuplot-nox wrk apache2-utils hey"
+pkgs="gcc make pkg-config libjansson-dev libopenblas-dev liblapacke-dev libcsv-dev libcurl4-openssl-dev libmicrohttpd-dev bats bats-support bats-assert gnuplot-nox wrk apache2-utils hey chromium"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
