@@ -228,3 +228,12 @@ mph-probe: warning: trial 3: error: exit status 1: k8s-probe: knob 'cpu': not a 
 	assert_equal "$(grep -A1 nodeSelector "$f" | tail -1)" '        mph/gpu-type: "T4"'
 	assert_equal "$(grep -c ' delete ' "$KUBECTL_DIR/calls")" 8
 }
+
+@test "k8s: MPH_TRIAL names the trial's objects when set, and must be a DNS label" {
+	MPH_TRIAL=17 probe_env "$PROBE" --image srv --poll 1 > /dev/null
+	assert_regex "$(trial_name)" '^mph-17-[0-9a-f]{6}$'
+	rm "$KUBECTL_DIR"/*
+	run -1 --separate-stderr probe_env MPH_TRIAL='a.b' "$PROBE" --image srv
+	assert_equal "$stderr" "k8s-probe: MPH_TRIAL: not a name ([a-z0-9-]): 'a.b'"
+	assert [ ! -e "$KUBECTL_DIR/calls" ]
+}
