@@ -174,6 +174,11 @@ check_points() { # check_points FILE: every plot of the page at $1 holds what th
 	assert_equal "$(grep -o '&lt;script&gt;alert(1)&lt;/script&gt;' page.html | wc -l)" 6
 	assert_equal "$(grep -o '<p id="stop">.*</p>' page.html)" \
 		'<p id="stop"><b>rule</b>: no gain in 5 &lt;b&gt;trials&lt;/b&gt; &amp; &quot;more&quot;</p>'
+	# the objective's name too, wherever the page shows it
+	sed 's/"name": "[^"]*"/"name": "<i>rps<\/i> per $"/' "$FIX/objective.json" > objective.json
+	mph-report -s "$S" -O objective.json -o page.html "$FIX/trials.csv"
+	assert_equal "$(grep -c '<i>' page.html)" 0
+	assert [ "$(grep -o '&lt;i&gt;rps&lt;/i&gt; per \$' page.html | wc -l)" -gt 0 ]
 }
 
 @test "report: an objective without a cost model has no cost plot, and says why" {

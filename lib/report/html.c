@@ -233,8 +233,9 @@ static void heat_maps(FILE *fp, const mph_report *r)
 		        "the %zu configurations of the space in each cell.</p></div>\n", r->npred_configs);
 	}
 	fputs("</div>\n", fp);
-	fprintf(fp, "<p class=\"note\">Colour: %s from %s (dark) to %s (bright); grey: none.</p>\n",
-	        mph_objective_name(r->o), mph_report_num(a, lo), mph_report_num(b, hi));
+	fputs("<p class=\"note\">Colour: ", fp);
+	esc(fp, mph_objective_name(r->o));
+	fprintf(fp, " from %s (dark) to %s (bright); grey: none.</p>\n", mph_report_num(a, lo), mph_report_num(b, hi));
 	free(v);
 	free(count);
 }
@@ -331,8 +332,9 @@ static void pareto(FILE *fp, const mph_report *r)
 		point(fp, mph_report_sx(&f, c->res.cost), mph_report_sy(&f, c->median), c->front ? "front" : "", 0);
 		fprintf(fp, "<title>rank %ld: ", c->rank);
 		config_text(fp, r, &r->t[c->first]);
-		fprintf(fp, ": cost %s, %s %s%s</title>", mph_report_num(buf, c->res.cost),
-		        mph_objective_metric(r->o), mph_report_num(buf2, c->median), c->front ? " (Pareto front)" : "");
+		fprintf(fp, ": cost %s, ", mph_report_num(buf, c->res.cost));
+		esc(fp, mph_objective_metric(r->o));
+		fprintf(fp, " %s%s</title>", mph_report_num(buf2, c->median), c->front ? " (Pareto front)" : "");
 		point_end(fp, 0);
 	}
 	fputs("</svg>\n<p class=\"note\">One point a configuration (its median when measured more than once); "
@@ -353,7 +355,9 @@ static void chosen(FILE *fp, const mph_report *r)
 	first = &r->t[c->first];
 	fputs("<table id=\"choice\"><tr>", fp);
 	for (k = 0; k < nk; k++) { fputs("<th class=\"text\">", fp); esc(fp, mph_space_knob_name(r->s, k)); fputs("</th>", fp); }
-	fprintf(fp, "<th>%s</th><th>repeats</th><th>min</th><th>max</th><th>cost</th><th>", mph_objective_metric(r->o));
+	fputs("<th>", fp);
+	esc(fp, mph_objective_metric(r->o));
+	fputs("</th><th>repeats</th><th>min</th><th>max</th><th>cost</th><th>", fp);
 	esc(fp, mph_objective_name(r->o));
 	fputs("</th></tr>\n<tr class=\"chosen\">", fp);
 	for (k = 0; k < nk; k++) { fputs("<td class=\"text\">", fp); esc(fp, knob_value(r, first, k)); fputs("</td>", fp); }
@@ -380,7 +384,9 @@ static void chosen(FILE *fp, const mph_report *r)
 			point(fp, mph_report_sx(&f, (double)n), mph_report_sy(&f, t->res.metric), "rep", 0);
 			fprintf(fp, "<title>trial ");
 			esc(fp, t->label);
-			fprintf(fp, ": %s %s</title>", mph_objective_metric(r->o), mph_report_num(buf, t->res.metric));
+			fputs(": ", fp);
+			esc(fp, mph_objective_metric(r->o));
+			fprintf(fp, " %s</title>", mph_report_num(buf, t->res.metric));
 			point_end(fp, 0);
 		}
 		fputs("</svg>\n", fp);
@@ -412,7 +418,9 @@ static void table(FILE *fp, const mph_report *r)
 	char buf[32];
 	fputs("<table id=\"ranked\"><tr><th>rank</th>", fp);
 	for (k = 0; k < nk; k++) { fputs("<th class=\"text\">", fp); esc(fp, mph_space_knob_name(r->s, k)); fputs("</th>", fp); }
-	fprintf(fp, "<th>%s</th><th>repeats</th><th>min</th><th>max</th><th>cost</th><th>", mph_objective_metric(r->o));
+	fputs("<th>", fp);
+	esc(fp, mph_objective_metric(r->o));
+	fputs("</th><th>repeats</th><th>min</th><th>max</th><th>cost</th><th>", fp);
 	esc(fp, mph_objective_name(r->o));
 	fputs("</th><th class=\"text\">trials</th><th class=\"text\">note</th></tr>\n", fp);
 	/* The ranked ones, then the rest in the order first measured. */
