@@ -80,8 +80,9 @@ check_points() { # check_points FILE: every plot of the page at $1 holds what th
 	command -v chromium > /dev/null || skip "chromium is not installed (share/mph/install-deps.sh installs it)"
 	expected
 	report -m "$META" --stop "$FIX/stop.txt" -o page.html "$FIX/trials.csv"
-	# --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
-	run --separate-stderr timeout 120 chromium --headless --no-sandbox --disable-gpu \
+	# --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start;
+	# --disable-dev-shm-usage: containers often have a tiny /dev/shm.
+	run --separate-stderr timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
 		--user-data-dir="$BATS_TEST_TMPDIR/profile" --enable-logging=stderr --v=0 \
 		--dump-dom "file://$BATS_TEST_TMPDIR/page.html"
 	assert_success
@@ -99,7 +100,7 @@ check_points() { # check_points FILE: every plot of the page at $1 holds what th
 	command -v chromium > /dev/null || skip "chromium is not installed (share/mph/install-deps.sh installs it)"
 	report -o page.html "$FIX/trials.csv"
 	sed 's|</body>|<img src="http://127.0.0.1:9/x.png"></body>|' page.html > bad.html
-	run --separate-stderr timeout 120 chromium --headless --no-sandbox --disable-gpu \
+	run --separate-stderr timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
 		--user-data-dir="$BATS_TEST_TMPDIR/profile" --enable-logging=stderr --v=0 \
 		--dump-dom "file://$BATS_TEST_TMPDIR/bad.html"
 	assert_success
