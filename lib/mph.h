@@ -779,6 +779,10 @@ typedef struct {
 	const char *log_dir;          /* NULL: no logs; else DIR/trial-N.log (N from 1) */
 	const char *const *extra_env; /* NULL-terminated "NAME=value", or NULL */
 	size_t first_trial;           /* number of trial 0 less one, for log names */
+	/* The names whose printed values are recorded, each a number (or empty)
+	 * or the trial fails; NULL: every name but status. */
+	const char *const *measured;
+	size_t nmeasured;
 } mph_exec_opts;
 
 /* mph-probe's live modes over a configurations CSV (header of knob names):

@@ -32,18 +32,6 @@ void mph_exec_opts_init(mph_exec_opts *o)
 
 /* ---- environment ---- */
 
-static char *csv_line(const char *const *fields, size_t n)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *fp = open_memstream(&buf, &len);
-	if (!fp) { fputs("mph: out of memory\n", stderr); abort(); }
-	mph_csv_write_row(fp, fields, n);
-	fclose(fp);
-	if (len > 0 && buf[len - 1] == '\n') buf[len - 1] = '\0';
-	return buf;
-}
-
 static char *join3(const char *a, const char *b, const char *c)
 {
 	size_t na = strlen(a), nb = strlen(b), nc = strlen(c);
@@ -68,10 +56,10 @@ char **mph_exec_env(size_t n, const char *const *names, const char *const *value
 		add[i] = join3(name, "=", values[i]);
 		free(name);
 	}
-	line = csv_line(values, n);
+	line = mph_csv_row_string(values, n);
 	add[n] = join3("MPH_CONFIG", "=", line);
 	free(line);
-	line = csv_line(names, n);
+	line = mph_csv_row_string(names, n);
 	add[n + 1] = join3("MPH_CONFIG_HEADER", "=", line);
 	free(line);
 	for (i = 0; i < nextra; i++) add[n + 2 + i] = mph_strdup(extra[i]);
@@ -192,6 +180,42 @@ void mph_exec_result_clear(mph_exec_result *r)
 	free(r->values);
 	free(r->log_path);
 	memset(r, 0, sizeof *r);
+}
+
+static int is_measured(const mph_exec_opts *o, const char *name)
+{
+	size_t i;
+	if (!o->measured) return 1;
+	for (i = 0; i < o->nmeasured; i++) if (strcmp(o->measured[i], name) == 0) return 1;
+	return 0;
+}
+
+/* What a command prints lands in the trials file, which people open in
+ * spreadsheets: a measured value must be a number and a status a word, so
+ * that no field can start a formula (=, +, -, @) and no text passes for a
+ * measurement. 0, or -1 with the reason in msg. */
+static int check_measures(const mph_exec_opts *o, const mph_exec_result *r, char *msg, size_t size)
+{
+	size_t i;
+	double x;
+	for (i = 0; i < r->n; i++) {
+		const char *v = r->values[i], *p;
+		int more = strlen(v) > 64;
+		if (strcmp(r->names[i], "status") == 0) {
+			int word = isalpha((unsigned char)v[0]) && strlen(v) < sizeof r->status;
+			for (p = v; word && *p; p++)
+				word = isalnum((unsigned char)*p) || *p == '-' || *p == '_';
+			if (v[0] && !word) {
+				snprintf(msg, size, "status: not a word of letters, digits, - and _: '%.64s%s'", v,
+				         more ? "..." : "");
+				return -1;
+			}
+		} else if (v[0] && is_measured(o, r->names[i]) && mph_parse_double(v, &x) < 0) {
+			snprintf(msg, size, "column '%s': not a number: '%.64s%s'", r->names[i], v, more ? "..." : "");
+			return -1;
+		}
+	}
+	return 0;
 }
 
 const char *mph_exec_result_get(const mph_exec_result *r, const char *name)
@@ -353,6 +377,7 @@ static int conclude(const mph_exec_opts *o, job *j, mph_exec_result *r)
 {
 	mph_error perr;
 	char *nl;
+	size_t i;
 	mph_exec_result_clear(r);
 	r->attempts = j->attempt;
 	r->seconds = mph_now() - j->start;
@@ -381,6 +406,11 @@ static int conclude(const mph_exec_opts *o, job *j, mph_exec_result *r)
 	} else if (r->n == 0) {
 		snprintf(r->status, sizeof r->status, "error");
 		snprintf(r->message, sizeof r->message, "printed no name=value measurements");
+	} else if (check_measures(o, r, r->message, sizeof r->message) < 0) {
+		/* nothing of a trial that printed garbage is kept as measured */
+		for (i = 0; i < r->n; i++) { free(r->names[i]); free(r->values[i]); }
+		r->n = 0;
+		snprintf(r->status, sizeof r->status, "error");
 	} else {
 		const char *s = mph_exec_result_get(r, "status");
 		snprintf(r->status, sizeof r->status, "%s", s && *s ? s : "ok");
