@@ -262,3 +262,16 @@ SH
 	run grep -E '(^|,)[=+@]' <(printf '%s\n' "$output")
 	assert_failure
 }
+
+@test "probe-live: --body, --header and --columns are freed (valgrind finds no leak)" {
+	command -v valgrind >/dev/null || skip "valgrind is not installed"
+	printf 'n\n1\n' > configs.csv
+	echo body > body.txt
+	VG=(valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=9)
+	run --separate-stderr "${VG[@]}" mph-probe --url http://127.0.0.1:1/ --rate 5 --warmup 0 --measure 0.1 \
+		--max-probe-s 1 --header 'X-A: 1' --header 'X-B: 2' --body body.txt --body body.txt configs.csv
+	assert_success
+	run --separate-stderr "${VG[@]}" mph-probe --exec 'echo rps=1' --columns a,b --columns c configs.csv
+	assert_success
+	assert_equal "$stderr" ""
+}
