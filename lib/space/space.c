@@ -664,7 +664,7 @@ int mph_space_parse(const mph_space *s, const mph_csv *c, const size_t *cols, si
 	return 0;
 }
 
-int mph_space_set_initial(mph_space *s, const char *corners, const char *fixed, mph_error *err)
+static int set_initial(mph_space *s, const char *corners, const char *fixed, mph_error *err)
 {
 	char *buf, *tok, *save;
 	if (corners != NULL) {
@@ -694,6 +694,13 @@ int mph_space_set_initial(mph_space *s, const char *corners, const char *fixed, 
 		free(buf);
 	}
 	return 0;
+}
+
+/* Only options (--corners, --fix) reach here: the spec's own initial design
+ * is checked as it loads. */
+int mph_space_set_initial(mph_space *s, const char *corners, const char *fixed, mph_error *err)
+{
+	return set_initial(s, corners, fixed, err) < 0 ? mph_error_usage(err) : 0;
 }
 
 size_t mph_space_initial(const mph_space *s, size_t *idx, size_t max)
