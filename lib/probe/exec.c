@@ -4,7 +4,8 @@
  * MPH_CONFIG, MPH_CONFIG_HEADER), never through the command text, so no value
  * can inject shell syntax: `1; touch pwned` is just the text of a variable.
  * Each trial runs `/bin/sh -c CMD` in its own process group, so a timeout can
- * kill the whole tree the command started. Up to `jobs` trials run at once
+ * kill the whole tree the command started (and the reaper, reaper.c, can
+ * when mph-probe itself is killed). Up to `jobs` trials run at once
  * from one poll loop; results are handed back in input order. */
 #include <ctype.h>
 #include <errno.h>
@@ -297,6 +298,7 @@ static pid_t spawn(const char *cmd, char *const *env, int *out, int *err_fd, mph
 	if (pid == 0) {
 		int nul = open("/dev/null", O_RDONLY);
 		setpgid(0, 0);
+		mph_reaper_enlist();
 		signal(SIGPIPE, SIG_DFL);
 		if (nul >= 0) { dup2(nul, 0); close(nul); }
 		dup2(po[1], 1);
@@ -491,6 +493,7 @@ int mph_exec_batch(const mph_exec_opts *o, size_t ntrials, size_t nknobs,
 			/* The shell is gone; whatever it left behind in its group goes too,
 			 * and so do pipes such leftovers would keep open. */
 			kill(-j->pid, SIGKILL);
+			mph_reaper_discharge(j->pid);
 			if (j->out >= 0) { drain(j, 0); if (j->out >= 0) { close(j->out); j->out = -1; } }
 			if (j->err >= 0) { drain(j, 1); if (j->err >= 0) { close(j->err); j->err = -1; } }
 			if (conclude(o, j, &res[j->trial])) {
@@ -515,7 +518,7 @@ int mph_exec_batch(const mph_exec_opts *o, size_t ntrials, size_t nknobs,
 out:
 	for (i = 0; i < jobs; i++) {
 		job *j = &slots[i];
-		if (j->pid) { kill(-j->pid, SIGKILL); waitpid(j->pid, NULL, 0); }
+		if (j->pid) { kill(-j->pid, SIGKILL); waitpid(j->pid, NULL, 0); mph_reaper_discharge(j->pid); }
 		if (j->out >= 0) close(j->out);
 		if (j->err >= 0) close(j->err);
 		close_log(j);

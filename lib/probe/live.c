@@ -291,6 +291,7 @@ int mph_live_probe(const mph_live_opts *o, mph_csv *in, FILE *out, mph_error *er
 
 	if (check_opts(o, err) < 0) return -1;
 	if (o->exec.log_dir && mph_probe_log_dir(o->exec.log_dir, err) < 0) return -1;
+	if (mph_reaper_start(err) < 0) return -1;
 	memset(&R, 0, sizeof R);
 	R.o = o;
 	R.out = out;
@@ -363,5 +364,6 @@ out:
 	}
 	free(rows);
 	free(R.cols);
+	mph_reaper_stop();
 	return ret;
 }
