@@ -31,7 +31,7 @@ alive() {
 wait_lines() {
 	local i
 	for i in $(seq 100); do
-		[ "$(wc -l < "$1" 2>/dev/null || echo 0)" -ge "$2" ] && return 0
+		[ -e "$1" ] && [ "$(wc -l < "$1")" -ge "$2" ] && return 0
 		sleep 0.1
 	done
 	echo "only $(wc -l < "$1" 2>/dev/null) of $2 lines in $1" >&2

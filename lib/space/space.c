@@ -353,7 +353,9 @@ mph_space *mph_space_from_json(json_t *j, const char *file, mph_error *err)
 			s->cons[i] = mph_expr_parse(json_string_value(e), &e2);
 			s->ncons = i + (s->cons[i] != NULL);
 			if (s->cons[i] == NULL || mph_expr_bind(s->cons[i], resolve_knob, s, &e2) != 0) {
-				if (e2.col) mph_error_file(err, file, "constraint '%s': column %ld: %s", json_string_value(e), e2.col, e2.text);
+				/* a syntax error's text names its column already */
+				if (e2.col && !strstr(e2.text, " at column "))
+					mph_error_file(err, file, "constraint '%s': column %ld: %s", json_string_value(e), e2.col, e2.text);
 				else mph_error_file(err, file, "constraint '%s': %s", json_string_value(e), e2.text);
 				s->ncons = i + 1;
 				goto fail;
