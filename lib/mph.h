@@ -784,8 +784,9 @@ typedef struct {
 	const char *log_dir;          /* NULL: no logs; else DIR/trial-N.log (N from 1) */
 	const char *const *extra_env; /* NULL-terminated "NAME=value", or NULL */
 	size_t first_trial;           /* number of trial 0 less one, for log names */
-	/* The names whose printed values are recorded, each a number (or empty)
-	 * or the trial fails; NULL: every name but status. */
+	/* The names whose printed values are recorded: each must print a number
+	 * (or nothing) or the trial fails; NULL: none checked. A status is
+	 * always checked to be a word. */
 	const char *const *measured;
 	size_t nmeasured;
 } mph_exec_opts;

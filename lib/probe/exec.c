@@ -186,7 +186,7 @@ void mph_exec_result_clear(mph_exec_result *r)
 static int is_measured(const mph_exec_opts *o, const char *name)
 {
 	size_t i;
-	if (!o->measured) return 1;
+	if (!o->measured) return 0;
 	for (i = 0; i < o->nmeasured; i++) if (strcmp(o->measured[i], name) == 0) return 1;
 	return 0;
 }
