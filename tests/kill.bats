@@ -115,3 +115,16 @@ SH
 	run curl -s -o /dev/null "http://127.0.0.1:$PORT/health"
 	assert_failure
 }
+
+@test "kill: SIGKILL of mph-probe's whole process group (as timeout or a service manager sends it) still cleans up" {
+	command -v setsid >/dev/null || skip "setsid is not installed"
+	printf 'n\n1\n' > configs.csv
+	# setsid: mph-probe leads a group of its own, which the kill below empties
+	setsid mph-probe --exec "sleep 1000 & echo \$! >> pids; echo \$\$ >> pids; wait # $MARK" configs.csv > out.csv 2> err &
+	PROBE=$!
+	wait_lines pids 2
+	assert_equal "$(ps -o pgid= -p "$PROBE" | tr -d ' ')" "$PROBE"
+	kill -9 -- "-$PROBE"
+	wait "$PROBE" || true
+	assert_all_gone
+}
