@@ -254,7 +254,7 @@ SH
 	# a number may start with '-'; a name that is no column is dropped, not checked
 	assert_line --index 4 --regexp '^4,-5,,,,,,ok,[0-9.]+$'
 	assert_equal "${stderr_lines[0]}" "mph-probe: warning: trial 1: error: column 'rps': not a number: '=cmd|' /C calc'!A0'; log logs/trial-1.log"
-	assert_equal "${stderr_lines[1]}" "mph-probe: warning: trial 2: error: status: not a word of letters, digits, - and _: '=1+1'; log logs/trial-2.log"
+	assert_equal "${stderr_lines[1]}" "mph-probe: warning: trial 2: error: status: not a word (a letter, then letters, digits, - or _; at most 31): '=1+1'; log logs/trial-2.log"
 	assert_equal "${stderr_lines[2]}" "mph-probe: warning: trial 3: error: column 'p99_ms': not a number: '[1]'; log logs/trial-3.log"
 	assert_equal "${stderr_lines[3]}" "mph-probe: warning: trial 4: 'note' is not a column (see --columns); dropped"
 	grep -qxF "## status error: column 'rps': not a number: '=cmd|' /C calc'!A0' (0.000 s)" <(sed 's/([0-9.]* s)$/(0.000 s)/' logs/trial-1.log)
