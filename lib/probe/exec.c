@@ -207,8 +207,8 @@ static int check_measures(const mph_exec_opts *o, const mph_exec_result *r, char
 			for (p = v; word && *p; p++)
 				word = isalnum((unsigned char)*p) || *p == '-' || *p == '_';
 			if (v[0] && !word) {
-				snprintf(msg, size, "status: not a word (a letter, then letters, digits, - or _; at most 31): '%.64s%s'", v,
-				         more ? "..." : "");
+				snprintf(msg, size, "status: not a word (a letter, then letters, digits, - or _; "
+				         "at most 31): '%.64s%s'", v, more ? "..." : "");
 				return -1;
 			}
 		} else if (v[0] && is_measured(o, r->names[i]) && mph_parse_double(v, &x) < 0) {
