@@ -49,6 +49,7 @@ typedef struct {
 	long line;      /* 1-based, 0 when unknown */
 	long col;       /* 1-based, 0 when unknown */
 	char text[1024];
+	int usage;      /* 1: an option's value is wrong, not the data (tools exit 2) */
 } mph_error;
 
 /* Fills e (if non-NULL); always returns -1 so callers can `return mph_error_set(...)`. */
@@ -57,6 +58,10 @@ int mph_error_set(mph_error *e, const char *file, long line, long col,
 /* Says where an error from a lower call happened: sets the file and, unless
  * line is -1, the line (the column is kept). Always -1; e may be NULL. */
 int mph_error_locate(mph_error *e, const char *file, long line);
+/* Marks e as the fault of an option's value, checked against what an input
+ * holds (a knob of the space, a task of the trace): the tool exits 2, as for
+ * any usage error. mph_error_set clears the mark. Always -1; e may be NULL. */
+int mph_error_usage(mph_error *e);
 /* "file:line:col: text", leaving out the parts that are unknown. */
 const char *mph_error_format(const mph_error *e, char *buf, size_t size);
 
@@ -780,6 +785,11 @@ typedef struct {
 	const char *log_dir;          /* NULL: no logs; else DIR/trial-N.log (N from 1) */
 	const char *const *extra_env; /* NULL-terminated "NAME=value", or NULL */
 	size_t first_trial;           /* number of trial 0 less one, for log names */
+	/* The names whose printed values are recorded: each must print a number
+	 * (or nothing) or the trial fails; NULL: none checked. A status is
+	 * always checked to be a word. */
+	const char *const *measured;
+	size_t nmeasured;
 } mph_exec_opts;
 
 /* mph-probe's live modes over a configurations CSV (header of knob names):

@@ -235,3 +235,43 @@ SH
 	run -1 --separate-stderr mph-probe --exec 'echo rps=1' c.csv
 	assert_equal "$stderr" "mph-probe: c.csv:1: knob 'config' would reach commands as MPH_CONFIG, which mph sets itself"
 }
+
+@test "probe-live: a measured value that is not a number, or a status that is not a word, fails the trial" {
+	printf 'n\n1\n2\n3\n4\n' > configs.csv
+	cat > cmd.sh <<'SH'
+case $MPH_N in
+1) echo "rps==cmd|' /C calc'!A0" ;;
+2) echo '{"rps": 3, "status": "=1+1"}' ;;
+3) echo '{"p99_ms": [1], "rps": 2}' ;;
+4) echo 'rps=-5'; echo 'note=@SUM(A1)' ;;
+esac
+SH
+	run --separate-stderr mph-probe --exec 'sh cmd.sh' --log-dir logs configs.csv
+	assert_success
+	assert_line --index 1 --regexp '^1,,,,,,,error,[0-9.]+$'
+	assert_line --index 2 --regexp '^2,,,,,,,error,[0-9.]+$'
+	assert_line --index 3 --regexp '^3,,,,,,,error,[0-9.]+$'
+	# a number may start with '-'; a name that is no column is dropped, not checked
+	assert_line --index 4 --regexp '^4,-5,,,,,,ok,[0-9.]+$'
+	assert_equal "${stderr_lines[0]}" "mph-probe: warning: trial 1: error: column 'rps': not a number: '=cmd|' /C calc'!A0'; log logs/trial-1.log"
+	assert_equal "${stderr_lines[1]}" "mph-probe: warning: trial 2: error: status: not a word (a letter, then letters, digits, - or _; at most 31): '=1+1'; log logs/trial-2.log"
+	assert_equal "${stderr_lines[2]}" "mph-probe: warning: trial 3: error: column 'p99_ms': not a number: '[1]'; log logs/trial-3.log"
+	assert_equal "${stderr_lines[3]}" "mph-probe: warning: trial 4: 'note' is not a column (see --columns); dropped"
+	grep -qxF "## status error: column 'rps': not a number: '=cmd|' /C calc'!A0' (0.000 s)" <(sed 's/([0-9.]* s)$/(0.000 s)/' logs/trial-1.log)
+	# no field of the file starts a formula
+	run grep -E '(^|,)[=+@]' <(printf '%s\n' "$output")
+	assert_failure
+}
+
+@test "probe-live: --body, --header and --columns are freed (valgrind finds no leak)" {
+	command -v valgrind >/dev/null || skip "valgrind is not installed"
+	printf 'n\n1\n' > configs.csv
+	echo body > body.txt
+	VG=(valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=9)
+	run --separate-stderr "${VG[@]}" mph-probe --url http://127.0.0.1:1/ --rate 5 --warmup 0 --measure 0.1 \
+		--max-probe-s 1 --header 'X-A: 1' --header 'X-B: 2' --body body.txt --body body.txt configs.csv
+	assert_success
+	run --separate-stderr "${VG[@]}" mph-probe --exec 'echo rps=1' --columns a,b --columns c configs.csv
+	assert_success
+	assert_equal "$stderr" ""
+}

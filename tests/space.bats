@@ -261,9 +261,9 @@ bad() { # bad FIXTURE MESSAGE
 
 @test "--corners with an unknown knob names it" {
 	cd "$MPH_ROOT"
-	run -1 --separate-stderr mph-space -i --corners cpu,nosuch "$PAPER"
+	run -2 --separate-stderr mph-space -i --corners cpu,nosuch "$PAPER"
 	assert_equal "$stderr" "mph-space: corners: unknown knob 'nosuch'"
-	run -1 --separate-stderr mph-space -i --fix cpu=9 "$PAPER"
+	run -2 --separate-stderr mph-space -i --fix cpu=9 "$PAPER"
 	assert_equal "$stderr" "mph-space: fixed: '9' is not a value of knob 'cpu'"
 }
 

@@ -632,8 +632,7 @@ int main(int argc, char **argv)
 	if (rc != 0) goto fail;
 	goto done;
 fail:
-	tool_error(&err);
-	rc = 1;
+	rc = tool_fail(&err);
 done:
 	if (logout) mph_out_abort(logout);
 	if (out) mph_out_abort(out);

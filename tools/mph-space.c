@@ -201,8 +201,7 @@ int main(int argc, char **argv)
 	if (check_opts(&o, argc - optind) < 0) goto usage;
 
 	if (write_output(&o, argv[optind], &err) == 0) return 0;
-	tool_error(&err);
-	return 1;
+	return tool_fail(&err);
 usage:
 	fputs(usage_line, stderr);
 	return 2;

@@ -25,6 +25,15 @@ static void tool_error(const mph_error *e)
 	fprintf(stderr, "%s: %s\n", tool_prog, mph_error_format(e, buf, sizeof buf));
 }
 
+/* tool_error, then the exit status it calls for: 2 when an option's value
+ * was wrong (mph_error_usage), else 1. */
+static int tool_fail(const mph_error *e) __attribute__((unused));
+static int tool_fail(const mph_error *e)
+{
+	tool_error(e);
+	return e->usage ? 2 : 1;
+}
+
 static void tool_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2), unused));
 static void tool_warn(const char *fmt, ...)
 {

@@ -9,6 +9,7 @@ void mph_error_clear(mph_error *e)
 	e->file[0] = '\0';
 	e->line = e->col = 0;
 	e->text[0] = '\0';
+	e->usage = 0;
 }
 
 /* Formats aside first: a caller may pass e's own file or text as an argument. */
@@ -22,6 +23,7 @@ static int error_setv(mph_error *e, const char *file, long line, long col, const
 	memcpy(e->text, text, sizeof text);
 	e->line = line;
 	e->col = col;
+	e->usage = 0;
 	return -1;
 }
 
@@ -39,6 +41,12 @@ int mph_error_locate(mph_error *e, const char *file, long line)
 	if (e == NULL) return -1;
 	snprintf(e->file, sizeof e->file, "%s", file ? file : "");
 	if (line >= 0) e->line = line;
+	return -1;
+}
+
+int mph_error_usage(mph_error *e)
+{
+	if (e != NULL) e->usage = 1;
 	return -1;
 }
 

@@ -289,23 +289,60 @@ int mph_csv_double(const mph_csv *c, size_t col, double *out, mph_error *err)
 	                     c->header[col], s, strlen(s) > 64 ? "..." : "");
 }
 
+/* Quoted: separators, quotes, line ends, edge spaces (RFC 4180 keeps them,
+ * other readers trim), and a leading byte-order mark, which a reader would
+ * drop from the first field of a file. */
+static int needs_quotes(const char *s)
+{
+	return strpbrk(s, ",\"\r\n") != NULL || s[0] == ' ' || (s[0] != '\0' && s[strlen(s) - 1] == ' ') ||
+	       strncmp(s, "\xEF\xBB\xBF", 3) == 0;
+}
+
+/* The field as written, at dst (NULL: only counted); its length. */
+static size_t format_field(char *dst, const char *s)
+{
+	size_t n = 0;
+	const char *p;
+	if (!needs_quotes(s)) {
+		n = strlen(s);
+		if (dst) memcpy(dst, s, n);
+		return n;
+	}
+	if (dst) dst[n] = '"';
+	n++;
+	for (p = s; *p; p++) {
+		if (*p == '"') { if (dst) dst[n] = '"'; n++; }
+		if (dst) dst[n] = *p;
+		n++;
+	}
+	if (dst) dst[n] = '"';
+	return n + 1;
+}
+
 void mph_csv_write_field(FILE *fp, const char *s)
 {
 	const char *p;
-	/* Quoted: separators, quotes, line ends, edge spaces (RFC 4180 keeps
-	 * them, other readers trim), and a leading byte-order mark, which a
-	 * reader would drop from the first field of a file. */
-	if (strpbrk(s, ",\"\r\n") == NULL && s[0] != ' ' && (s[0] == '\0' || s[strlen(s) - 1] != ' ') &&
-	    strncmp(s, "\xEF\xBB\xBF", 3) != 0) {
-		fputs(s, fp);
-		return;
-	}
+	if (!needs_quotes(s)) { fputs(s, fp); return; }
 	putc('"', fp);
 	for (p = s; *p; p++) {
 		if (*p == '"') putc('"', fp);
 		putc(*p, fp);
 	}
 	putc('"', fp);
+}
+
+char *mph_csv_row_string(const char *const *fields, size_t n)
+{
+	size_t i, len = 0;
+	char *s;
+	for (i = 0; i < n; i++) len += (i > 0) + format_field(NULL, fields[i]);
+	s = mph_malloc(len + 1);
+	for (i = 0, len = 0; i < n; i++) {
+		if (i) s[len++] = ',';
+		len += format_field(s + len, fields[i]);
+	}
+	s[len] = '\0';
+	return s;
 }
 
 void mph_csv_write_row(FILE *fp, const char *const *fields, size_t n)

@@ -21,6 +21,9 @@ long mph_csv_require(const mph_csv *c, const char *name, mph_error *err);
 /* Parses field col of the current record as a finite number; on failure
  * fills err with "column 'NAME': not a number: 'VALUE'" at the record's line. */
 int mph_csv_double(const mph_csv *c, size_t col, double *out, mph_error *err);
+/* One CSV record without its line end, quoted as mph_csv_write_field
+ * would; the caller frees it. */
+char *mph_csv_row_string(const char *const *fields, size_t n);
 /* Reads from fp (not closed by mph_csv_close); name is used in messages. */
 mph_csv *mph_csv_open_fp(FILE *fp, const char *name, mph_error *err);
 

@@ -4,7 +4,8 @@
  * MPH_CONFIG, MPH_CONFIG_HEADER), never through the command text, so no value
  * can inject shell syntax: `1; touch pwned` is just the text of a variable.
  * Each trial runs `/bin/sh -c CMD` in its own process group, so a timeout can
- * kill the whole tree the command started. Up to `jobs` trials run at once
+ * kill the whole tree the command started (and the reaper, reaper.c, can
+ * when mph-probe itself is killed). Up to `jobs` trials run at once
  * from one poll loop; results are handed back in input order. */
 #include <ctype.h>
 #include <errno.h>
@@ -32,18 +33,6 @@ void mph_exec_opts_init(mph_exec_opts *o)
 
 /* ---- environment ---- */
 
-static char *csv_line(const char *const *fields, size_t n)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *fp = open_memstream(&buf, &len);
-	if (!fp) { fputs("mph: out of memory\n", stderr); abort(); }
-	mph_csv_write_row(fp, fields, n);
-	fclose(fp);
-	if (len > 0 && buf[len - 1] == '\n') buf[len - 1] = '\0';
-	return buf;
-}
-
 static char *join3(const char *a, const char *b, const char *c)
 {
 	size_t na = strlen(a), nb = strlen(b), nc = strlen(c);
@@ -68,10 +57,10 @@ char **mph_exec_env(size_t n, const char *const *names, const char *const *value
 		add[i] = join3(name, "=", values[i]);
 		free(name);
 	}
-	line = csv_line(values, n);
+	line = mph_csv_row_string(values, n);
 	add[n] = join3("MPH_CONFIG", "=", line);
 	free(line);
-	line = csv_line(names, n);
+	line = mph_csv_row_string(names, n);
 	add[n + 1] = join3("MPH_CONFIG_HEADER", "=", line);
 	free(line);
 	for (i = 0; i < nextra; i++) add[n + 2 + i] = mph_strdup(extra[i]);
@@ -194,6 +183,42 @@ void mph_exec_result_clear(mph_exec_result *r)
 	memset(r, 0, sizeof *r);
 }
 
+static int is_measured(const mph_exec_opts *o, const char *name)
+{
+	size_t i;
+	if (!o->measured) return 0;
+	for (i = 0; i < o->nmeasured; i++) if (strcmp(o->measured[i], name) == 0) return 1;
+	return 0;
+}
+
+/* What a command prints lands in the trials file, which people open in
+ * spreadsheets: a measured value must be a number and a status a word, so
+ * that no field can start a formula (=, +, -, @) and no text passes for a
+ * measurement. 0, or -1 with the reason in msg. */
+static int check_measures(const mph_exec_opts *o, const mph_exec_result *r, char *msg, size_t size)
+{
+	size_t i;
+	double x;
+	for (i = 0; i < r->n; i++) {
+		const char *v = r->values[i], *p;
+		int more = strlen(v) > 64;
+		if (strcmp(r->names[i], "status") == 0) {
+			int word = isalpha((unsigned char)v[0]) && strlen(v) < sizeof r->status;
+			for (p = v; word && *p; p++)
+				word = isalnum((unsigned char)*p) || *p == '-' || *p == '_';
+			if (v[0] && !word) {
+				snprintf(msg, size, "status: not a word (a letter, then letters, digits, - or _; "
+				         "at most 31): '%.64s%s'", v, more ? "..." : "");
+				return -1;
+			}
+		} else if (v[0] && is_measured(o, r->names[i]) && mph_parse_double(v, &x) < 0) {
+			snprintf(msg, size, "column '%s': not a number: '%.64s%s'", r->names[i], v, more ? "..." : "");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 const char *mph_exec_result_get(const mph_exec_result *r, const char *name)
 {
 	size_t i;
@@ -273,6 +298,7 @@ static pid_t spawn(const char *cmd, char *const *env, int *out, int *err_fd, mph
 	if (pid == 0) {
 		int nul = open("/dev/null", O_RDONLY);
 		setpgid(0, 0);
+		mph_reaper_enlist();
 		signal(SIGPIPE, SIG_DFL);
 		if (nul >= 0) { dup2(nul, 0); close(nul); }
 		dup2(po[1], 1);
@@ -353,6 +379,7 @@ static int conclude(const mph_exec_opts *o, job *j, mph_exec_result *r)
 {
 	mph_error perr;
 	char *nl;
+	size_t i;
 	mph_exec_result_clear(r);
 	r->attempts = j->attempt;
 	r->seconds = mph_now() - j->start;
@@ -381,6 +408,11 @@ static int conclude(const mph_exec_opts *o, job *j, mph_exec_result *r)
 	} else if (r->n == 0) {
 		snprintf(r->status, sizeof r->status, "error");
 		snprintf(r->message, sizeof r->message, "printed no name=value measurements");
+	} else if (check_measures(o, r, r->message, sizeof r->message) < 0) {
+		/* nothing of a trial that printed garbage is kept as measured */
+		for (i = 0; i < r->n; i++) { free(r->names[i]); free(r->values[i]); }
+		r->n = 0;
+		snprintf(r->status, sizeof r->status, "error");
 	} else {
 		const char *s = mph_exec_result_get(r, "status");
 		snprintf(r->status, sizeof r->status, "%s", s && *s ? s : "ok");
@@ -461,6 +493,7 @@ int mph_exec_batch(const mph_exec_opts *o, size_t ntrials, size_t nknobs,
 			/* The shell is gone; whatever it left behind in its group goes too,
 			 * and so do pipes such leftovers would keep open. */
 			kill(-j->pid, SIGKILL);
+			mph_reaper_discharge(j->pid);
 			if (j->out >= 0) { drain(j, 0); if (j->out >= 0) { close(j->out); j->out = -1; } }
 			if (j->err >= 0) { drain(j, 1); if (j->err >= 0) { close(j->err); j->err = -1; } }
 			if (conclude(o, j, &res[j->trial])) {
@@ -485,7 +518,7 @@ int mph_exec_batch(const mph_exec_opts *o, size_t ntrials, size_t nknobs,
 out:
 	for (i = 0; i < jobs; i++) {
 		job *j = &slots[i];
-		if (j->pid) { kill(-j->pid, SIGKILL); waitpid(j->pid, NULL, 0); }
+		if (j->pid) { kill(-j->pid, SIGKILL); waitpid(j->pid, NULL, 0); mph_reaper_discharge(j->pid); }
 		if (j->out >= 0) close(j->out);
 		if (j->err >= 0) close(j->err);
 		close_log(j);

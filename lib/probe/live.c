@@ -253,6 +253,8 @@ static int service_trial(run *R, size_t t, mph_error *err)
 		const char *const *v[1] = { R->values[t] };
 		eo.jobs = 1;
 		eo.first_trial = t;
+		eo.measured = (const char *const *)R->cols;
+		eo.nmeasured = R->ncols;
 		one.values = v;
 		one.toff = t;
 		one.extra_s = mph_now() - t0;
@@ -289,6 +291,7 @@ int mph_live_probe(const mph_live_opts *o, mph_csv *in, FILE *out, mph_error *er
 
 	if (check_opts(o, err) < 0) return -1;
 	if (o->exec.log_dir && mph_probe_log_dir(o->exec.log_dir, err) < 0) return -1;
+	if (mph_reaper_start(err) < 0) return -1;
 	memset(&R, 0, sizeof R);
 	R.o = o;
 	R.out = out;
@@ -347,8 +350,11 @@ int mph_live_probe(const mph_live_opts *o, mph_csv *in, FILE *out, mph_error *er
 			progress(o, "trial %zu of %zu: %s", t + 1, n, o->url);
 			if (url_trial(&R, t, mph_now(), err) < 0) goto out;
 		}
-	} else if (mph_exec_batch(&o->exec, n, nk, hdr, R.values, exec_done, &R, err) < 0) {
-		goto out;
+	} else {
+		mph_exec_opts eo = o->exec;
+		eo.measured = (const char *const *)R.cols;
+		eo.nmeasured = R.ncols;
+		if (mph_exec_batch(&eo, n, nk, hdr, R.values, exec_done, &R, err) < 0) goto out;
 	}
 	ret = ferror(out) ? mph_error_set(err, "", 0, 0, "write error: %s", strerror(errno)) : 0;
 out:
@@ -358,5 +364,6 @@ out:
 	}
 	free(rows);
 	free(R.cols);
+	mph_reaper_stop();
 	return ret;
 }

@@ -136,6 +136,16 @@ void mph_exec_opts_init(mph_exec_opts *o);
 void mph_exec_result_clear(mph_exec_result *r);
 const char *mph_exec_result_get(const mph_exec_result *r, const char *name);
 
+/* The reaper (lib/probe/reaper.c): the process groups of trials and services
+ * die with mph-probe, even by SIGKILL. Start before the first child (a second
+ * start does nothing); a child calls enlist after setpgid and before exec;
+ * the parent discharges a group once it has killed it; stop waits for the
+ * reaper, which kills the groups never discharged. */
+int mph_reaper_start(mph_error *err);
+void mph_reaper_stop(void);
+void mph_reaper_enlist(void);
+void mph_reaper_discharge(pid_t group);
+
 /* `name=value` lines (others ignored) or one JSON object, added to r. */
 int mph_exec_parse_output(const char *text, mph_exec_result *r, mph_error *err);
 

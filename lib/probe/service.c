@@ -1,6 +1,7 @@
 /* The service under test: started per trial in its own process group, so
  * that stopping it stops everything it forked; polled until ready; stopped
- * politely (SIGTERM) and then firmly (SIGKILL). */
+ * politely (SIGTERM) and then firmly (SIGKILL). Should mph-probe die first,
+ * the reaper (reaper.c) stops the group. */
 #include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
@@ -9,9 +10,6 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,10 +40,7 @@ mph_service *mph_service_start(const char *cmd, char *const *env, const char *lo
 	if (pid == 0) {
 		int nul = open("/dev/null", O_RDONLY);
 		setpgid(0, 0);
-#ifdef __linux__
-		/* if mph-probe dies, its service should not outlive it */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-#endif
+		mph_reaper_enlist();
 		signal(SIGPIPE, SIG_DFL);
 		if (nul >= 0) { dup2(nul, 0); close(nul); }
 		dup2(fd, 1);
@@ -92,6 +87,7 @@ void mph_service_stop(mph_service *s, double grace_s)
 	/* Whatever is left of the group, the shell included, goes now. */
 	kill(-s->pid, SIGKILL);
 	if (!s->exited) waitpid(s->pid, &s->wstatus, 0);
+	mph_reaper_discharge(s->pid);
 	free(s);
 }
 

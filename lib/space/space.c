@@ -353,7 +353,9 @@ mph_space *mph_space_from_json(json_t *j, const char *file, mph_error *err)
 			s->cons[i] = mph_expr_parse(json_string_value(e), &e2);
 			s->ncons = i + (s->cons[i] != NULL);
 			if (s->cons[i] == NULL || mph_expr_bind(s->cons[i], resolve_knob, s, &e2) != 0) {
-				if (e2.col) mph_error_file(err, file, "constraint '%s': column %ld: %s", json_string_value(e), e2.col, e2.text);
+				/* a syntax error's text names its column already */
+				if (e2.col && !strstr(e2.text, " at column "))
+					mph_error_file(err, file, "constraint '%s': column %ld: %s", json_string_value(e), e2.col, e2.text);
 				else mph_error_file(err, file, "constraint '%s': %s", json_string_value(e), e2.text);
 				s->ncons = i + 1;
 				goto fail;
@@ -664,7 +666,7 @@ int mph_space_parse(const mph_space *s, const mph_csv *c, const size_t *cols, si
 	return 0;
 }
 
-int mph_space_set_initial(mph_space *s, const char *corners, const char *fixed, mph_error *err)
+static int set_initial(mph_space *s, const char *corners, const char *fixed, mph_error *err)
 {
 	char *buf, *tok, *save;
 	if (corners != NULL) {
@@ -694,6 +696,13 @@ int mph_space_set_initial(mph_space *s, const char *corners, const char *fixed, 
 		free(buf);
 	}
 	return 0;
+}
+
+/* Only options (--corners, --fix) reach here: the spec's own initial design
+ * is checked as it loads. */
+int mph_space_set_initial(mph_space *s, const char *corners, const char *fixed, mph_error *err)
+{
+	return set_initial(s, corners, fixed, err) < 0 ? mph_error_usage(err) : 0;
 }
 
 size_t mph_space_initial(const mph_space *s, size_t *idx, size_t max)
