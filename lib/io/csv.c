@@ -82,6 +82,9 @@ static void on_record(int term, void *data)
 	}
 	c->queue[c->qhead + c->qlen++] = c->build;
 	memset(&c->build, 0, sizeof c->build);
+	/* A record ended by a bare CR is followed by one on the same line;
+	 * fill gives a record that starts a line that line instead. */
+	c->build.line = c->lineno;
 	c->at_start = 1;
 }
 
@@ -140,6 +143,8 @@ static int fill(mph_csv *c, mph_error *err)
 		}
 		if (csv_parse(&c->p, p, len, on_field, on_record, c) != len)
 			return fail(c, c->lineno, err, "malformed quoted field (%s)", csv_strerror(csv_error(&c->p)));
+		/* a record begun after a bare CR has its line already */
+		if (c->p.pstate != 0) c->at_start = 0;
 		/* a field still open counts too: libcsv would grow it without end */
 		if (c->p.entry_pos > MPH_CSV_MAX_FIELD) c->too_long = 1;
 		if (c->too_long || c->too_wide) break;
@@ -331,10 +336,18 @@ void mph_csv_write_field(FILE *fp, const char *s)
 	putc('"', fp);
 }
 
+/* A record of one empty field is written "": as an empty line a reader
+ * would skip it (fuzz: csv). */
+static int lone_empty(const char *const *fields, size_t n)
+{
+	return n == 1 && fields[0][0] == '\0';
+}
+
 char *mph_csv_row_string(const char *const *fields, size_t n)
 {
 	size_t i, len = 0;
 	char *s;
+	if (lone_empty(fields, n)) return mph_strdup("\"\"");
 	for (i = 0; i < n; i++) len += (i > 0) + format_field(NULL, fields[i]);
 	s = mph_malloc(len + 1);
 	for (i = 0, len = 0; i < n; i++) {
@@ -348,7 +361,8 @@ char *mph_csv_row_string(const char *const *fields, size_t n)
 void mph_csv_write_row(FILE *fp, const char *const *fields, size_t n)
 {
 	size_t i;
-	for (i = 0; i < n; i++) {
+	if (lone_empty(fields, n)) fputs("\"\"", fp);
+	for (i = 0; i < n && !lone_empty(fields, n); i++) {
 		if (i) putc(',', fp);
 		mph_csv_write_field(fp, fields[i]);
 	}

@@ -43,6 +43,43 @@ int main(void)
 	CHECK(mph_csv_read(c, &err) == 0);
 	mph_csv_close(c);
 
+	/* a bare CR ends a record (libcsv): the next one has its line, also
+	 * when a quoted field takes it over a line end (fuzz: csv) */
+	c = open_text("a\r1\n2\r\"x\ny\"\n3\n", &err);
+	CHECK(c != NULL);
+	CHECK(mph_csv_read(c, &err) == 1 && strcmp(mph_csv_field(c, 0), "1") == 0 && mph_csv_line(c) == 1);
+	CHECK(mph_csv_read(c, &err) == 1 && strcmp(mph_csv_field(c, 0), "2") == 0 && mph_csv_line(c) == 2);
+	CHECK(mph_csv_read(c, &err) == 1 && strcmp(mph_csv_field(c, 0), "x\ny") == 0 && mph_csv_line(c) == 2);
+	CHECK(mph_csv_read(c, &err) == 1 && strcmp(mph_csv_field(c, 0), "3") == 0 && mph_csv_line(c) == 4);
+	CHECK(mph_csv_read(c, &err) == 0);
+	mph_csv_close(c);
+
+	/* a record of one empty field is written so that it reads back (fuzz: csv) */
+	{
+		const char *empty[] = {""}, *two[] = {"", ""}, *head[] = {"h"};
+		char *buf = NULL, *row;
+		size_t len = 0;
+		FILE *out = open_memstream(&buf, &len);
+		mph_csv_write_row(out, head, 1);
+		mph_csv_write_row(out, two, 1);
+		mph_csv_write_row(out, empty, 1);
+		fclose(out);
+		CHECK(strcmp(buf, "h\n\"\"\n\"\"\n") == 0);
+		c = open_text(buf, &err);
+		CHECK(c != NULL && mph_csv_ncols(c) == 1);
+		CHECK(mph_csv_read(c, &err) == 1 && strcmp(mph_csv_field(c, 0), "") == 0 && mph_csv_line(c) == 2);
+		CHECK(mph_csv_read(c, &err) == 1 && strcmp(mph_csv_field(c, 0), "") == 0 && mph_csv_line(c) == 3);
+		CHECK(mph_csv_read(c, &err) == 0);
+		mph_csv_close(c);
+		free(buf);
+		row = mph_csv_row_string(empty, 1);
+		CHECK(strcmp(row, "\"\"") == 0);
+		free(row);
+		row = mph_csv_row_string(two, 2);
+		CHECK(strcmp(row, ",") == 0);
+		free(row);
+	}
+
 	/* numbers */
 	c = open_text("v\n1.5\nabc\n", &err);
 	{
