@@ -2,8 +2,10 @@
 # Installs what mph needs to build and test, from Debian's packages.
 # make runs this before building when a library or bats is missing: as root it
 # installs them; otherwise it prints the one apt-get line needed and stops.
+# clang with its runtime (libFuzzer, sanitizers) and valgrind are for
+# `make fuzz`, `make asan=1 check` and `make valgrind` (.ci/run).
 set -u
-pkgs="gcc make pkg-config libjansson-dev libopenblas-dev liblapacke-dev libcsv-dev libcurl4-openssl-dev libmicrohttpd-dev bats bats-support bats-assert gnuplot-nox wrk apache2-utils hey chromium"
+pkgs="gcc make pkg-config clang libclang-rt-dev valgrind libjansson-dev libopenblas-dev liblapacke-dev libcsv-dev libcurl4-openssl-dev libmicrohttpd-dev bats bats-support bats-assert gnuplot-nox wrk apache2-utils hey chromium"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
