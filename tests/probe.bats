@@ -54,6 +54,17 @@ P="$FIXTURES/probe"
 	assert_output "$(printf '%s\n' 'cpu,batch,thr,status' '9,9,,missing')"
 }
 
+@test "replay: -k, given twice, is freed (valgrind finds no leak)" {
+	command -v valgrind >/dev/null || skip "valgrind is not installed"
+	need_plain_build "valgrind"
+	VG=(valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=9)
+	run --separate-stderr "${VG[@]}" mph-probe --replay "$P/trace.csv" --task a -k cpu -k cpu,gpu_type "$P/configs.csv"
+	assert_success
+	assert_equal "$stderr" ""
+	run -1 --separate-stderr "${VG[@]}" mph-probe --replay "$P/trace.csv" --task a -k cpu,batch "$P/configs.csv"
+	assert_equal "$stderr" "mph-probe: $P/trace.csv:1: trace has no column 'batch'"
+}
+
 @test "replay: data errors exit 1 with the reason" {
 	run -1 --separate-stderr mph-probe --replay "$P/trace.csv" "$P/configs.csv"
 	assert_equal "$stderr" "mph-probe: $P/trace.csv: 2 tasks in the trace: choose one with --task"

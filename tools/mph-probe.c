@@ -319,7 +319,11 @@ static int mode_opt(struct opts *o, int ch, const char *arg)
 {
 	size_t nk;
 	switch (ch) {
-	case 'k': o->replay.knobs = (const char *const *)tool_split(arg, &nk); o->replay.nknobs = nk; break;
+	case 'k': /* the last -k counts */
+		free((void *)o->replay.knobs);
+		o->replay.knobs = (const char *const *)tool_split(arg, &nk);
+		o->replay.nknobs = nk;
+		break;
 	case OPT_MISSING:
 		if (strcmp(arg, "error") == 0) o->replay.missing_skip = 0;
 		else if (strcmp(arg, "skip") == 0) o->replay.missing_skip = 1;
@@ -414,6 +418,7 @@ static void free_opts(struct opts *o)
 	free((void *)o->live.load.body);
 	free(o->headers);
 	free((void *)o->live.columns);
+	free((void *)o->replay.knobs);
 }
 
 int main(int argc, char **argv)
