@@ -3,6 +3,11 @@
 # a layer: core io space learn probe search eval report). C unit tests are
 # tests/unit/test-*.c; bats runs everything under tests/.
 
+# `make asan=1 check`: the suite under sanitizers, in a mirror (mk/asan.mk).
+ifeq ($(asan),1)
+include mk/asan.mk
+else
+
 PREFIX  ?= /usr/local
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -62,3 +67,4 @@ install: all
 
 clean:
 	rm -rf build bin
+endif

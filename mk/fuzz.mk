@@ -24,8 +24,7 @@ FUZZ_REPLAY  = $(FUZZ_TARGETS:%=build/fuzz-replay/fuzz-%)
 # -rss_limit_mb: a parser that holds more than this for one input is a
 # finding; -max_len: the inputs are small files.
 FUZZ_RUN_OPTS = -rss_limit_mb=2048 -max_len=8192 -timeout=10 -print_final_stats=1
-export ASAN_OPTIONS ?= detect_leaks=1
-export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
+FUZZ_ENV = ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
 .PHONY: fuzz fuzz-build fuzz-replay
 build/fuzz/lib/%.o: lib/%.c $(LIB_HDR) | $(DEPS_OK)
@@ -52,7 +51,7 @@ fuzz: $(FUZZ_BIN)
 	@for t in $(FUZZ_TARGETS); do \
 		mkdir -p build/fuzz/corpus/$$t build/fuzz/out/$$t; \
 		echo "fuzz: $$t, $(FUZZ_S) s"; \
-		build/fuzz/fuzz-$$t $(FUZZ_RUN_OPTS) -max_total_time=$(FUZZ_S) \
+		$(FUZZ_ENV) build/fuzz/fuzz-$$t $(FUZZ_RUN_OPTS) -max_total_time=$(FUZZ_S) \
 			-dict=tests/fuzz/$$t.dict -artifact_prefix=build/fuzz/out/$$t/ \
 			build/fuzz/corpus/$$t tests/fuzz/corpus/$$t \
 			> build/fuzz/out/$$t/log 2>&1 || { tail -n 40 build/fuzz/out/$$t/log; exit 1; }; \
@@ -61,7 +60,7 @@ fuzz: $(FUZZ_BIN)
 
 fuzz-replay: $(FUZZ_BIN)
 	@for t in $(FUZZ_TARGETS); do \
-		build/fuzz/fuzz-$$t -runs=0 $(FUZZ_RUN_OPTS) tests/fuzz/corpus/$$t > build/fuzz/replay-$$t.log 2>&1 \
+		$(FUZZ_ENV) build/fuzz/fuzz-$$t -runs=0 $(FUZZ_RUN_OPTS) tests/fuzz/corpus/$$t > build/fuzz/replay-$$t.log 2>&1 \
 			|| { tail -n 40 build/fuzz/replay-$$t.log; exit 1; }; \
 		echo "fuzz-replay: $$t: $$(ls tests/fuzz/corpus/$$t | wc -l) inputs"; \
 	done

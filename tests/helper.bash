@@ -14,3 +14,10 @@ SHARED_DATA="$MPH_ROOT/../shared/data"
 need_shared_data() {
 	[ -d "$SHARED_DATA" ] || skip "../shared/data is absent"
 }
+# `make asan=1 check` sets MPH_SANITIZED (mk/asan.mk): a test that limits
+# virtual memory (ASan maps terabytes of shadow memory) or runs a tool under
+# valgrind (which cannot run an ASan binary) is for the plain build, which
+# `make check` runs; under the sanitizers LeakSanitizer does the leak checks.
+need_plain_build() {
+	[ -z "${MPH_SANITIZED:-}" ] || skip "$1: not under $MPH_SANITIZED"
+}

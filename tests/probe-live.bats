@@ -264,6 +264,7 @@ SH
 }
 
 @test "probe-live: --body, --header and --columns are freed (valgrind finds no leak)" {
+	need_plain_build "valgrind"
 	command -v valgrind >/dev/null || skip "valgrind is not installed"
 	printf 'n\n1\n' > configs.csv
 	echo body > body.txt

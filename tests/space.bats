@@ -69,6 +69,7 @@ PAPER=share/mph/spaces/morphling.json
 }
 
 @test "enumerating 10^7 configurations runs in constant memory" {
+	need_plain_build "ulimit -v"
 	run bash -c "ulimit -v 60000; OPENBLAS_NUM_THREADS=1 mph-space $FIXTURES/space/ten-million.json | tail -1"
 	assert_success
 	assert_output "9,9,9,9,9,9,9"
