@@ -8,7 +8,8 @@
 # $MPH_ROOT/bin with MPH_ROOT the folder above tests/ (tests/helper.bash),
 # run them unchanged. A file a rule rewrites (the zoo's trace, made again by
 # the sanitized simulator: it must come out byte for byte the same) is
-# replaced in the mirror only. A sanitizer report fails the test whose tool
+# replaced in the mirror only; ../shared (the real traces some tests use)
+# is linked beside the mirror when it exists. A sanitizer report fails the test whose tool
 # made it (exit status, stderr). The Makefile includes this file alone when
 # asan=1 (and through mk/*.mk, to no effect, otherwise).
 #
@@ -31,4 +32,5 @@ asan-mirror:
 	@mkdir -p $(ASAN_ROOT)
 	@cd $(ASAN_ROOT) && for e in *; do case $$e in bin|build|\*) ;; *) rm -rf "$$e" ;; esac; done
 	@for e in *; do case $$e in bin|build) ;; *) cp -as "$(CURDIR)/$$e" $(ASAN_ROOT)/ ;; esac; done
+	@if [ -d ../shared ]; then ln -sfn "$(abspath ../shared)" $(ASAN_ROOT)/../shared; fi
 endif
