@@ -271,4 +271,16 @@ static int tool_search_opt(const char *name, const char *arg, mph_search_args *g
 	return 1;
 }
 
+/* The stopping rule's options (mph-suggest, mph-eval): --stop-ei X and
+ * --stop-patience K into o. 0, -1 after a usage error, 1 when name is not
+ * one of them. */
+static int tool_stop_opt(const char *name, const char *arg, mph_stop_opts *o) __attribute__((unused));
+static int tool_stop_opt(const char *name, const char *arg, mph_stop_opts *o)
+{
+	if (strcmp(name, "stop-ei") == 0) return tool_double_opt("--stop-ei", arg, 0, 1e12, &o->ei) ? -1 : 0;
+	if (strcmp(name, "stop-patience") == 0)
+		return tool_long_opt("--stop-patience", arg, 0, 100000000, &o->patience) ? -1 : 0;
+	return 1;
+}
+
 #endif

@@ -184,6 +184,7 @@ struct mph_search {
 	unsigned tick;
 	uint64_t cand_digest;
 	double fail_u;          /* utility of a failed trial */
+	double ei;              /* the stopping rule's statistic of the last call */
 };
 
 static uint64_t mix(uint64_t a, uint64_t b)
@@ -247,6 +248,8 @@ void mph_search_free(mph_search *s)
 }
 
 const mph_search_opts *mph_search_options(const mph_search *s) { return &s->o; }
+
+double mph_search_ei(const mph_search *s) { return s->ei; }
 
 void mph_search_set_seed(mph_search *s, uint64_t seed) { s->o.seed = seed; }
 
@@ -704,6 +707,33 @@ static int uncovered(const mph_search *s, const mph_candidates *c, size_t i, con
 	return 0;
 }
 
+/* ---- the stopping rule's statistic ------------------------------------------- */
+
+/* The most any open candidate is expected to improve on the best trial,
+ * E[max(u - best, 0)] with u ~ N(predicted utility, uncertainty^2), over
+ * |best| (the spread of the utilities seen when best is 0): what one more
+ * sample is worth by the search's own model, in units that fit every
+ * objective. The uncertainty is what the algorithm has: a GP's or an
+ * ensemble's sd, morphling's |u_after - u_before|. NaN while no trial
+ * worked. */
+static double expected_improvement(const mph_search *s, const mph_candidates *c)
+{
+	size_t n = mph_candidates_n(c), i;
+	double best = -INFINITY, scale, top = -INFINITY;
+	for (i = 0; i < s->nt; i++)
+		if (isfinite(s->trials[i].utility) && s->trials[i].utility > best) best = s->trials[i].utility;
+	if (!isfinite(best)) return NAN;
+	scale = best != 0.0 ? fabs(best) : utility_sd(s);
+	for (i = 0; i < n; i++) {
+		double sd = s->uncertainty[i], ei;
+		if (s->taken[i] || isnan(s->pred_utility[i])) continue;
+		if (!(sd >= 0.0)) sd = 0.0;
+		ei = mph_gp_ei(s->pred_utility[i], sd * sd, best, 0.0);
+		if (ei > top) top = ei;
+	}
+	return isfinite(top) ? top / scale : NAN;
+}
+
 /* ---- suggest ----------------------------------------------------------------- */
 
 static void reserve_cand(mph_search *s, size_t n)
@@ -740,6 +770,7 @@ long mph_search_suggest(mph_search *s, const mph_candidates *c, const mph_histor
 		s->cand_digest = mph_hash64(&id, sizeof id, s->cand_digest);
 	}
 	s->nt = 0;
+	s->ei = NAN;
 	for (i = 0; i < mph_history_n(h); i++) push_trial(s, mph_history_get(h, i));
 	s->frozen = 0;
 	/* random visits one fixed permutation; the others fall back on it
@@ -781,6 +812,7 @@ long mph_search_suggest(mph_search *s, const mph_candidates *c, const mph_histor
 			rc = mph_error_set(err, NULL, 0, 0, "unknown algorithm");
 		}
 		if (rc != 0) return -1;
+		if (k == 0) s->ei = learnt ? expected_improvement(s, c) : NAN;
 		if (a == MPH_ALGO_GRID) {
 			for (i = 0; i < n && pick < 0; i++) if (!s->taken[i]) pick = (long)i;
 		} else if (!learnt) {
