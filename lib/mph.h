@@ -926,6 +926,20 @@ typedef struct {
 long mph_repeats_group(const mph_objective *o, const mph_repeat_row *rows, size_t n, mph_repeat *out,
                        size_t *ranked, size_t *nranked, mph_error *err);
 
+/* Which columns of a trials file (header, ncols) are the configuration, into
+ * is_key: the knobs named (each must be a column), or, with knobs NULL,
+ * every column but the objective's metric and those a measurement writes
+ * (mph-probe's rps, p50_ms, p90_ms, p99_ms, p999_ms, error_rate, status,
+ * probe_s; trial; MPH_SUGGEST_COLUMNS). 0, or -1 ("missing required column
+ * 'k'", or no configuration column left). */
+/* The configuration of each of n rows (fields[i]: ncols fields), as the
+ * index of the first row with the same values in the is_key columns (equal
+ * as numbers when both are numbers: 1 and 1.0 are one value). */
+void mph_repeats_keys(const char *const *const *fields, size_t n, const unsigned char *is_key, size_t ncols,
+                      uint64_t *key);
+int mph_repeats_key_columns(const char *const *header, size_t ncols, const mph_objective *o,
+                            const char *const *knobs, size_t nknobs, unsigned char *is_key, mph_error *err);
+
 /* Train/test splits of tasks (by index into the trace's tasks) in folds:
  * each fold meta-trains on its train tasks and is tested on the others. */
 typedef struct mph_split mph_split;
