@@ -1008,13 +1008,20 @@ typedef struct {
 	 * cannot see it) but when the rule fires before a suggestion, at the
 	 * cap, or when nothing is left. NULL: it ends at the optimum. */
 	const mph_stop_opts *stop;
+	/* The run's own randomness (noise, a random initial design) comes from
+	 * streams seeded by seed and the task's name, so that every algorithm
+	 * and meta-seed meets the same on a task and seed. */
+	uint64_t seed;
 	/* Measurement noise: each measurement the search sees is the trace's
-	 * metric times exp(noise N(0,1)), drawn afresh from a stream seeded by
-	 * noise_seed and the task's name; norm_best is then the true (noise-free) worth of the
-	 * configuration mph-pick --median would recommend from what was seen,
-	 * and the search runs to the cap (or its stop). 0: none [0]. */
+	 * metric times exp(noise N(0,1)), drawn afresh; norm_best is then the
+	 * true (noise-free) worth of the configuration mph-pick --median would
+	 * recommend from what was seen, and the search runs to the cap (or its
+	 * stop). 0: none [0]. */
 	double noise;
-	uint64_t noise_seed;
+	/* With no initial design given: random_initial distinct configurations
+	 * of the task, drawn at random, measured first (the Morphling paper's
+	 * protocol). 0: none [0]. */
+	size_t random_initial;
 	/* Before each recommendation, confirm_top configurations of the
 	 * ranking are measured confirm_times more (fresh noise, not shown to
 	 * the search) and the recommendation made on all their rows. 0: none. */

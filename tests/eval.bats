@@ -360,3 +360,18 @@ eval_configs() { # LOG NKNOBS
 	run -2 --separate-stderr ev -a random --confirm 3,0
 	assert_equal "${stderr_lines[0]}" "mph-eval: --confirm: illegal number: '0' (expected 1..1000)"
 }
+
+@test "mph-eval --random-initial: K configurations of each task at random, seeded, not the corners" {
+	ev -a random -r 2 --test-tasks t1,t2 --random-initial 3 > log.csv
+	# 3 initial rows a run, distinct, and they differ between tasks and seeds
+	run -0 awk -F, 'NR > 1 && $6 == "initial" { n[$1 "," $4]++; c[$1 "," $4] = c[$1 "," $4] " " $7 "," $8 "," $9 }
+		END { for (k in n) print k, n[k], c[k] }' log.csv
+	assert_equal "${#lines[@]}" 4
+	run -0 bash -c "awk -F, 'NR > 1 && \$6 == \"initial\" { print \$1 \$4, \$7, \$8, \$9 }' log.csv | sort | uniq -d | wc -l"
+	assert_output 0
+	run -0 bash -c "awk -F, 'NR > 1 && \$6 == \"initial\" { print \$4 \$5, \$7, \$8, \$9 }' log.csv | sort | uniq -c | awk '\$1 == 2' | wc -l"
+	[ "$output" -lt 6 ]
+	ev -a random -r 2 --test-tasks t1,t2 --random-initial 3 | cmp - log.csv
+	run -2 --separate-stderr ev -a random --random-initial 3 --no-initial
+	assert_equal "${stderr_lines[0]}" "mph-eval: --random-initial excludes --no-initial, --corners and --fix"
+}

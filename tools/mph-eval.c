@@ -23,6 +23,7 @@ typedef struct {
 	mph_stop_opts stop_opts;
 	double noise;             /* --noise SD */
 	long confirm_top, confirm_times; /* --confirm N,R */
+	long random_initial;      /* --random-initial K */
 	mph_search_args search;   /* seed: the first run's */
 	mph_model_train_opts train;
 } settings;
@@ -99,7 +100,9 @@ static void help(void)
 	       "Initial design (as mph-space -i):\n"
 	       "      --corners K,...    corner knobs [the space's]\n"
 	       "      --fix K=V,...      values of the other knobs [the space's]\n"
-	       "      --no-initial       no initial design: the algorithm chooses from the start\n\n"
+	       "      --no-initial       no initial design: the algorithm chooses from the start\n"
+	       "      --random-initial K K configurations of each task drawn at random (seeded\n"
+	       "                         by the search seed and the task) instead of the corners\n\n"
 	       "Search (as mph-suggest; unset: each algorithm's default):\n"
 	       "      --delta X, --kappa X, --xi X, --acq ucb|ei, --members N, --cover,\n"
 	       "      --adapt-steps N, --adapt-lr X\n\n"
@@ -125,7 +128,7 @@ enum {
 	OPT_BUDGETS = 256, OPT_CAP, OPT_CORNERS, OPT_FIRST_ORDER, OPT_FIX, OPT_FROM_LOG, OPT_GROUP_SEP,
 	OPT_HIDDEN, OPT_KEEP_GOING, OPT_KFOLD, OPT_LEVELS, OPT_LOG, OPT_LOO, OPT_META_SEEDS, OPT_NO_INITIAL,
 	OPT_SEARCH, OPT_SUMMARY, OPT_TEST_TASKS, OPT_TRAIN, OPT_TRAIN_TASKS, OPT_VERSION, OPT_STOP,
-	OPT_STOP_OPT, OPT_NOISE, OPT_CONFIRM
+	OPT_STOP_OPT, OPT_NOISE, OPT_CONFIRM, OPT_RANDOM_INITIAL
 };
 
 /* ---- lists of numbers ---- */
@@ -270,7 +273,8 @@ static int run_task(eval_ctx *ec, const mph_eval_task *t, mph_model *meta, mph_m
 			ro.ninitial = ec->ninitial;
 			ro.stop = st->stop ? &st->stop_opts : NULL;
 			ro.noise = st->noise;
-			ro.noise_seed = so.seed;
+			ro.seed = so.seed;
+			ro.random_initial = (size_t)st->random_initial;
 			ro.confirm_top = (size_t)st->confirm_top;
 			ro.confirm_times = (size_t)st->confirm_times;
 			ro.on_step = log_step;
@@ -296,6 +300,9 @@ static int run_task(eval_ctx *ec, const mph_eval_task *t, mph_model *meta, mph_m
 				rc = -1;
 				break;
 			}
+			/* the log's temporary file grows as it goes (renamed complete
+			 * at the end): a long evaluation can be watched */
+			if (ec->log) fflush(ec->log);
 			if (ec->stats) mph_eval_stats_add(ec->stats, lc.algo, best, (size_t)n);
 			if (ec->stats && st->stop)
 				mph_eval_stats_add_stop(ec->stats, lc.algo, (size_t)n,
@@ -484,6 +491,7 @@ static const struct option longopts[] = {
 	{"objective", required_argument, NULL, 'O'},
 	{"outer-lr", required_argument, NULL, OPT_TRAIN},
 	{"pretrained", required_argument, NULL, 'p'},
+	{"random-initial", required_argument, NULL, OPT_RANDOM_INITIAL},
 	{"query", required_argument, NULL, OPT_TRAIN},
 	{"quiet", no_argument, NULL, 'q'},
 	{"runs", required_argument, NULL, 'r'},
@@ -532,6 +540,7 @@ static int set_option(settings *st, int ch, const char *name, const char *arg)
 	case OPT_SUMMARY: st->summary = 1; return 0;
 	case OPT_STOP: st->stop = 1; return 0;
 	case OPT_STOP_OPT: st->stop_set = 1; return tool_stop_opt(name, arg, &st->stop_opts) != 0 ? -1 : 0;
+	case OPT_RANDOM_INITIAL: return tool_long_opt("--random-initial", arg, 1, 100000000, &st->random_initial);
 	case OPT_NOISE: return tool_double_opt("--noise", arg, 0, 10, &st->noise);
 	case OPT_CONFIRM: {
 		size_t n;
@@ -573,6 +582,10 @@ static int check_options(const settings *st)
 		tool_usage_error("--no-initial excludes --corners and --fix");
 		return -1;
 	}
+	if (st->random_initial && (st->no_initial || st->corners || st->fix)) {
+		tool_usage_error("--random-initial excludes --no-initial, --corners and --fix");
+		return -1;
+	}
 	return 0;
 }
 
@@ -600,7 +613,7 @@ static int load(eval_ctx *ec, const char *trace_path, mph_split **sp, mph_error 
 		return -1;
 	ec->fail_value = ec->model ? mph_model_fail_value(ec->model)
 	                 : ec->pretrained ? mph_model_fail_value(ec->pretrained) : st->train.fail_value;
-	if (!st->no_initial) {
+	if (!st->no_initial && !st->random_initial) {
 		size_t nk = mph_space_nknobs(ec->space), max = 1 << 12;
 		if (mph_space_set_initial(ec->space, st->corners, st->fix, err) != 0) return -1;
 		ec->initial = tool_alloc(max * nk * sizeof *ec->initial + 1);

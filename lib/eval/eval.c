@@ -242,7 +242,8 @@ long mph_eval_run(const mph_eval_task *t, mph_search *search, const mph_eval_run
 	mph_suggestion sg;
 	mph_trial tr;
 	mph_rng noise_rng, confirm_rng;
-	size_t next_init = 0, n, i, extra = o->confirm_top * o->confirm_times;
+	size_t next_init = 0, n, i, extra = o->confirm_top * o->confirm_times, ninit = o->ninitial;
+	size_t *initial = NULL; /* a random initial design */
 	size_t room = (size_t)o->cap + extra + 1;
 	double best = NAN, best_u = -INFINITY, nbest = 0, value, cost;
 	int judged = o->noise > 0 || extra > 0; /* the recommendation, not the best measured */
@@ -253,14 +254,25 @@ long mph_eval_run(const mph_eval_task *t, mph_search *search, const mph_eval_run
 
 	/* the same noise for every algorithm and meta-seed on a task and seed:
 	 * their differences are the searches' */
-	mph_rng_seed(&noise_rng, mph_hash64(t->name, strlen(t->name), o->noise_seed));
+	mph_rng_seed(&noise_rng, mph_hash64(t->name, strlen(t->name), o->seed));
+	if (o->ninitial == 0 && o->random_initial > 0) {
+		mph_rng init_rng;
+		size_t *perm = mph_malloc(t->n * sizeof *perm);
+		ninit = o->random_initial < t->n ? o->random_initial : t->n;
+		for (i = 0; i < t->n; i++) perm[i] = i;
+		mph_rng_seed(&init_rng, mph_hash64(t->name, strlen(t->name), o->seed ^ 0x696e6974ULL));
+		mph_rng_shuffle(&init_rng, perm, t->n);
+		initial = mph_malloc(ninit * (t->nknobs ? t->nknobs : 1) * sizeof *initial);
+		for (i = 0; i < ninit; i++) memcpy(initial + i * t->nknobs, t->idx + perm[i] * t->nknobs, t->nknobs * sizeof *initial);
+		free(perm);
+	}
 	memset(&st, 0, sizeof st);
 	while ((n = mph_history_n(h)) < (size_t)o->cap && n < t->n && (judged || o->stop || nbest < 1)) {
 		long c;
 		st.ei = NAN;
 		st.age = mph_stop_best_age(h);
-		if (next_init < o->ninitial) {
-			const size_t *cfg = o->initial + next_init++ * t->nknobs;
+		if (next_init < ninit) {
+			const size_t *cfg = (initial ? initial : o->initial) + next_init++ * t->nknobs;
 			uint64_t id = mph_space_config_id(t->space, cfg);
 			if ((c = find_cand(t, id)) < 0) {
 				mph_eval_task_check_initial(t, cfg, 1, err);
@@ -293,7 +305,7 @@ long mph_eval_run(const mph_eval_task *t, mph_search *search, const mph_eval_run
 			rows[n].cost = cost;
 			/* the confirmations of step n come from a stream of their own,
 			 * so that they change nothing the search sees */
-			mph_rng_seed(&confirm_rng, mph_hash64(&n, sizeof n, mph_hash64(t->name, strlen(t->name), o->noise_seed ^ 0x636f6e66ULL)));
+			mph_rng_seed(&confirm_rng, mph_hash64(&n, sizeof n, mph_hash64(t->name, strlen(t->name), o->seed ^ 0x636f6e66ULL)));
 			if ((rec = recommend(t, o, rows, n + 1, rep, ranked, &confirm_rng, err)) < -1) goto out;
 			nbest = rec < 0 ? 0 : t->norm[rec];
 			best = rec < 0 ? NAN : rep[ranked[0]].res.score;
@@ -316,6 +328,7 @@ long mph_eval_run(const mph_eval_task *t, mph_search *search, const mph_eval_run
 	}
 	rc = (long)mph_history_n(h);
 out:
+	free(initial);
 	free(rows);
 	free(rep);
 	free(ranked);
