@@ -253,6 +253,26 @@ void mph_eval_stats_write(const mph_eval_stats *st, FILE *fp)
 	}
 }
 
+/* What names a run in a log: algo, task, seed and meta_seed (cm -1: no such
+ * column), joined by a separator no field holds. */
+static char *run_key(const mph_csv *c, long ca, long ct, long cs, long cm)
+{
+	const char *a = mph_csv_field(c, (size_t)ca), *t = mph_csv_field(c, (size_t)ct);
+	const char *s = mph_csv_field(c, (size_t)cs), *m = cm >= 0 ? mph_csv_field(c, (size_t)cm) : "";
+	size_t klen = strlen(a) + strlen(t) + strlen(s) + strlen(m) + 4;
+	char *k = mph_malloc(klen);
+	snprintf(k, klen, "%s%c%s%c%s%c%s", a, 1, t, 1, s, 1, m);
+	return k;
+}
+
+static int step_error(mph_csv *c, size_t want, long ca, long ct, long cs, long cstep, mph_error *err)
+{
+	return mph_error_set(err, mph_csv_name(c), mph_csv_line(c), 0,
+	                     "column 'step': expected %zu for task '%s', algo '%s', seed %s, got '%s'", want,
+	                     mph_csv_field(c, (size_t)ct), mph_csv_field(c, (size_t)ca), mph_csv_field(c, (size_t)cs),
+	                     mph_csv_field(c, (size_t)cstep));
+}
+
 /* Runs are consecutive rows of one (algo, task, seed, meta_seed when the
  * column is there) with step counting up from 1; anything else in the log is
  * a sign it was cut or mixed up. */
@@ -271,13 +291,9 @@ int mph_eval_stats_read_log(mph_eval_stats *st, mph_csv *c, mph_error *err)
 	}
 	cm = mph_csv_col(c, "meta_seed");
 	while ((r = mph_csv_read(c, err)) == 1) {
-		const char *a = mph_csv_field(c, (size_t)ca), *t = mph_csv_field(c, (size_t)ct);
-		const char *s = mph_csv_field(c, (size_t)cs);
-		const char *m = cm >= 0 ? mph_csv_field(c, (size_t)cm) : "";
-		size_t klen = strlen(a) + strlen(t) + strlen(s) + strlen(m) + 4;
-		char *k = mph_malloc(klen);
+		const char *a = mph_csv_field(c, (size_t)ca);
+		char *k = run_key(c, ca, ct, cs, cm);
 		double step, nb;
-		snprintf(k, klen, "%s%c%s%c%s%c%s", a, 1, t, 1, s, 1, m);
 		if (mph_csv_double(c, (size_t)cstep, &step, err) != 0 ||
 		    mph_csv_double(c, (size_t)cn, &nb, err) != 0) {
 			free(k);
@@ -297,9 +313,7 @@ int mph_eval_stats_read_log(mph_eval_stats *st, mph_csv *c, mph_error *err)
 			free(k);
 		}
 		if (step != (double)(n + 1)) {
-			rc = mph_error_set(err, mph_csv_name(c), mph_csv_line(c), 0,
-			                   "column 'step': expected %zu for task '%s', algo '%s', seed %s, got '%s'",
-			                   n + 1, t, a, s, mph_csv_field(c, (size_t)cstep));
+			rc = step_error(c, n + 1, ca, ct, cs, cstep, err);
 			break;
 		}
 		if (n == cap) best = mph_realloc(best, (cap = cap ? 2 * cap : 64) * sizeof *best);
@@ -341,13 +355,9 @@ int mph_eval_stats_read_stops(mph_eval_stats *st, mph_csv *c, const mph_stop_opt
 		return mph_error_locate(err, mph_csv_name(c), -1);
 	cm = mph_csv_col(c, "meta_seed");
 	while ((r = mph_csv_read(c, err)) == 1) {
-		const char *a = mph_csv_field(c, (size_t)ca), *t = mph_csv_field(c, (size_t)ct);
-		const char *s = mph_csv_field(c, (size_t)cs);
-		const char *m = cm >= 0 ? mph_csv_field(c, (size_t)cm) : "";
-		size_t klen = strlen(a) + strlen(t) + strlen(s) + strlen(m) + 4;
-		char *k = mph_malloc(klen);
+		const char *a = mph_csv_field(c, (size_t)ca);
+		char *k = run_key(c, ca, ct, cs, cm);
 		double step, nb, ei = NAN, age;
-		snprintf(k, klen, "%s%c%s%c%s%c%s", a, 1, t, 1, s, 1, m);
 		if (mph_csv_double(c, (size_t)cstep, &step, err) != 0 || mph_csv_double(c, (size_t)cn, &nb, err) != 0 ||
 		    mph_csv_double(c, (size_t)cage, &age, err) != 0 ||
 		    (mph_csv_field(c, (size_t)cei)[0] && mph_csv_double(c, (size_t)cei, &ei, err) != 0)) {
@@ -363,9 +373,7 @@ int mph_eval_stats_read_stops(mph_eval_stats *st, mph_csv *c, const mph_stop_opt
 			free(k);
 		}
 		if (step != (double)(run.n + 1)) {
-			rc = mph_error_set(err, mph_csv_name(c), mph_csv_line(c), 0,
-			                   "column 'step': expected %zu for task '%s', algo '%s', seed %s, got '%s'",
-			                   run.n + 1, t, a, s, mph_csv_field(c, (size_t)cstep));
+			rc = step_error(c, run.n + 1, ca, ct, cs, cstep, err);
 			break;
 		}
 		/* the rule is asked before each suggestion: here, before this row */
