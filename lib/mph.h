@@ -593,6 +593,11 @@ typedef struct {
 	                         best, each value of a categorical knob that no
 	                         trial has [0: it helped on the zoo, cost 2 samples
 	                         at the median on the Falcon traces] */
+	int fail_worst;       /* the models' target for a failed or constraint-violating
+	                         trial: the worst metric of the trials that worked and
+	                         met the constraints (lowest when the objective
+	                         maximises, highest when it minimises), not the
+	                         model's fixed fail value [0] */
 	mph_train_opts adapt; /* fine-tuning; steps < 0: the model's own [-1] */
 	mph_train_opts scratch; /* ernest [Adam, 200 steps, lr 3e-3, full batch] */
 	size_t nhidden, hidden[MPH_MLP_MAX_HIDDEN]; /* ernest without a model [2 x 128] */
@@ -609,6 +614,7 @@ typedef struct {
 	int acq;              /* an mph_acq, or -1: the algorithm's default */
 	int members;          /* 0: the default */
 	int cover;
+	int fail_worst;
 	int adapt_steps;      /* fine-tuning override; -1: the model's own */
 	double adapt_lr;      /* -1: the model's own */
 } mph_search_args;

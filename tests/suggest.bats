@@ -275,8 +275,8 @@ search_stop() {
 	assert_equal "$stderr" "mph-suggest: --algo: unknown algorithm: 'nope'
 $USAGE
                    [--seed N] [--delta X] [--kappa X] [--xi X] [--acq ucb|ei] [--members N]
-                   [--cover] [--adapt-steps N] [--adapt-lr X] [--stop] [--stop-ei X]
-                   [--stop-patience K] [CANDIDATES]"
+                   [--cover] [--fail-worst] [--adapt-steps N] [--adapt-lr X] [--stop]
+                   [--stop-ei X] [--stop-patience K] [CANDIDATES]"
 	run -2 --separate-stderr mph-suggest -a gp-ucb -s space.json "$ALL"
 	assert_equal "${stderr_lines[0]}" "mph-suggest: --algo gp-ucb needs --objective"
 	run -2 --separate-stderr mph-suggest -a morphling -O objective.json -s space.json "$ALL"
@@ -332,4 +332,20 @@ $USAGE
 	assert_equal "${stderr_lines[0]}" "mph-suggest: --stop-ei: illegal number: '-1' (expected 0..1e+12)"
 	run -2 --separate-stderr mph-suggest -a random -s space.json --stop --stop-patience x "$ALL"
 	assert_equal "${stderr_lines[0]}" "mph-suggest: --stop-patience: illegal number: 'x' (expected 0..100000000)"
+}
+
+@test "--fail-worst: a failed trial teaches the model the worst metric that worked, not the fail value" {
+	start
+	printf 'x,y,kind\n6,4,a\n2,2,a\n' | measure
+	run -0 mph-suggest -a morphling -m "$MODELS/meta.json" -O objective.json --history "$TRIALS" -n 47 "$ALL"
+	plain="$output"
+	run -0 mph-suggest -a morphling -m "$MODELS/meta.json" -O objective.json --history "$TRIALS" -n 47 --fail-worst "$ALL"
+	[ "$output" != "$plain" ]
+	# with no failure among the trials it changes nothing
+	head -1 truth.csv > "$TRIALS"
+	printf 'x,y,kind\n1,1,a\n1,4,a\n6,1,a\n2,2,a\n' | measure
+	mph-suggest -a morphling -m "$MODELS/meta.json" -O objective.json --history "$TRIALS" -n 44 "$ALL" \
+		> "$BATS_TEST_TMPDIR/plain.csv"
+	mph-suggest -a morphling -m "$MODELS/meta.json" -O objective.json --history "$TRIALS" -n 44 --fail-worst "$ALL" |
+		cmp - "$BATS_TEST_TMPDIR/plain.csv"
 }

@@ -104,7 +104,7 @@ static void help(void)
 	       "      --random-initial K K configurations of each task drawn at random (seeded\n"
 	       "                         by the search seed and the task) instead of the corners\n\n"
 	       "Search (as mph-suggest; unset: each algorithm's default):\n"
-	       "      --delta X, --kappa X, --xi X, --acq ucb|ei, --members N, --cover,\n"
+	       "      --delta X, --kappa X, --xi X, --acq ucb|ei, --members N, --cover, --fail-worst,\n"
 	       "      --adapt-steps N, --adapt-lr X\n\n"
 	       "Models trained here, per fold and meta-seed (as mph-metatrain):\n"
 	       "      --meta-seeds N,... training seeds; each gives its own runs [%s]\n"
@@ -463,6 +463,7 @@ static const struct option longopts[] = {
 	{"confirm", required_argument, NULL, OPT_CONFIRM},
 	{"corners", required_argument, NULL, OPT_CORNERS},
 	{"cover", no_argument, NULL, OPT_SEARCH},
+	{"fail-worst", no_argument, NULL, OPT_SEARCH},
 	{"delta", required_argument, NULL, OPT_SEARCH},
 	{"ensemble", required_argument, NULL, OPT_TRAIN},
 	{"fail-value", required_argument, NULL, OPT_TRAIN},

@@ -8,8 +8,8 @@
 static const char usage_line[] =
 	"usage: mph-suggest [-h] [-a ALGO] [-m MODEL] [-n N] [-O OBJECTIVE] [-s SPACE] [-t TRIALS]\n"
 	"                   [--seed N] [--delta X] [--kappa X] [--xi X] [--acq ucb|ei] [--members N]\n"
-	"                   [--cover] [--adapt-steps N] [--adapt-lr X] [--stop] [--stop-ei X]\n"
-	"                   [--stop-patience K] [CANDIDATES]\n";
+	"                   [--cover] [--fail-worst] [--adapt-steps N] [--adapt-lr X] [--stop]\n"
+	"                   [--stop-ei X] [--stop-patience K] [CANDIDATES]\n";
 
 static void help(void)
 {
@@ -47,6 +47,8 @@ static void help(void)
 	       "      --members N      adaptations in morphling-ens [%d]\n"
 	       "      --cover          morphling-gp: first measure each value of a categorical\n"
 	       "                       knob (e.g. a GPU type) that no trial has\n"
+	       "      --fail-worst     the models learn a failed or constraint-violating trial\n"
+	       "                       as the worst metric that worked, not the fail value\n"
 	       "      --adapt-steps N  fine-tuning steps [the model's own]\n"
 	       "      --adapt-lr X     fine-tuning learning rate [the model's own]\n"
 	       "      --stop           the stopping rule: suggest nothing (exit 3) once the best\n"
@@ -197,6 +199,7 @@ int main(int argc, char **argv)
 		{"algo", required_argument, NULL, 'a'},
 		{"count", required_argument, NULL, 'n'},
 		{"cover", no_argument, NULL, OPT_SEARCH},
+		{"fail-worst", no_argument, NULL, OPT_SEARCH},
 		{"delta", required_argument, NULL, OPT_SEARCH},
 		{"help", no_argument, NULL, 'h'},
 		{"history", required_argument, NULL, 't'},

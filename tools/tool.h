@@ -261,6 +261,7 @@ static int tool_search_opt(const char *name, const char *arg, mph_search_args *g
 		return 0;
 	}
 	if (strcmp(name, "cover") == 0) { g->cover = 1; return 0; }
+	if (strcmp(name, "fail-worst") == 0) { g->fail_worst = 1; return 0; }
 	if (strcmp(name, "adapt-steps") == 0) {
 		if (tool_long_opt(opt, arg, 0, 1000000, &x)) return -1;
 		g->adapt_steps = (int)x;

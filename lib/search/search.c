@@ -105,6 +105,7 @@ void mph_search_args_init(mph_search_args *g)
 	g->acq = -1;
 	g->members = 0;
 	g->cover = 0;
+	g->fail_worst = 0;
 	g->adapt_steps = -1;
 	g->adapt_lr = -1;
 }
@@ -119,6 +120,7 @@ void mph_search_opts_apply(mph_search_opts *o, mph_algo a, const mph_search_args
 	if (g->acq >= 0) o->acq = (mph_acq)g->acq;
 	if (g->members > 0) o->members = g->members;
 	if (g->cover) o->cover = 1;
+	if (g->fail_worst) o->fail_worst = 1;
 	if (g->adapt_steps >= 0 || g->adapt_lr >= 0) {
 		/* an override of one setting keeps the model's others */
 		if (model != NULL) o->adapt = model->adapt;
@@ -184,6 +186,7 @@ struct mph_search {
 	unsigned tick;
 	uint64_t cand_digest;
 	double fail_u;          /* utility of a failed trial */
+	int maximize;           /* the objective's direction (1 without one) */
 	double ei;              /* the stopping rule's statistic of the last call */
 };
 
@@ -372,12 +375,27 @@ static double *cache_put(mph_search *s, uint64_t key, size_t n)
 }
 
 
-/* Trial targets for the model: the metric, failures at the model's fail value. */
+/* Trial targets for the model: the metric, failures at the model's fail
+ * value; with fail_worst, failures and constraint violations at the worst
+ * metric of the trials that worked and met the constraints (a crash that
+ * came early is not a cheap configuration, whatever it measured). */
 static const double *targets(mph_search *s)
 {
+	double fail = s->work->fail_value, worst = NAN;
 	size_t i;
-	for (i = 0; i < s->nt; i++)
-		s->trial_y[i] = s->trials[i].failed || !isfinite(s->trials[i].metric) ? s->work->fail_value : s->trials[i].metric;
+	if (s->o.fail_worst) {
+		for (i = 0; i < s->nt; i++) {
+			const mph_trial *t = &s->trials[i];
+			if (t->failed || !isfinite(t->utility) || !isfinite(t->metric)) continue;
+			if (isnan(worst) || (s->maximize ? t->metric < worst : t->metric > worst)) worst = t->metric;
+		}
+		if (!isnan(worst)) fail = worst;
+	}
+	for (i = 0; i < s->nt; i++) {
+		const mph_trial *t = &s->trials[i];
+		int bad = t->failed || !isfinite(t->metric) || (s->o.fail_worst && !isfinite(t->utility));
+		s->trial_y[i] = bad ? fail : t->metric;
+	}
 	return s->trial_y;
 }
 
@@ -771,6 +789,7 @@ long mph_search_suggest(mph_search *s, const mph_candidates *c, const mph_histor
 	}
 	s->nt = 0;
 	s->ei = NAN;
+	s->maximize = obj == NULL || mph_objective_maximize(obj);
 	for (i = 0; i < mph_history_n(h); i++) push_trial(s, mph_history_get(h, i));
 	s->frozen = 0;
 	/* random visits one fixed permutation; the others fall back on it
