@@ -375,3 +375,9 @@ eval_configs() { # LOG NKNOBS
 	run -2 --separate-stderr ev -a random --random-initial 3 --no-initial
 	assert_equal "${stderr_lines[0]}" "mph-eval: --random-initial excludes --no-initial, --corners and --fix"
 }
+
+@test "mph-eval: random search visits each task in an order of its own" {
+	ev -a random --test-tasks t1,t2,t3 --cap 20 --stop --stop-patience 100000000 > log.csv
+	run -0 bash -c "for t in t1 t2 t3; do awk -F, -v t=\$t '\$1 == t && \$6 == \"search\" { s = s \$7 \$8 \$9 } END { print s }' log.csv; done | sort -u | wc -l"
+	assert_output 3
+}

@@ -792,10 +792,19 @@ long mph_search_suggest(mph_search *s, const mph_candidates *c, const mph_histor
 	s->maximize = obj == NULL || mph_objective_maximize(obj);
 	for (i = 0; i < mph_history_n(h); i++) push_trial(s, mph_history_get(h, i));
 	s->frozen = 0;
-	/* random visits one fixed permutation; the others fall back on it
-	 * when they have nothing to learn from yet */
+	/* random visits one permutation, drawn from the seed and the first
+	 * trial's measurement (so every service is visited in an order of its
+	 * own, and a pipeline's steps agree: a function of the trials); the
+	 * others fall back on it when they have nothing to learn from yet */
 	for (i = 0; i < n; i++) s->perm[i] = i;
-	mph_rng_seed(&rng, mix(s->o.seed, 0x72616e64ULL));
+	{
+		uint64_t first = 0x72616e64ULL;
+		if (s->nt > 0) {
+			first = mix(first, s->trials[0].id);
+			first = mph_hash64(&s->trials[0].metric, sizeof s->trials[0].metric, first);
+		}
+		mph_rng_seed(&rng, mix(s->o.seed, first));
+	}
 	mph_rng_shuffle(&rng, s->perm, n);
 
 	for (k = 0; k < want; k++) {
