@@ -117,7 +117,8 @@ static void help(void)
 	       "      --fail-value X     metric of a failed configuration [%s]\n\n"
 	       "See mph-eval(1).\n",
 	       usage_line, d.algos, d.runs, (unsigned long long)d.search.seed, d.cap, d.budgets, d.levels,
-	       mph_fmt_double(e, d.stop_opts.ei), d.stop_opts.patience, d.meta_seeds, d.train.members, d.train.meta.iters, d.train.meta.meta_batch, d.train.meta.shots,
+	       mph_fmt_double(e, d.stop_opts.ei), d.stop_opts.patience, d.meta_seeds, d.train.members,
+	       d.train.meta.iters, d.train.meta.meta_batch, d.train.meta.shots,
 	       d.train.meta.query, d.train.meta.inner_steps, mph_fmt_double(a, d.train.meta.inner_lr),
 	       mph_fmt_double(b, d.train.meta.outer_lr), mph_norm_name(d.train.meta.norm),
 	       mph_fmt_double(c, d.train.fail_value));

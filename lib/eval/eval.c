@@ -263,7 +263,8 @@ long mph_eval_run(const mph_eval_task *t, mph_search *search, const mph_eval_run
 		mph_rng_seed(&init_rng, mph_hash64(t->name, strlen(t->name), o->seed ^ 0x696e6974ULL));
 		mph_rng_shuffle(&init_rng, perm, t->n);
 		initial = mph_malloc(ninit * (t->nknobs ? t->nknobs : 1) * sizeof *initial);
-		for (i = 0; i < ninit; i++) memcpy(initial + i * t->nknobs, t->idx + perm[i] * t->nknobs, t->nknobs * sizeof *initial);
+		for (i = 0; i < ninit; i++)
+			memcpy(initial + i * t->nknobs, t->idx + perm[i] * t->nknobs, t->nknobs * sizeof *initial);
 		free(perm);
 	}
 	memset(&st, 0, sizeof st);
@@ -305,7 +306,8 @@ long mph_eval_run(const mph_eval_task *t, mph_search *search, const mph_eval_run
 			rows[n].cost = cost;
 			/* the confirmations of step n come from a stream of their own,
 			 * so that they change nothing the search sees */
-			mph_rng_seed(&confirm_rng, mph_hash64(&n, sizeof n, mph_hash64(t->name, strlen(t->name), o->seed ^ 0x636f6e66ULL)));
+			mph_rng_seed(&confirm_rng, mph_hash64(&n, sizeof n, mph_hash64(t->name, strlen(t->name),
+			                                                               o->seed ^ 0x636f6e66ULL)));
 			if ((rec = recommend(t, o, rows, n + 1, rep, ranked, &confirm_rng, err)) < -1) goto out;
 			nbest = rec < 0 ? 0 : t->norm[rec];
 			best = rec < 0 ? NAN : rep[ranked[0]].res.score;
