@@ -10,7 +10,7 @@
 
 void mph_stop_opts_init(mph_stop_opts *o)
 {
-	o->ei = 0.001;
+	o->ei = 0.003;
 	o->patience = 10;
 }
 
