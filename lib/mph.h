@@ -593,6 +593,11 @@ typedef struct {
 	                         best, each value of a categorical knob that no
 	                         trial has [0: it helped on the zoo, cost 2 samples
 	                         at the median on the Falcon traces] */
+	int fail_worst;       /* the models' target for a failed or constraint-violating
+	                         trial: the worst metric of the trials that worked and
+	                         met the constraints (lowest when the objective
+	                         maximises, highest when it minimises), not the
+	                         model's fixed fail value [0] */
 	mph_train_opts adapt; /* fine-tuning; steps < 0: the model's own [-1] */
 	mph_train_opts scratch; /* ernest [Adam, 200 steps, lr 3e-3, full batch] */
 	size_t nhidden, hidden[MPH_MLP_MAX_HIDDEN]; /* ernest without a model [2 x 128] */
@@ -609,6 +614,7 @@ typedef struct {
 	int acq;              /* an mph_acq, or -1: the algorithm's default */
 	int members;          /* 0: the default */
 	int cover;
+	int fail_worst;
 	int adapt_steps;      /* fine-tuning override; -1: the model's own */
 	double adapt_lr;      /* -1: the model's own */
 } mph_search_args;
@@ -652,6 +658,36 @@ typedef struct {
  * next). Returns how many (0 when every candidate is measured), or -1. */
 long mph_search_suggest(mph_search *s, const mph_candidates *c, const mph_history *h,
                         size_t want, mph_suggestion *out, mph_error *err);
+/* The stopping rule's statistic from the last mph_search_suggest: the
+ * largest expected improvement of an open candidate over the best trial,
+ * E[max(u - best, 0)] for u ~ N(predicted utility, uncertainty^2), relative
+ * to |best| (to the sd of the utilities seen when best is 0), computed on
+ * the trials given (not the batch's fantasies). NaN when the algorithm
+ * predicts nothing (random, grid, a GP before any trial), no trial worked
+ * or nothing was open. */
+double mph_search_ei(const mph_search *s);
+
+/* ---- the stopping rule (lib/search/stop.c) -------------------------------- */
+/* A function of the trials file alone, so that a resumed run decides as an
+ * uninterrupted one: stop once the best trial is at least `patience`
+ * samples old (no later trial beat its utility) and the search's expected
+ * improvement (mph_search_ei) is below `ei`. An algorithm that predicts
+ * nothing stops on the patience alone; a run with no trial that worked
+ * never stops. Defaults chosen by replayed searches (examples/paper/TUNING.md). */
+typedef struct {
+	double ei;       /* relative expected improvement below which to stop */
+	long patience;   /* samples the best trial must be old */
+} mph_stop_opts;
+void mph_stop_opts_init(mph_stop_opts *o);
+/* Samples taken since the trial with the best utility so far (0: the last
+ * one is the best); -1 when no trial worked. Ties keep the earlier. */
+long mph_stop_best_age(const mph_history *h);
+/* The rule itself: 1 when a best trial age samples old (-1: none worked)
+ * and the statistic ei (NaN: none) call for a stop. */
+int mph_stop_fires(const mph_stop_opts *o, long age, double ei);
+/* 1 when the rule fires on history h whose search statistic is ei, with
+ * why (size bytes) saying the figures; 0 when it does not. */
+int mph_stop_check(const mph_stop_opts *o, const mph_history *h, double ei, char *why, size_t size);
 
 /* ==== probe: lib/probe/ ==================================================== */
 
@@ -852,6 +888,16 @@ mph_eval_stats *mph_eval_stats_new(const long *budgets, size_t nbudgets, const d
                                    size_t nlevels);
 void mph_eval_stats_free(mph_eval_stats *st);
 void mph_eval_stats_add(mph_eval_stats *st, const char *algo, const double *best, size_t n);
+/* A run under a stopping rule: it took n samples, fired (0: it ran to the
+ * cap or out of candidates) and the true worth of its choice there. The
+ * summary gets rows "stop,samples" (the p10, median and p90 of n; reached:
+ * runs whose rule fired) and "stop,quality" (of the worth; reached: runs
+ * that chose the optimum). */
+void mph_eval_stats_add_stop(mph_eval_stats *st, const char *algo, size_t n, int fired, double quality);
+/* The stops rule o would make on the runs of a per-step log that has the
+ * columns ei and age (mph-eval --stop): each run stops before the first
+ * suggestion at which o fires, else at its last sample. */
+int mph_eval_stats_read_stops(mph_eval_stats *st, mph_csv *c, const mph_stop_opts *o, mph_error *err);
 /* Adds every run of a per-step log (columns algo, task, seed, step,
  * norm_best, and meta_seed if present; a run's rows consecutive with step
  * 1, 2, ...). */
@@ -860,6 +906,45 @@ int mph_eval_stats_read_log(mph_eval_stats *st, mph_csv *c, mph_error *err);
  * with measure "best" (at = budget) or "samples" (at = level in percent);
  * a percentile beyond the runs that got there is written "inf". */
 void mph_eval_stats_write(const mph_eval_stats *st, FILE *fp);
+
+/* Repeated measurements (lib/eval/repeats.c): a configuration measured
+ * more than once is judged on the median of its metric over its valid rows
+ * (those that ran and met the constraints), scored at that median with its
+ * cost, and configurations are ranked by utility, then lower cost, then the
+ * one measured first: the one rule of mph-pick --median, mph-report and
+ * mph-eval --noise. */
+typedef struct {
+	uint64_t key;     /* the configuration: equal keys are one configuration */
+	int valid;        /* ran and met the constraints */
+	double metric, cost;
+} mph_repeat_row;
+typedef struct {
+	size_t first;              /* its first row */
+	size_t nrows, nvalid;      /* rows; valid rows */
+	double median, min, max;   /* of the metric over the valid rows, NaN without one */
+	mph_objective_result res;  /* scored at the median; all NaN without a valid row */
+	long rank;                 /* 1-based, 0 without a valid row */
+} mph_repeat;
+/* Groups n rows in order of first appearance into out (room for n) and
+ * writes into ranked (room for n) the configurations with a valid row, best
+ * first, their count in nranked. Returns the number of configurations, or
+ * -1 (a score the objective cannot compute). */
+long mph_repeats_group(const mph_objective *o, const mph_repeat_row *rows, size_t n, mph_repeat *out,
+                       size_t *ranked, size_t *nranked, mph_error *err);
+
+/* Which columns of a trials file (header, ncols) are the configuration, into
+ * is_key: the knobs named (each must be a column), or, with knobs NULL,
+ * every column but the objective's metric and those a measurement writes
+ * (mph-probe's rps, p50_ms, p90_ms, p99_ms, p999_ms, error_rate, status,
+ * probe_s; trial; MPH_SUGGEST_COLUMNS). 0, or -1 ("missing required column
+ * 'k'", or no configuration column left). */
+/* The configuration of each of n rows (fields[i]: ncols fields), as the
+ * index of the first row with the same values in the is_key columns (equal
+ * as numbers when both are numbers: 1 and 1.0 are one value). */
+void mph_repeats_keys(const char *const *const *fields, size_t n, const unsigned char *is_key, size_t ncols,
+                      uint64_t *key);
+int mph_repeats_key_columns(const char *const *header, size_t ncols, const mph_objective *o,
+                            const char *const *knobs, size_t nknobs, unsigned char *is_key, mph_error *err);
 
 /* Train/test splits of tasks (by index into the trace's tasks) in folds:
  * each fold meta-trains on its train tasks and is tested on the others. */
@@ -900,6 +985,7 @@ mph_eval_task *mph_eval_task_new(const mph_replay *r, size_t task, const mph_spa
                                  const mph_objective *o, double fail_value, mph_error *err);
 void mph_eval_task_free(mph_eval_task *t);
 const char *mph_eval_task_name(const mph_eval_task *t);
+size_t mph_eval_task_n(const mph_eval_task *t); /* its configurations */
 /* 0 if the task has every one of n configurations (n x nknobs), else -1 with
  * "task 'T': the trace has no row for initial configuration k=v,...". */
 int mph_eval_task_check_initial(const mph_eval_task *t, const size_t *initial, size_t n,
@@ -914,19 +1000,45 @@ typedef struct {
 	const mph_trial *trial;
 	double value;                   /* objective score; NaN when failed or violated */
 	double best;                    /* best score so far; NaN while none is valid */
-	double norm_best;               /* best so far as a fraction of the optimum */
+	double norm_best;               /* best so far as a fraction of the optimum; with
+	                                   noise, the true worth of the recommendation */
 	const mph_suggestion *suggestion; /* why it was chosen; NULL when initial */
+	double ei;                      /* mph_search_ei when it was chosen; NaN when initial */
+	long age;                       /* mph_stop_best_age of the trials before it */
 } mph_eval_step;
 typedef struct {
 	long cap;               /* the most samples, initial design included [100] */
 	const size_t *initial;  /* ninitial configurations measured first, in order */
 	size_t ninitial;
+	/* With a stopping rule a search does not end at the optimum (a user
+	 * cannot see it) but when the rule fires before a suggestion, at the
+	 * cap, or when nothing is left. NULL: it ends at the optimum. */
+	const mph_stop_opts *stop;
+	/* The run's own randomness (noise, a random initial design) comes from
+	 * streams seeded by seed and the task's name, so that every algorithm
+	 * and meta-seed meets the same on a task and seed. */
+	uint64_t seed;
+	/* Measurement noise: each measurement the search sees is the trace's
+	 * metric times exp(noise N(0,1)), drawn afresh; norm_best is then the
+	 * true (noise-free) worth of the configuration mph-pick --median would
+	 * recommend from what was seen, and the search runs to the cap (or its
+	 * stop). 0: none [0]. */
+	double noise;
+	/* With no initial design given: random_initial distinct configurations
+	 * of the task, drawn at random, measured first (the Morphling paper's
+	 * protocol). 0: none [0]. */
+	size_t random_initial;
+	/* Before each recommendation, confirm_top configurations of the
+	 * ranking are measured confirm_times more (fresh noise, not shown to
+	 * the search) and the recommendation made on all their rows. 0: none. */
+	size_t confirm_top, confirm_times;
 	void (*on_step)(void *ctx, const mph_eval_task *t, const mph_eval_step *st);
 	void *ctx;
 } mph_eval_run_opts;
 void mph_eval_run_opts_init(mph_eval_run_opts *o);
 /* One search: the initial design, then one suggestion of s at a time, until
- * the optimum is measured, cap samples are taken or nothing is left.
+ * the optimum is measured (or, with a stopping rule or noise, the rule
+ * fires), cap samples are taken or nothing is left.
  * norm_best (cap values) gets the normalised best after each sample: score
  * over optimum when maximising positive scores (optimum over score when
  * minimising), else the utility's place between the task's worst and best;

@@ -271,3 +271,113 @@ eval_configs() { # LOG NKNOBS
 	run -1 --separate-stderr bash -c "mph-eval --version > /dev/full"
 	assert_equal "$stderr" "mph-eval: <stdout>: write error: No space left on device"
 }
+
+@test "mph-eval --stop: searches go past the optimum until the rule fires, which reads the ei and age columns" {
+	run -0 ev -a gp-ucb -r 3 --stop --stop-patience 3 --stop-ei 0.01 --log log.csv --summary
+	run -0 head -1 log.csv
+	assert_output "task,algo,meta_seed,seed,step,phase,cpu,batch,gpu,status,value,best,norm_best,ei,age"
+	# every run ends where the rule first holds: after its last sample the
+	# best is 3 samples old (age before it + 1, or 0 if it was a new best)
+	# and the search's ei (the next suggestion's, not logged) below 0.01;
+	# no search row before the end had age >= 3 and ei < 0.01
+	run -0 awk -F, 'NR > 1 {
+		k = $1 "," $4
+		if (k != key) { if (key != "" && after < 3 && n < 32) print "stopped early", key; key = k; n = 0 }
+		if ($6 == "search" && $15 >= 3 && $14 < 0.01) print "fired late", k, $5
+		after = ($12 != prev_best || $15 == -1) ? 0 : $15 + 1
+		prev_best = $12
+		n++
+	} END { if (after < 3 && n < 32) print "stopped early", key; print "checked" }' log.csv
+	assert_output "checked"
+	# runs that went on past the optimum exist (a search does not see it)
+	run -0 awk -F, 'NR > 1 && $13 == 1 && prev_opt == $1 "," $4 { n++ } NR > 1 && $13 == 1 { prev_opt = $1 "," $4 } END { print (n > 0) }' log.csv
+	assert_output 1
+}
+
+@test "mph-eval --from-log --stop: a log to the cap answers for any setting as a run with it would" {
+	for s in "3 0.01" "5 1e9" "2 0.001"; do
+		set -- $s
+		ev -a gp-ucb,random -r 3 --stop --stop-patience "$1" --stop-ei "$2" --summary | grep ',stop,' > direct.csv
+		[ -s direct.csv ]
+		ev -a gp-ucb,random -r 3 --stop --stop-patience 100000000 --log full.csv > /dev/null
+		mph-eval --from-log --stop --stop-patience "$1" --stop-ei "$2" full.csv | grep ',stop,' > replayed.csv
+		cmp direct.csv replayed.csv
+	done
+	# the rows: stop samples (runs, fired, p10, median, p90), quality (runs, optimal, ...)
+	run -0 grep -c ',stop,samples,18,' direct.csv
+	assert_output 2
+	# a log without the columns
+	ev -a random -r 1 --test-tasks t1 > plain.csv
+	run -1 --separate-stderr mph-eval --from-log --stop plain.csv
+	assert_equal "$stderr" "mph-eval: plain.csv:1: missing required column 'ei'"
+}
+
+@test "mph-eval --noise: the search sees noisy values; norm_best is the true worth of the recommendation" {
+	ev -a gp-ucb -r 2 --test-tasks t1,t3 --cap 12 > clean.csv
+	# tiny noise: the same ranking, so the same recommendation as the best
+	# measured, but every run goes to the cap
+	ev -a gp-ucb -r 2 --test-tasks t1,t3 --cap 12 --noise 1e-12 > tiny.csv
+	run -0 awk -F, 'NR > 1 { n[$1 "," $4]++ } END { for (k in n) print n[k] }' tiny.csv
+	assert_output "12
+12
+12
+12"
+	run -0 bash -c "join -t, <(awk -F, 'NR > 1 { print \$1 \$4 \$5 \",\" \$13 }' clean.csv | sort) \
+		<(awk -F, 'NR > 1 { print \$1 \$4 \$5 \",\" \$13 }' tiny.csv | sort) | awk -F, '\$2 != \$3' | wc -l"
+	assert_output 0
+	# real noise: values differ from the trace's, the recommendation can fall
+	ev -a gp-ucb -r 3 --cap 20 --noise 0.5 > noisy.csv
+	run -0 bash -c "cut -d, -f11 noisy.csv | sort -u | wc -l"
+	[ "$output" -gt 100 ]
+	run -0 awk -F, 'NR > 1 && $1 "," $4 == k && $13 < prev { fell = 1 } NR > 1 { k = $1 "," $4; prev = $13 } END { print fell + 0 }' noisy.csv
+	assert_output 1
+	# seeded: same bytes again
+	ev -a gp-ucb -r 3 --cap 20 --noise 0.5 | cmp - noisy.csv
+}
+
+@test "mph-eval --confirm: re-measuring the best few changes the recommendation, never the search" {
+	ev -a gp-ucb -r 3 --cap 20 --noise 0.3 > once.csv
+	ev -a gp-ucb -r 3 --cap 20 --noise 0.3 --confirm 3,5 > confirmed.csv
+	cmp <(cut -d, -f1-11 once.csv) <(cut -d, -f1-11 confirmed.csv)
+	run -1 bash -c "cmp <(cut -d, -f13 once.csv) <(cut -d, -f13 confirmed.csv)"
+	# confirmed, the recommendation is worth more on the whole
+	run -0 mph-eval --from-log --budgets 20 --levels 100 once.csv
+	once=$(awk -F, '$2 == "best" { print $7 }' <<< "$output")
+	run -0 mph-eval --from-log --budgets 20 --levels 100 confirmed.csv
+	confirmed=$(awk -F, '$2 == "best" { print $7 }' <<< "$output")
+	awk -v a="$once" -v b="$confirmed" 'BEGIN { exit !(b >= a) }'
+}
+
+@test "mph-eval: --stop, --noise and --confirm usage errors" {
+	run -2 --separate-stderr ev -a random --stop-patience 3
+	assert_equal "${stderr_lines[0]}" "mph-eval: --stop-ei and --stop-patience go with --stop"
+	run -2 --separate-stderr mph-eval --from-log --stop-ei 0.1 x.csv
+	assert_equal "${stderr_lines[0]}" "mph-eval: --stop-ei and --stop-patience go with --stop"
+	run -2 --separate-stderr ev -a random --noise -1
+	assert_equal "${stderr_lines[0]}" "mph-eval: --noise: illegal number: '-1' (expected 0..10)"
+	run -2 --separate-stderr ev -a random --confirm 3
+	assert_equal "${stderr_lines[0]}" "mph-eval: --confirm: expected N,R (configurations, times): '3'"
+	run -2 --separate-stderr ev -a random --confirm 3,0
+	assert_equal "${stderr_lines[0]}" "mph-eval: --confirm: illegal number: '0' (expected 1..1000)"
+}
+
+@test "mph-eval --random-initial: K configurations of each task at random, seeded, not the corners" {
+	ev -a random -r 2 --test-tasks t1,t2 --random-initial 3 > log.csv
+	# 3 initial rows a run, distinct, and they differ between tasks and seeds
+	run -0 awk -F, 'NR > 1 && $6 == "initial" { n[$1 "," $4]++; c[$1 "," $4] = c[$1 "," $4] " " $7 "," $8 "," $9 }
+		END { for (k in n) print k, n[k], c[k] }' log.csv
+	assert_equal "${#lines[@]}" 4
+	run -0 bash -c "awk -F, 'NR > 1 && \$6 == \"initial\" { print \$1 \$4, \$7, \$8, \$9 }' log.csv | sort | uniq -d | wc -l"
+	assert_output 0
+	run -0 bash -c "awk -F, 'NR > 1 && \$6 == \"initial\" { print \$4 \$5, \$7, \$8, \$9 }' log.csv | sort | uniq -c | awk '\$1 == 2' | wc -l"
+	[ "$output" -lt 6 ]
+	ev -a random -r 2 --test-tasks t1,t2 --random-initial 3 | cmp - log.csv
+	run -2 --separate-stderr ev -a random --random-initial 3 --no-initial
+	assert_equal "${stderr_lines[0]}" "mph-eval: --random-initial excludes --no-initial, --corners and --fix"
+}
+
+@test "mph-eval: random search visits each task in an order of its own" {
+	ev -a random --test-tasks t1,t2,t3 --cap 20 --stop --stop-patience 100000000 > log.csv
+	run -0 bash -c "for t in t1 t2 t3; do awk -F, -v t=\$t '\$1 == t && \$6 == \"search\" { s = s \$7 \$8 \$9 } END { print s }' log.csv; done | sort -u | wc -l"
+	assert_output 3
+}

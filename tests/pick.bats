@@ -25,7 +25,7 @@ ROW1="1,0.1,1,T4,52,120,ok,smallest,0.26"
 ROW2="5,0.1,8,T4,61.2,300,ok,many cores,0.34"
 ROW3="2,0.2,16,T4,70.4,250,ok,,0.32"
 ROW4='5,0.6,128,V100,400,800,ok,"fast, dear",1.86'
-USAGE="usage: mph-pick [--all | -n N | --pareto] -O OBJECTIVE [TRIALS]"
+USAGE="usage: mph-pick [--all | -n N | --pareto] [--median [-s SPACE | -k K,...]] -O OBJECTIVE [TRIALS]"
 
 # Runs mph-pick expecting failure with exactly this message on stderr and
 # nothing on stdout.
@@ -306,4 +306,78 @@ $USAGE" -O "$OBJ/rps.json" paper.csv ties.csv
 $USAGE"
 	run -2 --separate-stderr "$MPH_ROOT/bin/mph-space" -Z x
 	assert_equal "${stderr%%$'\n'*}" "mph-space: invalid option -- 'Z'"
+}
+
+# repeats.csv by hand, plain rps (score = rps; cost as in paper.csv):
+#   config         rows (rps)                      valid  median  min   max   row of the median
+#   A 1,0.1,1,T4   52, 54.6, timeout, 57.2 (1.0,0.10) 3    54.6    52    57.2  54.6 (p99 110)
+#   B 2,0.2,16,T4  500, 150, 160                   3      160     150   500   160 (p99 255)
+#   C 5,0.6,128,V100  400                          1      400     400   400
+#   D 3,0.3,32,M60 oom                             0
+# One row each, B's lucky 500 wins; on the median C (400) beats B (160).
+MHEAD="cpu,gpu_mem,batch,gpu_type,rps,p99_ms,status,cost,objective,n,min,max"
+MC="5,0.6,128,V100,400,800,ok,1.86,400,1,400,400"
+MB="2,0.2,16,T4,160,255,ok,0.32,160,3,150,500"
+MA="1,0.1,1,T4,54.6,110,ok,0.26,54.6,3,52,57.2"
+
+@test "--median: a configuration measured several times is judged on its median" {
+	run -0 mph-pick -O "$OBJ/rps.json" repeats.csv
+	assert_output "cpu,gpu_mem,batch,gpu_type,rps,p99_ms,status,cost,objective
+2,0.2,16,T4,500,250,ok,0.32,500"
+	run -0 mph-pick --median -O "$OBJ/rps.json" repeats.csv
+	assert_output "$MHEAD
+$MC"
+	run -0 mph-pick --median -n 5 -O "$OBJ/rps.json" repeats.csv
+	assert_output "$MHEAD
+$MC
+$MB
+$MA"
+	# the knobs named by the space, or by -k, give the same configurations
+	run -0 mph-pick --median -n 5 -s "$SHARE/spaces/morphling.json" -O "$OBJ/rps.json" repeats.csv
+	assert_output "$MHEAD
+$MC
+$MB
+$MA"
+	run -0 mph-pick --median -n 5 -k cpu,gpu_mem,batch,gpu_type -O "$OBJ/rps.json" < repeats.csv
+	assert_output "$MHEAD
+$MC
+$MB
+$MA"
+}
+
+@test "--median --all: one row per configuration in order of first appearance, rank and why" {
+	run -0 mph-pick --median --all -O "$OBJ/rps.json" repeats.csv
+	assert_output "$MHEAD,rank,excluded
+$MA,3,
+$MB,2,
+$MC,1,
+3,0.3,32,M60,,,oom,,,0,,,,status=oom"
+}
+
+@test "--median --pareto: the front of median metric against cost, cheapest first" {
+	# per dollar: A 54.6/0.26, B 160/0.32, C 400/1.86: each buys more rps
+	run -0 mph-pick --median --pareto -O "$OBJ/rps-per-dollar.json" repeats.csv
+	assert_line --index 0 "$MHEAD"
+	assert_line --index 1 --regexp '^1,0.1,1,T4,54.6,110,ok,0.26,(209.9999[0-9]*|210),3,52,57.2$'
+	assert_line --index 2 "2,0.2,16,T4,160,255,ok,0.32,500,3,150,500"
+	assert_line --index 3 --regexp '^5,0.6,128,V100,400,800,ok,1.86,215.05[0-9]*,1,400,400$'
+	assert_equal "${#lines[@]}" 4
+}
+
+@test "--median -k: the columns named are the configuration; an even count shows its lower middle row" {
+	# T4: 52, 54.6, 57.2, 150, 160, 500: median (57.2 + 150) / 2 = 103.6,
+	# the row of 57.2 (written 1.0,0.10) shown
+	run -0 mph-pick --median -k gpu_type -n 2 -O "$OBJ/rps.json" repeats.csv
+	assert_output "$MHEAD
+$MC
+1.0,0.10,1,T4,103.6,130,ok,0.26,103.6,6,52,500"
+}
+
+@test "--median: -s and -k are checked" {
+	fails_with 2 "mph-pick: -s and -k go with --median
+$USAGE" -k cpu -O "$OBJ/rps.json" repeats.csv
+	fails_with 2 "mph-pick: -s and -k exclude each other
+$USAGE" --median -k cpu -s "$SHARE/spaces/morphling.json" -O "$OBJ/rps.json" repeats.csv
+	fails_with 1 "mph-pick: repeats.csv:1: missing required column 'threads'" --median -k threads -O "$OBJ/rps.json" repeats.csv
+	fails_with 1 "mph-pick: nope.json: cannot open: No such file or directory" --median -s nope.json -O "$OBJ/rps.json" repeats.csv
 }

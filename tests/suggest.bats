@@ -176,16 +176,80 @@ search() {
 	refute_line --index 1 --regexp '^6,'
 }
 
-@test "every candidate measured: nothing suggested, exit 0, a message" {
+@test "every candidate measured: the header only, exit 4, one line saying so, with or without --stop" {
 	cp truth.csv "$TRIALS"
-	run -0 --separate-stderr mph-suggest -a morphling -m "$MODELS/meta.json" -O objective.json --history "$TRIALS" "$ALL"
+	run -4 --separate-stderr mph-suggest -a morphling -m "$MODELS/meta.json" -O objective.json --history "$TRIALS" "$ALL"
 	assert_output "x,y,kind,pred_metric,pred_objective,uncertainty,acquisition"
-	assert_equal "$stderr" "mph-suggest: every candidate has been measured: nothing to suggest"
+	assert_equal "$stderr" "mph-suggest: exhausted: every one of the 48 candidates has been measured"
+	run -4 --separate-stderr mph-suggest -a morphling -m "$MODELS/meta.json" -O objective.json --history "$TRIALS" --stop "$ALL"
+	assert_output "x,y,kind,pred_metric,pred_objective,uncertainty,acquisition"
+	assert_equal "$stderr" "mph-suggest: exhausted: every one of the 48 candidates has been measured"
 	head -3 truth.csv > "$TRIALS"
-	run -0 --separate-stderr bash -c "head -3 '$ALL' | mph-suggest -a random -s space.json --history '$TRIALS' -n 3"
-	assert_equal "$stderr" "mph-suggest: every candidate has been measured: nothing to suggest"
+	run -4 --separate-stderr bash -c "head -3 '$ALL' | mph-suggest -a random -s space.json --history '$TRIALS' -n 3"
+	assert_output "x,y,kind,pred_metric,pred_objective,uncertainty,acquisition"
+	assert_equal "$stderr" "mph-suggest: exhausted: every one of the 2 candidates has been measured"
 	run -0 --separate-stderr bash -c "head -4 '$ALL' | mph-suggest -a random -s space.json --history '$TRIALS' -n 3"
 	assert_equal "$stderr" "mph-suggest: only 1 unmeasured candidates left"
+	assert_equal "${#lines[@]}" 2
+}
+
+# The first trials of the search by ALGO, one suggestion at a time, until
+# mph-suggest --stop (with the rest of the arguments) says stop: prints the
+# exit status of each step.
+search_stop() {
+	local algo="$1" n rc
+	shift
+	start
+	for n in $(seq 1 44); do
+		# shellcheck disable=SC2046
+		mph-suggest $(args_for "$algo") --history "$TRIALS" --stop "$@" "$ALL" > "$BATS_TEST_TMPDIR/next.csv" \
+			2> "$BATS_TEST_TMPDIR/why" && rc=0 || rc=$?
+		echo "$rc"
+		[ "$rc" = 0 ] || return 0
+		measure < "$BATS_TEST_TMPDIR/next.csv"
+	done
+}
+
+@test "--stop: the rule fires before the space is spent, exit 3, the header only and why" {
+	run -0 search_stop morphling-gp --stop-patience 6 --stop-ei 0.01
+	# it suggested, then stopped: never exhausted, never an error
+	assert_line --index 0 0
+	assert_equal "${lines[-1]}" 3
+	refute_line 4
+	refute_line 1
+	n=$(($(wc -l < "$TRIALS") - 1))
+	[ "$n" -lt 48 ]
+	run -0 cat "$BATS_TEST_TMPDIR/next.csv"
+	assert_output "x,y,kind,pred_metric,pred_objective,uncertainty,acquisition"
+	run -0 cat "$BATS_TEST_TMPDIR/why"
+	assert_output --regexp "^mph-suggest: stop: expected improvement [0-9.e-]+% of the best \(below 1%\), the best trial ([6-9]|[1-9][0-9]) samples old \(patience 6\), after $n trials\$"
+	# the trials file is the only state: asked again, it decides the same
+	run -3 --separate-stderr mph-suggest $(args_for morphling-gp) --history "$TRIALS" --stop --stop-patience 6 --stop-ei 0.01 "$ALL"
+	assert_equal "$stderr" "$(cat "$BATS_TEST_TMPDIR/why")"
+	# without --stop it goes on
+	run -0 mph-suggest $(args_for morphling-gp) --history "$TRIALS" "$ALL"
+	assert_equal "${#lines[@]}" 2
+}
+
+@test "--stop: the patience counts samples since the best trial; an algorithm without a model stops on it alone" {
+	# the optimum (23) first, then four worse: 4 samples old
+	head -1 truth.csv > "$TRIALS"
+	printf 'x,y,kind\n4,3,b\n1,1,a\n1,2,a\n1,3,a\n1,4,a\n' | measure
+	run -0 mph-suggest -a random -s space.json -O objective.json --history "$TRIALS" --stop --stop-patience 5 "$ALL"
+	assert_equal "${#lines[@]}" 2
+	run -3 --separate-stderr mph-suggest -a random -s space.json -O objective.json --history "$TRIALS" --stop --stop-patience 4 "$ALL"
+	assert_output "x,y,kind,pred_metric,pred_objective,uncertainty,acquisition"
+	assert_equal "$stderr" "mph-suggest: stop: the best trial is 4 samples old (patience 4) after 5 trials"
+	# a model that still expects more than --stop-ei does not stop
+	run -0 mph-suggest $(args_for gp-ucb) --history "$TRIALS" --stop --stop-patience 4 --stop-ei 0 "$ALL"
+	assert_equal "${#lines[@]}" 2
+	# without an objective there is no best trial: never stops
+	run -0 mph-suggest -a random -s space.json --history "$TRIALS" --stop --stop-patience 0 "$ALL"
+	assert_equal "${#lines[@]}" 2
+	# nothing that worked: never stops
+	head -1 truth.csv > "$TRIALS"
+	printf 'x,y,kind\n6,4,a\n6,4,b\n' | measure
+	run -0 mph-suggest -a random -s space.json -O objective.json --history "$TRIALS" --stop --stop-patience 0 "$ALL"
 	assert_equal "${#lines[@]}" 2
 }
 
@@ -211,7 +275,8 @@ search() {
 	assert_equal "$stderr" "mph-suggest: --algo: unknown algorithm: 'nope'
 $USAGE
                    [--seed N] [--delta X] [--kappa X] [--xi X] [--acq ucb|ei] [--members N]
-                   [--cover] [--adapt-steps N] [--adapt-lr X] [CANDIDATES]"
+                   [--cover] [--fail-worst] [--adapt-steps N] [--adapt-lr X] [--stop]
+                   [--stop-ei X] [--stop-patience K] [CANDIDATES]"
 	run -2 --separate-stderr mph-suggest -a gp-ucb -s space.json "$ALL"
 	assert_equal "${stderr_lines[0]}" "mph-suggest: --algo gp-ucb needs --objective"
 	run -2 --separate-stderr mph-suggest -a morphling -O objective.json -s space.json "$ALL"
@@ -258,4 +323,29 @@ $USAGE
 	assert_equal "$stderr" "mph-suggest: <stdout>: write error: No space left on device"
 	run -1 --separate-stderr bash -c "mph-suggest --version > /dev/full"
 	assert_equal "$stderr" "mph-suggest: <stdout>: write error: No space left on device"
+}
+
+@test "--stop-ei and --stop-patience go with --stop; their values are checked" {
+	run -2 --separate-stderr mph-suggest -a random -s space.json --stop-patience 3 "$ALL"
+	assert_equal "${stderr_lines[0]}" "mph-suggest: --stop-ei and --stop-patience go with --stop"
+	run -2 --separate-stderr mph-suggest -a random -s space.json --stop --stop-ei -1 "$ALL"
+	assert_equal "${stderr_lines[0]}" "mph-suggest: --stop-ei: illegal number: '-1' (expected 0..1e+12)"
+	run -2 --separate-stderr mph-suggest -a random -s space.json --stop --stop-patience x "$ALL"
+	assert_equal "${stderr_lines[0]}" "mph-suggest: --stop-patience: illegal number: 'x' (expected 0..100000000)"
+}
+
+@test "--fail-worst: a failed trial teaches the model the worst metric that worked, not the fail value" {
+	start
+	printf 'x,y,kind\n6,4,a\n2,2,a\n' | measure
+	run -0 mph-suggest -a morphling -m "$MODELS/meta.json" -O objective.json --history "$TRIALS" -n 47 "$ALL"
+	plain="$output"
+	run -0 mph-suggest -a morphling -m "$MODELS/meta.json" -O objective.json --history "$TRIALS" -n 47 --fail-worst "$ALL"
+	[ "$output" != "$plain" ]
+	# with no failure among the trials it changes nothing
+	head -1 truth.csv > "$TRIALS"
+	printf 'x,y,kind\n1,1,a\n1,4,a\n6,1,a\n2,2,a\n' | measure
+	mph-suggest -a morphling -m "$MODELS/meta.json" -O objective.json --history "$TRIALS" -n 44 "$ALL" \
+		> "$BATS_TEST_TMPDIR/plain.csv"
+	mph-suggest -a morphling -m "$MODELS/meta.json" -O objective.json --history "$TRIALS" -n 44 --fail-worst "$ALL" |
+		cmp - "$BATS_TEST_TMPDIR/plain.csv"
 }

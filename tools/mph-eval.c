@@ -9,8 +9,9 @@
 
 static const char usage_line[] =
 	"usage: mph-eval [-hqv] -O OBJECTIVE [-a ALGO,...] [-m MODEL] [-p MODEL] [-s SPACE] [-r RUNS]\n"
-	"                [--seed N] [--cap N] [--summary] [--log FILE] [split] [options] TRACE\n"
-	"       mph-eval --from-log [--budgets N,...] [--levels P,...] LOG...\n";
+	"                [--seed N] [--cap N] [--summary] [--log FILE] [--stop] [--noise SD]\n"
+	"                [--confirm N,R] [split] [options] TRACE\n"
+	"       mph-eval --from-log [--budgets N,...] [--levels P,...] [--stop] LOG...\n";
 
 typedef struct {
 	const char *algos, *model, *pretrained, *objective, *space, *log;
@@ -18,6 +19,11 @@ typedef struct {
 	const char *budgets, *levels;
 	long cap, runs, kfold;
 	int loo, summary, from_log, no_initial, verbose, quiet, keep_going;
+	int stop, stop_set;       /* --stop; a --stop-* option was given */
+	mph_stop_opts stop_opts;
+	double noise;             /* --noise SD */
+	long confirm_top, confirm_times; /* --confirm N,R */
+	long random_initial;      /* --random-initial K */
 	mph_search_args search;   /* seed: the first run's */
 	mph_model_train_opts train;
 } settings;
@@ -33,12 +39,13 @@ static void defaults(settings *st)
 	st->levels = "70,80,90,95,99,100";
 	mph_search_args_init(&st->search);
 	mph_model_train_opts_init(&st->train);
+	mph_stop_opts_init(&st->stop_opts);
 }
 
 static void help(void)
 {
 	settings d;
-	char a[32], b[32], c[32];
+	char a[32], b[32], c[32], e[32];
 	defaults(&d);
 	printf("%s\n"
 	       "For each test task of TRACE (CSV with a `task` column, the knob columns and\n"
@@ -64,6 +71,19 @@ static void help(void)
 	       "      --from-log         summarise the logs given as operands; run nothing\n"
 	       "      --keep-going       a search that fails (e.g. its adaptation diverges) is\n"
 	       "                         counted as stuck at its last sample, with a warning\n"
+	       "      --stop             the stopping rule of mph-suggest --stop: a search goes on\n"
+	       "                         past the optimum until the rule fires (or the cap);\n"
+	       "                         the log gets columns ei and age, the summary rows\n"
+	       "                         stop,samples and stop,quality; with --from-log, where\n"
+	       "                         the rule would have stopped the logged runs\n"
+	       "      --stop-ei X        relative expected improvement to stop below [%s]\n"
+	       "      --stop-patience K  samples the best trial must be old [%ld]\n"
+	       "      --noise SD         each measurement the search sees is the trace's value\n"
+	       "                         times exp(SD N(0,1)); norm_best is then the true worth\n"
+	       "                         of the configuration mph-pick --median recommends, and\n"
+	       "                         searches run to the cap [0]\n"
+	       "      --confirm N,R      before each recommendation, measure the best N\n"
+	       "                         configurations R more times each [none]\n"
 	       "  -v, --verbose          one line per search and per model trained on stderr\n"
 	       "  -q, --quiet            not even a line per model trained when stderr is a\n"
 	       "                         terminal\n"
@@ -80,9 +100,11 @@ static void help(void)
 	       "Initial design (as mph-space -i):\n"
 	       "      --corners K,...    corner knobs [the space's]\n"
 	       "      --fix K=V,...      values of the other knobs [the space's]\n"
-	       "      --no-initial       no initial design: the algorithm chooses from the start\n\n"
+	       "      --no-initial       no initial design: the algorithm chooses from the start\n"
+	       "      --random-initial K K configurations of each task drawn at random (seeded\n"
+	       "                         by the search seed and the task) instead of the corners\n\n"
 	       "Search (as mph-suggest; unset: each algorithm's default):\n"
-	       "      --delta X, --kappa X, --xi X, --acq ucb|ei, --members N, --cover,\n"
+	       "      --delta X, --kappa X, --xi X, --acq ucb|ei, --members N, --cover, --fail-worst,\n"
 	       "      --adapt-steps N, --adapt-lr X\n\n"
 	       "Models trained here, per fold and meta-seed (as mph-metatrain):\n"
 	       "      --meta-seeds N,... training seeds; each gives its own runs [%s]\n"
@@ -95,7 +117,8 @@ static void help(void)
 	       "      --fail-value X     metric of a failed configuration [%s]\n\n"
 	       "See mph-eval(1).\n",
 	       usage_line, d.algos, d.runs, (unsigned long long)d.search.seed, d.cap, d.budgets, d.levels,
-	       d.meta_seeds, d.train.members, d.train.meta.iters, d.train.meta.meta_batch, d.train.meta.shots,
+	       mph_fmt_double(e, d.stop_opts.ei), d.stop_opts.patience, d.meta_seeds, d.train.members,
+	       d.train.meta.iters, d.train.meta.meta_batch, d.train.meta.shots,
 	       d.train.meta.query, d.train.meta.inner_steps, mph_fmt_double(a, d.train.meta.inner_lr),
 	       mph_fmt_double(b, d.train.meta.outer_lr), mph_norm_name(d.train.meta.norm),
 	       mph_fmt_double(c, d.train.fail_value));
@@ -105,7 +128,8 @@ static void help(void)
 enum {
 	OPT_BUDGETS = 256, OPT_CAP, OPT_CORNERS, OPT_FIRST_ORDER, OPT_FIX, OPT_FROM_LOG, OPT_GROUP_SEP,
 	OPT_HIDDEN, OPT_KEEP_GOING, OPT_KFOLD, OPT_LEVELS, OPT_LOG, OPT_LOO, OPT_META_SEEDS, OPT_NO_INITIAL,
-	OPT_SEARCH, OPT_SUMMARY, OPT_TEST_TASKS, OPT_TRAIN, OPT_TRAIN_TASKS, OPT_VERSION
+	OPT_SEARCH, OPT_SUMMARY, OPT_TEST_TASKS, OPT_TRAIN, OPT_TRAIN_TASKS, OPT_VERSION, OPT_STOP,
+	OPT_STOP_OPT, OPT_NOISE, OPT_CONFIRM, OPT_RANDOM_INITIAL
 };
 
 /* ---- lists of numbers ---- */
@@ -143,9 +167,10 @@ typedef struct {
 	const char *meta_seed;    /* "" when no model was trained here */
 	uint64_t seed;
 	size_t steps;             /* samples logged so far */
+	int stop;                 /* columns ei and age */
 } log_ctx;
 
-static void log_header(FILE *fp, const mph_space *s)
+static void log_header(FILE *fp, const mph_space *s, int stop)
 {
 	size_t k;
 	fputs("task,algo,meta_seed,seed,step,phase", fp);
@@ -153,7 +178,7 @@ static void log_header(FILE *fp, const mph_space *s)
 		putc(',', fp);
 		mph_csv_write_field(fp, mph_space_knob_name(s, k));
 	}
-	fputs(",status,value,best,norm_best\n", fp);
+	fputs(stop ? ",status,value,best,norm_best,ei,age\n" : ",status,value,best,norm_best\n", fp);
 }
 
 static void log_step(void *ctx, const mph_eval_task *t, const mph_eval_step *st)
@@ -177,6 +202,11 @@ static void log_step(void *ctx, const mph_eval_task *t, const mph_eval_step *st)
 	mph_csv_write_double(lc->fp, st->best);
 	putc(',', lc->fp);
 	mph_csv_write_double(lc->fp, st->norm_best);
+	if (lc->stop) {
+		putc(',', lc->fp);
+		mph_csv_write_double(lc->fp, st->ei);
+		fprintf(lc->fp, ",%ld", st->age);
+	}
 	putc('\n', lc->fp);
 }
 
@@ -237,10 +267,17 @@ static int run_task(eval_ctx *ec, const mph_eval_task *t, mph_model *meta, mph_m
 			lc.meta_seed = m != NULL ? meta_seed : "";
 			lc.seed = so.seed;
 			lc.steps = 0;
+			lc.stop = st->stop;
 			mph_eval_run_opts_init(&ro);
 			ro.cap = st->cap;
 			ro.initial = ec->initial;
 			ro.ninitial = ec->ninitial;
+			ro.stop = st->stop ? &st->stop_opts : NULL;
+			ro.noise = st->noise;
+			ro.seed = so.seed;
+			ro.random_initial = (size_t)st->random_initial;
+			ro.confirm_top = (size_t)st->confirm_top;
+			ro.confirm_times = (size_t)st->confirm_times;
 			ro.on_step = log_step;
 			ro.ctx = &lc;
 			n = mph_eval_run(t, s, &ro, best, err);
@@ -264,7 +301,13 @@ static int run_task(eval_ctx *ec, const mph_eval_task *t, mph_model *meta, mph_m
 				rc = -1;
 				break;
 			}
+			/* the log's temporary file grows as it goes (renamed complete
+			 * at the end): a long evaluation can be watched */
+			if (ec->log) fflush(ec->log);
 			if (ec->stats) mph_eval_stats_add(ec->stats, lc.algo, best, (size_t)n);
+			if (ec->stats && st->stop)
+				mph_eval_stats_add_stop(ec->stats, lc.algo, (size_t)n,
+				                        n < st->cap && n < (long)mph_eval_task_n(t), n > 0 ? best[n - 1] : 0);
 			if (st->verbose)
 				fprintf(stderr, "%s: %s %s meta_seed=%s seed=%llu: %ld samples, best %.4g of the optimum%s (%.0fs)\n",
 				        tool_prog, mph_eval_task_name(t), lc.algo, *lc.meta_seed ? lc.meta_seed : "-",
@@ -395,7 +438,9 @@ static int from_logs(settings *st, int nfiles, char **files, mph_error *err)
 	stats = mph_eval_stats_new(b, nb, l, nl);
 	for (i = 0; i < nfiles && rc == 0; i++) {
 		mph_csv *c = mph_csv_open(files[i], err);
-		if (c == NULL || mph_eval_stats_read_log(stats, c, err) != 0) rc = 1;
+		if (c == NULL || (st->stop ? mph_eval_stats_read_stops(stats, c, &st->stop_opts, err)
+		                           : mph_eval_stats_read_log(stats, c, err)) != 0)
+			rc = 1;
 		mph_csv_close(c);
 	}
 	if (rc == 0 && (out = mph_out_open(NULL, err)) != NULL) {
@@ -416,8 +461,10 @@ static const struct option longopts[] = {
 	{"algos", required_argument, NULL, 'a'},
 	{"budgets", required_argument, NULL, OPT_BUDGETS},
 	{"cap", required_argument, NULL, OPT_CAP},
+	{"confirm", required_argument, NULL, OPT_CONFIRM},
 	{"corners", required_argument, NULL, OPT_CORNERS},
 	{"cover", no_argument, NULL, OPT_SEARCH},
+	{"fail-worst", no_argument, NULL, OPT_SEARCH},
 	{"delta", required_argument, NULL, OPT_SEARCH},
 	{"ensemble", required_argument, NULL, OPT_TRAIN},
 	{"fail-value", required_argument, NULL, OPT_TRAIN},
@@ -441,16 +488,21 @@ static const struct option longopts[] = {
 	{"meta-seeds", required_argument, NULL, OPT_META_SEEDS},
 	{"model", required_argument, NULL, 'm'},
 	{"no-initial", no_argument, NULL, OPT_NO_INITIAL},
+	{"noise", required_argument, NULL, OPT_NOISE},
 	{"norm", required_argument, NULL, OPT_TRAIN},
 	{"objective", required_argument, NULL, 'O'},
 	{"outer-lr", required_argument, NULL, OPT_TRAIN},
 	{"pretrained", required_argument, NULL, 'p'},
+	{"random-initial", required_argument, NULL, OPT_RANDOM_INITIAL},
 	{"query", required_argument, NULL, OPT_TRAIN},
 	{"quiet", no_argument, NULL, 'q'},
 	{"runs", required_argument, NULL, 'r'},
 	{"seed", required_argument, NULL, OPT_SEARCH},
 	{"shots", required_argument, NULL, OPT_TRAIN},
 	{"space", required_argument, NULL, 's'},
+	{"stop", no_argument, NULL, OPT_STOP},
+	{"stop-ei", required_argument, NULL, OPT_STOP_OPT},
+	{"stop-patience", required_argument, NULL, OPT_STOP_OPT},
 	{"summary", no_argument, NULL, OPT_SUMMARY},
 	{"test-tasks", required_argument, NULL, OPT_TEST_TASKS},
 	{"train-tasks", required_argument, NULL, OPT_TRAIN_TASKS},
@@ -488,6 +540,24 @@ static int set_option(settings *st, int ch, const char *name, const char *arg)
 	case OPT_NO_INITIAL: st->no_initial = 1; return 0;
 	case OPT_SEARCH: return tool_search_opt(name, arg, &st->search) != 0 ? -1 : 0;
 	case OPT_SUMMARY: st->summary = 1; return 0;
+	case OPT_STOP: st->stop = 1; return 0;
+	case OPT_STOP_OPT: st->stop_set = 1; return tool_stop_opt(name, arg, &st->stop_opts) != 0 ? -1 : 0;
+	case OPT_RANDOM_INITIAL: return tool_long_opt("--random-initial", arg, 1, 100000000, &st->random_initial);
+	case OPT_NOISE: return tool_double_opt("--noise", arg, 0, 10, &st->noise);
+	case OPT_CONFIRM: {
+		size_t n;
+		long *v = parse_longs("--confirm", arg, 1, 1000, &n);
+		if (v == NULL) return -1;
+		if (n != 2) {
+			free(v);
+			tool_usage_error("--confirm: expected N,R (configurations, times): '%s'", arg);
+			return -1;
+		}
+		st->confirm_top = v[0];
+		st->confirm_times = v[1];
+		free(v);
+		return 0;
+	}
 	case OPT_TEST_TASKS: st->test_tasks = arg; return 0;
 	case OPT_TRAIN: return tool_train_opt(name, arg, &st->train) != 0 ? -1 : 0;
 	case OPT_TRAIN_TASKS: st->train_tasks = arg; return 0;
@@ -500,6 +570,7 @@ static int check_options(const settings *st)
 {
 	int nsplit = (st->test_tasks != NULL) + (st->train_tasks != NULL) + st->loo + (st->kfold > 0);
 	if (st->objective == NULL) { tool_usage_error("missing -O OBJECTIVE"); return -1; }
+	if (st->stop_set && !st->stop) { tool_usage_error("--stop-ei and --stop-patience go with --stop"); return -1; }
 	if (nsplit > 1) {
 		tool_usage_error("--test-tasks, --train-tasks, --loo and --kfold exclude each other");
 		return -1;
@@ -511,6 +582,10 @@ static int check_options(const settings *st)
 	}
 	if (st->no_initial && (st->corners || st->fix)) {
 		tool_usage_error("--no-initial excludes --corners and --fix");
+		return -1;
+	}
+	if (st->random_initial && (st->no_initial || st->corners || st->fix)) {
+		tool_usage_error("--random-initial excludes --no-initial, --corners and --fix");
 		return -1;
 	}
 	return 0;
@@ -540,7 +615,7 @@ static int load(eval_ctx *ec, const char *trace_path, mph_split **sp, mph_error 
 		return -1;
 	ec->fail_value = ec->model ? mph_model_fail_value(ec->model)
 	                 : ec->pretrained ? mph_model_fail_value(ec->pretrained) : st->train.fail_value;
-	if (!st->no_initial) {
+	if (!st->no_initial && !st->random_initial) {
 		size_t nk = mph_space_nknobs(ec->space), max = 1 << 12;
 		if (mph_space_set_initial(ec->space, st->corners, st->fix, err) != 0) return -1;
 		ec->initial = tool_alloc(max * nk * sizeof *ec->initial + 1);
@@ -595,6 +670,7 @@ int main(int argc, char **argv)
 	}
 	if (st.from_log) {
 		if (optind == argc) { tool_usage_error("--from-log needs at least one LOG"); goto usage; }
+		if (st.stop_set && !st.stop) { tool_usage_error("--stop-ei and --stop-patience go with --stop"); goto usage; }
 		if ((rc = from_logs(&st, argc - optind, argv + optind, &err)) == 2) goto usage;
 		return rc;
 	}
@@ -615,7 +691,7 @@ int main(int argc, char **argv)
 	if (st.log && (logout = mph_out_open(st.log, &err)) == NULL) goto fail;
 	if ((out = mph_out_open(NULL, &err)) == NULL) goto fail;
 	ec.log = logout ? mph_out_fp(logout) : st.summary ? NULL : mph_out_fp(out);
-	if (ec.log) log_header(ec.log, ec.space);
+	if (ec.log) log_header(ec.log, ec.space, st.stop);
 	for (f = 0; f < mph_split_nfolds(sp); f++)
 		if (run_fold(&ec, sp, f, &err) != 0) goto fail;
 	if (ec.stats) mph_eval_stats_write(ec.stats, mph_out_fp(out));

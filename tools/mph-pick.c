@@ -5,7 +5,7 @@
 #include "tool.h"
 
 static const char usage_line[] =
-	"usage: mph-pick [--all | -n N | --pareto] -O OBJECTIVE [TRIALS]\n";
+	"usage: mph-pick [--all | -n N | --pareto] [--median [-s SPACE | -k K,...]] -O OBJECTIVE [TRIALS]\n";
 
 static void help(void)
 {
@@ -20,13 +20,22 @@ static void help(void)
 	       "                        cheapest first\n"
 	       "      --all             every row in input order, with columns rank\n"
 	       "                        (empty if dropped) and excluded (why)\n"
+	       "      --median          one row per configuration, judged on the median of its\n"
+	       "                        valid measurements (repeats are further rows of it):\n"
+	       "                        the metric is the median, the other fields those of\n"
+	       "                        its middle row by metric (the lower of two); columns\n"
+	       "                        n (valid rows), min and max added\n"
+	       "  -s, --space FILE      with --median: the configuration is the space's knobs\n"
+	       "  -k, --knobs K,...     with --median: the configuration is these columns\n"
+	       "                        [every column but the metric and those mph-probe\n"
+	       "                        measures]\n"
 	       "  -h, --help            this help\n"
 	       "      --version         print the version\n\n"
 	       "TRIALS is a file or - for standard input [-]. See mph-pick(1).\n",
 	       usage_line);
 }
 
-enum { OPT_ALL = 256, OPT_PARETO, OPT_VERSION };
+enum { OPT_ALL = 256, OPT_PARETO, OPT_VERSION, OPT_MEDIAN };
 enum mode { BEST, PARETO, ALL };
 
 struct row {
@@ -35,6 +44,8 @@ struct row {
 	mph_objective_result r;
 	char *excluded;         /* NULL if kept */
 	long rank;              /* 1-based among kept rows, 0 if dropped */
+	size_t n;               /* --median: valid measurements */
+	double min, max;        /* --median: of the metric */
 };
 
 static char **copy_fields(const char *const *f, size_t n)
@@ -103,11 +114,93 @@ static int read_trials(mph_csv *c, const mph_objective_bound *b, const mph_objec
 	return got;
 }
 
+/* Valid rows by metric, then input order. */
+static const mph_repeat_row *by_metric_rows;
+static int by_metric(const void *pa, const void *pb)
+{
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+	double ma = by_metric_rows[a].metric, mb = by_metric_rows[b].metric;
+	if (ma != mb) return ma < mb ? -1 : 1;
+	return (a > b) - (a < b);
+}
+
+/* --median: the rows grouped into one per configuration (mph_repeats_group),
+ * each a copy of the row of its lower median (the middle valid row by metric,
+ * the lower of the middle two for an even count, the earlier on equal
+ * metrics; its first row when none is valid) with the median's score, in
+ * order of first appearance. Frees the rows it replaces. */
+static int group_rows(mph_csv *c, const mph_objective *o, const char *const *knobs, size_t nknobs,
+                      struct row **rows, size_t *nrows, mph_error *err)
+{
+	size_t ncols = mph_csv_ncols(c), n = *nrows, i, k, nranked;
+	unsigned char *is_key = tool_alloc(ncols + 1);
+	char ***fields = tool_alloc((n + 1) * sizeof *fields);
+	uint64_t *key = tool_alloc((n + 1) * sizeof *key);
+	mph_repeat_row *rr = tool_alloc((n + 1) * sizeof *rr);
+	mph_repeat *rep = tool_alloc((n + 1) * sizeof *rep);
+	size_t *ranked = tool_alloc((n + 1) * sizeof *ranked);
+	struct row *out;
+	long ng;
+	int rc = -1;
+	if (mph_repeats_key_columns(mph_csv_header(c), ncols, o, knobs, knobs ? nknobs : 0, is_key, err) != 0) {
+		mph_error_locate(err, mph_csv_name(c), -1);
+		goto done;
+	}
+	for (i = 0; i < n; i++) fields[i] = (*rows)[i].fields;
+	mph_repeats_keys((const char *const *const *)fields, n, is_key, ncols, key);
+	for (i = 0; i < n; i++) {
+		rr[i].key = key[i];
+		rr[i].valid = (*rows)[i].excluded == NULL;
+		rr[i].metric = (*rows)[i].r.metric;
+		rr[i].cost = (*rows)[i].r.cost;
+	}
+	if ((ng = mph_repeats_group(o, rr, n, rep, ranked, &nranked, err)) < 0) {
+		mph_error_locate(err, mph_csv_name(c), -1);
+		goto done;
+	}
+	out = tool_alloc(((size_t)ng + 1) * sizeof *out);
+	for (k = 0; k < (size_t)ng; k++) {
+		size_t pick = rep[k].first, m = 0;
+		for (i = rep[k].first; i < n; i++)
+			if (key[i] == key[rep[k].first] && rr[i].valid) ranked[m++] = i;
+		if (m > 0) {
+			by_metric_rows = rr;
+			qsort(ranked, m, sizeof *ranked, by_metric);
+			pick = ranked[(m - 1) / 2];
+		}
+		out[k] = (*rows)[pick];
+		out[k].fields = copy_fields((const char *const *)(*rows)[pick].fields, ncols);
+		out[k].excluded = (*rows)[pick].excluded ? tool_strdup((*rows)[pick].excluded) : NULL;
+		out[k].index = rep[k].first;
+		out[k].n = rep[k].nvalid;
+		out[k].min = rep[k].min;
+		out[k].max = rep[k].max;
+		if (rep[k].nvalid > 0) out[k].r = rep[k].res;
+	}
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < ncols; k++) free((*rows)[i].fields[k]);
+		free((*rows)[i].fields);
+		free((*rows)[i].excluded);
+	}
+	free(*rows);
+	*rows = out;
+	*nrows = (size_t)ng;
+	rc = 0;
+done:
+	free(is_key);
+	free(fields);
+	free(key);
+	free(rr);
+	free(rep);
+	free(ranked);
+	return rc;
+}
+
 /* Where each added column goes: an existing column of that name is
  * overwritten in place (so mph-pick's output can be picked again). */
 struct layout {
 	size_t nin, nout;
-	long cost, objective, rank, excluded;
+	long cost, objective, rank, excluded, n, min, max, metric;
 	const char **header;
 };
 
@@ -123,8 +216,20 @@ static long place(struct layout *l, const char *const *in, const char *name)
 static void write_row(FILE *fp, const struct layout *l, const struct row *r, int all)
 {
 	const char **out = tool_alloc(l->nout * sizeof *out);
-	char cost[32] = "", objective[32] = "", rank[32] = "";
+	char cost[32] = "", objective[32] = "", rank[32] = "", n[32] = "", min[32] = "", max[32] = "";
+	char metric[32] = "";
 	memcpy(out, r->fields, l->nin * sizeof *out);
+	if (l->n >= 0) {
+		snprintf(n, sizeof n, "%zu", r->n);
+		if (r->n > 0) {
+			mph_fmt_double(min, r->min);
+			mph_fmt_double(max, r->max);
+			out[l->metric] = mph_fmt_double(metric, r->r.metric);
+		}
+		out[l->n] = n;
+		out[l->min] = min;
+		out[l->max] = max;
+	}
 	/* Failed trials were never scored: they have no cost or objective. */
 	if (!isnan(r->r.cost)) mph_fmt_double(cost, r->r.cost);
 	if (!isnan(r->r.score)) mph_fmt_double(objective, r->r.score);
@@ -144,14 +249,20 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"all", no_argument, NULL, OPT_ALL},
 		{"help", no_argument, NULL, 'h'},
+		{"knobs", required_argument, NULL, 'k'},
+		{"median", no_argument, NULL, OPT_MEDIAN},
 		{"objective", required_argument, NULL, 'O'},
 		{"pareto", no_argument, NULL, OPT_PARETO},
+		{"space", required_argument, NULL, 's'},
 		{"top", required_argument, NULL, 'n'},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0}};
-	const char *objective_path = NULL, *trials = "-";
+	const char *objective_path = NULL, *trials = "-", *space_path = NULL, *knobs_arg = NULL;
 	enum mode mode = BEST;
-	int ch, nmodes = 0, rc = 1;
+	int ch, nmodes = 0, rc = 1, median = 0;
+	char **knobs = NULL;
+	size_t nknobs = 0;
+	mph_space *space = NULL;
 	long top = 1;
 	size_t i, nrows = 0, nkept = 0;
 	struct row *rows = NULL, **kept = NULL;
@@ -164,9 +275,12 @@ int main(int argc, char **argv)
 	FILE *fp;
 
 	tool_start(argv, "mph-pick");
-	while ((ch = getopt_long(argc, argv, "hn:O:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hk:n:O:s:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_ALL: mode = ALL; nmodes++; break;
+		case OPT_MEDIAN: median = 1; break;
+		case 'k': knobs_arg = optarg; break;
+		case 's': space_path = optarg; break;
 		case 'h': help(); return tool_stdout_status();
 		case 'n': if (tool_long_opt("--top", optarg, 1, 1000000000, &top)) goto usage; nmodes++; break;
 		case 'O': objective_path = optarg; break;
@@ -178,12 +292,25 @@ int main(int argc, char **argv)
 	if (objective_path == NULL) { tool_usage_error("missing -O OBJECTIVE"); goto usage; }
 	if (nmodes > 1) { tool_usage_error("--all, --top and --pareto exclude each other"); goto usage; }
 	if (argc - optind > 1) { tool_usage_error("too many arguments"); goto usage; }
+	if ((space_path || knobs_arg) && !median) { tool_usage_error("-s and -k go with --median"); goto usage; }
+	if (space_path && knobs_arg) { tool_usage_error("-s and -k exclude each other"); goto usage; }
 	if (optind < argc) trials = argv[optind];
 
 	if ((o = mph_objective_load(objective_path, &err)) == NULL) goto fail;
 	if ((c = mph_csv_open(trials, &err)) == NULL) goto fail;
 	if ((b = mph_objective_bind_csv(o, c, 0, &err)) == NULL) goto fail;
 	if (read_trials(c, b, o, &rows, &nrows, &err) != 0) goto fail;
+	if (median) {
+		if (space_path) {
+			if ((space = mph_space_load(space_path, &err)) == NULL) goto fail;
+			nknobs = mph_space_nknobs(space);
+			knobs = tool_alloc((nknobs + 1) * sizeof *knobs);
+			for (i = 0; i < nknobs; i++) knobs[i] = (char *)mph_space_knob_name(space, i);
+		} else if (knobs_arg) {
+			knobs = tool_split(knobs_arg, &nknobs);
+		}
+		if (group_rows(c, o, (const char *const *)knobs, nknobs, &rows, &nrows, &err) != 0) goto fail;
+	}
 
 	kept = tool_alloc((nrows + 1) * sizeof *kept);
 	for (i = 0; i < nrows; i++)
@@ -196,11 +323,18 @@ int main(int argc, char **argv)
 	}
 
 	l.nin = mph_csv_ncols(c);
-	l.header = tool_alloc((l.nin + 4) * sizeof *l.header);
+	l.header = tool_alloc((l.nin + 7) * sizeof *l.header);
 	memcpy(l.header, mph_csv_header(c), l.nin * sizeof *l.header);
 	l.nout = l.nin;
 	l.cost = place(&l, mph_csv_header(c), "cost");
 	l.objective = place(&l, mph_csv_header(c), "objective");
+	l.n = l.min = l.max = -1;
+	if (median) {
+		l.metric = mph_csv_col(c, mph_objective_metric(o));
+		l.n = place(&l, mph_csv_header(c), "n");
+		l.min = place(&l, mph_csv_header(c), "min");
+		l.max = place(&l, mph_csv_header(c), "max");
+	}
 	if (mode == ALL) {
 		l.rank = place(&l, mph_csv_header(c), "rank");
 		l.excluded = place(&l, mph_csv_header(c), "excluded");
@@ -242,6 +376,8 @@ done:
 	free(rows);
 	free(kept);
 	free(l.header);
+	free(knobs);
+	mph_space_free(space);
 	mph_objective_bound_free(b);
 	mph_csv_close(c);
 	mph_objective_free(o);

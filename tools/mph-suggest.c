@@ -8,12 +8,15 @@
 static const char usage_line[] =
 	"usage: mph-suggest [-h] [-a ALGO] [-m MODEL] [-n N] [-O OBJECTIVE] [-s SPACE] [-t TRIALS]\n"
 	"                   [--seed N] [--delta X] [--kappa X] [--xi X] [--acq ucb|ei] [--members N]\n"
-	"                   [--cover] [--adapt-steps N] [--adapt-lr X] [CANDIDATES]\n";
+	"                   [--cover] [--fail-worst] [--adapt-steps N] [--adapt-lr X] [--stop]\n"
+	"                   [--stop-ei X] [--stop-patience K] [CANDIDATES]\n";
 
 static void help(void)
 {
-	char delta[32], xi[32], lr[32];
+	char delta[32], xi[32], lr[32], ei[32];
 	mph_search_opts d, ucb, gp;
+	mph_stop_opts so;
+	mph_stop_opts_init(&so);
 	mph_search_opts_init(&d, MPH_ALGO_MORPHLING_GP);
 	mph_search_opts_init(&ucb, MPH_ALGO_GP_UCB);
 	mph_search_opts_init(&gp, MPH_ALGO_MORPHLING_GP);
@@ -44,16 +47,24 @@ static void help(void)
 	       "      --members N      adaptations in morphling-ens [%d]\n"
 	       "      --cover          morphling-gp: first measure each value of a categorical\n"
 	       "                       knob (e.g. a GPU type) that no trial has\n"
+	       "      --fail-worst     the models learn a failed or constraint-violating trial\n"
+	       "                       as the worst metric that worked, not the fail value\n"
 	       "      --adapt-steps N  fine-tuning steps [the model's own]\n"
 	       "      --adapt-lr X     fine-tuning learning rate [the model's own]\n"
+	       "      --stop           the stopping rule: suggest nothing (exit 3) once the best\n"
+	       "                       trial is --stop-patience samples old and no candidate's\n"
+	       "                       expected improvement over it is --stop-ei of it\n"
+	       "      --stop-ei X      relative expected improvement to stop below [%s]\n"
+	       "      --stop-patience K  samples the best trial must be old [%ld]\n"
 	       "  -h, --help           this help\n"
 	       "      --version        print the version\n\n"
 	       "CANDIDATES defaults to standard input. Ernest trains from scratch with Adam,\n"
-	       "%d steps, lr %s. See mph-suggest(1).\n",
+	       "%d steps, lr %s. Exit status: 0 suggested, 1 bad data, 2 usage, 3 the\n"
+	       "stopping rule fired, 4 every candidate is measured. See mph-suggest(1).\n",
 	       usage_line, mph_algo_name(d.algo), (unsigned long long)d.seed,
 	       mph_fmt_double(delta, d.delta), gp.kappa, ucb.kappa,
 	       mph_fmt_double(xi, d.xi), d.acq == MPH_ACQ_UCB ? "ucb" : "ei", d.members,
-	       d.scratch.steps, mph_fmt_double(lr, d.scratch.lr));
+	       mph_fmt_double(ei, so.ei), so.patience, d.scratch.steps, mph_fmt_double(lr, d.scratch.lr));
 }
 
 typedef struct {
@@ -61,9 +72,13 @@ typedef struct {
 	mph_algo algo;
 	long count;
 	mph_search_args search;
+	int stop, stop_set;       /* --stop; a --stop-* option was given */
+	mph_stop_opts stop_opts;
 } settings;
 
-enum { OPT_SEARCH = 256, OPT_VERSION };
+enum { OPT_SEARCH = 256, OPT_VERSION, OPT_STOP, OPT_STOP_OPT };
+/* The exit statuses beyond 0, 1 and 2 (mph-suggest(1), EXIT STATUS). */
+enum { EXIT_STOP = 3, EXIT_EXHAUSTED = 4 };
 
 /* An empty trials file is a search that has not started: no header needed. */
 static int empty_file(const char *path)
@@ -117,12 +132,15 @@ static void run_free(run_state *r)
 }
 
 /* Loads the inputs, asks the library for st->count suggestions and writes
- * them: 0, or -1 with err filled. */
+ * them: 0, EXIT_STOP or EXIT_EXHAUSTED (the header only, the reason on
+ * stderr), or -1 with err filled. */
 static int suggest(const settings *st, run_state *r, mph_error *err)
 {
 	const mph_space *sp;
 	mph_search_opts so;
 	long got;
+	int status = 0;
+	char why[512];
 
 	if (st->model && (r->model = mph_model_load(st->model, err)) == NULL) return -1;
 	if (st->space) {
@@ -155,13 +173,21 @@ static int suggest(const settings *st, run_state *r, mph_error *err)
 	if ((r->search = mph_search_new(sp, r->model, &so, err)) == NULL) return -1;
 	r->sg = tool_alloc((size_t)st->count * sizeof *r->sg);
 	if ((got = mph_search_suggest(r->search, r->cand, r->hist, (size_t)st->count, r->sg, err)) < 0) return -1;
-	if (got == 0)
-		fprintf(stderr, "%s: every candidate has been measured: nothing to suggest\n", tool_prog);
-	else if (got < st->count)
+	if (got == 0) {
+		status = EXIT_EXHAUSTED;
+		snprintf(why, sizeof why, "every one of the %zu candidates has been measured",
+		         mph_candidates_n(r->cand));
+	} else if (st->stop && mph_stop_check(&st->stop_opts, r->hist, mph_search_ei(r->search), why, sizeof why)) {
+		status = EXIT_STOP;
+		got = 0;
+	} else if (got < st->count) {
 		fprintf(stderr, "%s: only %ld unmeasured candidates left\n", tool_prog, got);
+	}
 	write_rows(stdout, r->cand, r->sg, got, r->obj);
 	if (fflush(stdout) != 0 || ferror(stdout)) return mph_error_set(err, "<stdout>", 0, 0, "write error");
-	return 0;
+	if (status != 0)
+		fprintf(stderr, "%s: %s: %s\n", tool_prog, status == EXIT_STOP ? "stop" : "exhausted", why);
+	return status;
 }
 
 int main(int argc, char **argv)
@@ -173,6 +199,7 @@ int main(int argc, char **argv)
 		{"algo", required_argument, NULL, 'a'},
 		{"count", required_argument, NULL, 'n'},
 		{"cover", no_argument, NULL, OPT_SEARCH},
+		{"fail-worst", no_argument, NULL, OPT_SEARCH},
 		{"delta", required_argument, NULL, OPT_SEARCH},
 		{"help", no_argument, NULL, 'h'},
 		{"history", required_argument, NULL, 't'},
@@ -182,16 +209,20 @@ int main(int argc, char **argv)
 		{"objective", required_argument, NULL, 'O'},
 		{"seed", required_argument, NULL, OPT_SEARCH},
 		{"space", required_argument, NULL, 's'},
+		{"stop", no_argument, NULL, OPT_STOP},
+		{"stop-ei", required_argument, NULL, OPT_STOP_OPT},
+		{"stop-patience", required_argument, NULL, OPT_STOP_OPT},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{"xi", required_argument, NULL, OPT_SEARCH},
 		{NULL, 0, NULL, 0}};
-	settings st = {NULL, NULL, NULL, NULL, "-", MPH_ALGO_MORPHLING_GP, 1, {0}};
+	settings st = {NULL, NULL, NULL, NULL, "-", MPH_ALGO_MORPHLING_GP, 1, {0}, 0, 0, {0.0, 0}};
 	run_state r = {0};
 	mph_error err;
 	int ch, li = 0, rc;
 
 	tool_start(argv, "mph-suggest");
 	mph_search_args_init(&st.search);
+	mph_stop_opts_init(&st.stop_opts);
 	while ((ch = getopt_long(argc, argv, "O:a:hm:n:s:t:", longopts, &li)) != -1) {
 		switch (ch) {
 		case 'O': st.objective = optarg; break;
@@ -207,11 +238,17 @@ int main(int argc, char **argv)
 		case 's': st.space = optarg; break;
 		case 't': st.history = optarg; break;
 		case OPT_SEARCH: if (tool_search_opt(longopts[li].name, optarg, &st.search) != 0) goto usage; break;
+		case OPT_STOP: st.stop = 1; break;
+		case OPT_STOP_OPT:
+			st.stop_set = 1;
+			if (tool_stop_opt(longopts[li].name, optarg, &st.stop_opts) != 0) goto usage;
+			break;
 		case OPT_VERSION: printf("mph-suggest %s\n", MPH_VERSION); return tool_stdout_status();
 		default: goto usage;
 		}
 	}
 	if (argc - optind > 1) { tool_usage_error("too many arguments"); goto usage; }
+	if (st.stop_set && !st.stop) { tool_usage_error("--stop-ei and --stop-patience go with --stop"); goto usage; }
 	if (optind < argc) st.candidates = argv[optind];
 	if (mph_algo_needs_model(st.algo) && st.model == NULL) {
 		tool_usage_error("--algo %s needs --model", mph_algo_name(st.algo));
@@ -227,8 +264,10 @@ int main(int argc, char **argv)
 		goto usage;
 	}
 
-	rc = suggest(&st, &r, &err) == 0 ? 0 : 1;
-	if (rc != 0) tool_error(&err);
+	if ((rc = suggest(&st, &r, &err)) < 0) {
+		tool_error(&err);
+		rc = 1;
+	}
 	run_free(&r);
 	return rc;
 usage:

@@ -261,6 +261,7 @@ static int tool_search_opt(const char *name, const char *arg, mph_search_args *g
 		return 0;
 	}
 	if (strcmp(name, "cover") == 0) { g->cover = 1; return 0; }
+	if (strcmp(name, "fail-worst") == 0) { g->fail_worst = 1; return 0; }
 	if (strcmp(name, "adapt-steps") == 0) {
 		if (tool_long_opt(opt, arg, 0, 1000000, &x)) return -1;
 		g->adapt_steps = (int)x;
@@ -268,6 +269,18 @@ static int tool_search_opt(const char *name, const char *arg, mph_search_args *g
 	}
 	if (strcmp(name, "adapt-lr") == 0) return tool_double_opt(opt, arg, 0, 1e6, &g->adapt_lr) ? -1 : 0;
 	if (strcmp(name, "seed") == 0) return tool_seed_opt(opt, arg, &g->seed) ? -1 : 0;
+	return 1;
+}
+
+/* The stopping rule's options (mph-suggest, mph-eval): --stop-ei X and
+ * --stop-patience K into o. 0, -1 after a usage error, 1 when name is not
+ * one of them. */
+static int tool_stop_opt(const char *name, const char *arg, mph_stop_opts *o) __attribute__((unused));
+static int tool_stop_opt(const char *name, const char *arg, mph_stop_opts *o)
+{
+	if (strcmp(name, "stop-ei") == 0) return tool_double_opt("--stop-ei", arg, 0, 1e12, &o->ei) ? -1 : 0;
+	if (strcmp(name, "stop-patience") == 0)
+		return tool_long_opt("--stop-patience", arg, 0, 100000000, &o->patience) ? -1 : 0;
 	return 1;
 }
 

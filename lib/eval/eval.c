@@ -185,21 +185,95 @@ void mph_eval_run_opts_init(mph_eval_run_opts *o)
 	o->cap = 100;
 }
 
+/* What the search is shown when candidate c is measured: the trace's
+ * trial, its metric times exp(noise N(0,1)) under noise (a failed or
+ * constraint-violating trial stays so). value gets its score, cost its cost. */
+static int measure(const mph_eval_task *t, size_t c, double noise, mph_rng *rng, mph_trial *tr,
+                   double *value, double *cost, mph_error *err)
+{
+	mph_objective_result r;
+	*tr = t->trial[c];
+	*value = t->score[c];
+	*cost = NAN;
+	if (tr->failed) return 0;
+	if (noise > 0) tr->metric *= exp(noise * mph_rng_normal(rng));
+	if (mph_candidates_score(t->cand, c, tr->metric, &r, err) != 0) return -1;
+	*cost = r.cost;
+	if (isnan(tr->utility) || noise <= 0) return 0;
+	*value = r.score;
+	tr->utility = r.violated >= 0 || !isfinite(r.utility) ? NAN : r.utility;
+	if (isnan(tr->utility)) *value = NAN;
+	return 0;
+}
+
+/* The configuration mph-pick --median recommends from the rows seen (key:
+ * candidate index), after confirm_top of its ranking are each measured
+ * confirm_times more: its candidate index, or -1 when no row is valid. */
+static long recommend(const mph_eval_task *t, const mph_eval_run_opts *o, mph_repeat_row *rows, size_t n,
+                      mph_repeat *rep, size_t *ranked, mph_rng *rng, mph_error *err)
+{
+	size_t nr, j, k, m = n;
+	if (mph_repeats_group(mph_candidates_objective(t->cand), rows, n, rep, ranked, &nr, err) < 0) return -2;
+	if (nr == 0) return -1;
+	if (o->confirm_top > 0 && o->confirm_times > 0) {
+		size_t top = nr < o->confirm_top ? nr : o->confirm_top;
+		for (j = 0; j < top; j++) {
+			size_t c = (size_t)rows[rep[ranked[j]].first].key;
+			for (k = 0; k < o->confirm_times; k++) {
+				mph_trial tr;
+				double v;
+				if (measure(t, c, o->noise, rng, &tr, &v, &rows[m].cost, err) != 0) return -2;
+				rows[m].key = c;
+				rows[m].valid = !isnan(tr.utility);
+				rows[m].metric = tr.metric;
+				m++;
+			}
+		}
+		if (mph_repeats_group(mph_candidates_objective(t->cand), rows, m, rep, ranked, &nr, err) < 0) return -2;
+	}
+	return (long)rows[rep[ranked[0]].first].key;
+}
+
 long mph_eval_run(const mph_eval_task *t, mph_search *search, const mph_eval_run_opts *o,
                   double *norm_best, mph_error *err)
 {
 	mph_history *h = mph_history_new();
 	mph_eval_step st;
 	mph_suggestion sg;
-	size_t next_init = 0, n, i;
-	double best = NAN, best_u = -INFINITY, nbest = 0;
+	mph_trial tr;
+	mph_rng noise_rng, confirm_rng;
+	size_t next_init = 0, n, i, extra = o->confirm_top * o->confirm_times, ninit = o->ninitial;
+	size_t *initial = NULL; /* a random initial design */
+	size_t room = (size_t)o->cap + extra + 1;
+	double best = NAN, best_u = -INFINITY, nbest = 0, value, cost;
+	int judged = o->noise > 0 || extra > 0; /* the recommendation, not the best measured */
+	mph_repeat_row *rows = judged ? mph_malloc(room * sizeof *rows) : NULL;
+	mph_repeat *rep = judged ? mph_malloc(room * sizeof *rep) : NULL;
+	size_t *ranked = judged ? mph_malloc(room * sizeof *ranked) : NULL;
 	long rc = -1;
 
+	/* the same noise for every algorithm and meta-seed on a task and seed:
+	 * their differences are the searches' */
+	mph_rng_seed(&noise_rng, mph_hash64(t->name, strlen(t->name), o->seed));
+	if (o->ninitial == 0 && o->random_initial > 0) {
+		mph_rng init_rng;
+		size_t *perm = mph_malloc(t->n * sizeof *perm);
+		ninit = o->random_initial < t->n ? o->random_initial : t->n;
+		for (i = 0; i < t->n; i++) perm[i] = i;
+		mph_rng_seed(&init_rng, mph_hash64(t->name, strlen(t->name), o->seed ^ 0x696e6974ULL));
+		mph_rng_shuffle(&init_rng, perm, t->n);
+		initial = mph_malloc(ninit * (t->nknobs ? t->nknobs : 1) * sizeof *initial);
+		for (i = 0; i < ninit; i++)
+			memcpy(initial + i * t->nknobs, t->idx + perm[i] * t->nknobs, t->nknobs * sizeof *initial);
+		free(perm);
+	}
 	memset(&st, 0, sizeof st);
-	while ((n = mph_history_n(h)) < (size_t)o->cap && n < t->n && nbest < 1) {
+	while ((n = mph_history_n(h)) < (size_t)o->cap && n < t->n && (judged || o->stop || nbest < 1)) {
 		long c;
-		if (next_init < o->ninitial) {
-			const size_t *cfg = o->initial + next_init++ * t->nknobs;
+		st.ei = NAN;
+		st.age = mph_stop_best_age(h);
+		if (next_init < ninit) {
+			const size_t *cfg = (initial ? initial : o->initial) + next_init++ * t->nknobs;
 			uint64_t id = mph_space_config_id(t->space, cfg);
 			if ((c = find_cand(t, id)) < 0) {
 				mph_eval_task_check_initial(t, cfg, 1, err);
@@ -212,31 +286,54 @@ long mph_eval_run(const mph_eval_task *t, mph_search *search, const mph_eval_run
 			st.initial = 1;
 			st.suggestion = NULL;
 		} else {
+			char why[256];
 			long got = mph_search_suggest(search, t->cand, h, 1, &sg, err);
 			if (got < 0) goto out;
 			if (got == 0) break;
+			st.ei = mph_search_ei(search);
+			if (o->stop && mph_stop_check(o->stop, h, st.ei, why, sizeof why)) break;
 			c = (long)sg.cand;
 			st.initial = 0;
 			st.suggestion = &sg;
 		}
-		mph_history_add(h, &t->trial[c]);
-		if (!isnan(t->trial[c].utility) && t->trial[c].utility > best_u) {
-			best_u = t->trial[c].utility;
-			best = t->score[c];
+		if (measure(t, (size_t)c, o->noise, &noise_rng, &tr, &value, &cost, err) != 0) goto out;
+		mph_history_add(h, &tr);
+		if (judged) {
+			long rec;
+			rows[n].key = (uint64_t)c;
+			rows[n].valid = !isnan(tr.utility);
+			rows[n].metric = tr.metric;
+			rows[n].cost = cost;
+			/* the confirmations of step n come from a stream of their own,
+			 * so that they change nothing the search sees */
+			mph_rng_seed(&confirm_rng, mph_hash64(&n, sizeof n, mph_hash64(t->name, strlen(t->name),
+			                                                               o->seed ^ 0x636f6e66ULL)));
+			if ((rec = recommend(t, o, rows, n + 1, rep, ranked, &confirm_rng, err)) < -1) goto out;
+			nbest = rec < 0 ? 0 : t->norm[rec];
+			best = rec < 0 ? NAN : rep[ranked[0]].res.score;
+		} else {
+			if (!isnan(tr.utility) && tr.utility > best_u) {
+				best_u = tr.utility;
+				best = value;
+			}
+			if (t->norm[c] > nbest) nbest = t->norm[c];
 		}
-		if (t->norm[c] > nbest) nbest = t->norm[c];
 		norm_best[n] = nbest;
 		st.step = n + 1;
 		st.cand = (size_t)c;
 		st.config = t->idx + (size_t)c * t->nknobs;
 		st.trial = &t->trial[c];
-		st.value = t->score[c];
+		st.value = value;
 		st.best = best;
 		st.norm_best = nbest;
 		if (o->on_step) o->on_step(o->ctx, t, &st);
 	}
 	rc = (long)mph_history_n(h);
 out:
+	free(initial);
+	free(rows);
+	free(rep);
+	free(ranked);
 	mph_history_free(h);
 	return rc;
 }

@@ -33,7 +33,6 @@ size_t mph_eval_stats_runs(const mph_eval_stats *st, size_t a);
 /* Statistic of algorithm a at budget b or level l: 0, or -1 when no run counts. */
 int mph_eval_stats_budget(const mph_eval_stats *st, size_t a, size_t b, mph_eval_stat *out);
 int mph_eval_stats_level(const mph_eval_stats *st, size_t a, size_t l, mph_eval_stat *out);
-size_t mph_eval_task_n(const mph_eval_task *t);
 const mph_candidates *mph_eval_task_candidates(const mph_eval_task *t);
 const size_t *mph_eval_task_config(const mph_eval_task *t, size_t i);
 double mph_eval_task_optimum(const mph_eval_task *t);   /* the best score */

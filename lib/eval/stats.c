@@ -17,6 +17,8 @@ typedef struct {
 	size_t *nat;
 	size_t *optimal_at;  /* per budget: runs whose best was the optimum then */
 	double **to_level;   /* nlevels arrays of runs values */
+	double *stop_n, *stop_q; /* runs under a stopping rule: where, and the worth there */
+	size_t nstop, stopcap, fired, stop_opt;
 } algo_stats;
 
 struct mph_eval_stats {
@@ -87,6 +89,8 @@ void mph_eval_stats_free(mph_eval_stats *st)
 		free(as->nat);
 		free(as->optimal_at);
 		free(as->to_level);
+		free(as->stop_n);
+		free(as->stop_q);
 		free(as->name);
 	}
 	for (i = 0; i < st->nlevels; i++) free(st->level_text[i]);
@@ -153,6 +157,20 @@ void mph_eval_stats_add(mph_eval_stats *st, const char *algo, const double *best
 	as->runs++;
 }
 
+void mph_eval_stats_add_stop(mph_eval_stats *st, const char *algo, size_t n, int fired, double quality)
+{
+	algo_stats *as = find_algo(st, algo);
+	if (as->nstop == as->stopcap) {
+		as->stopcap = as->stopcap ? 2 * as->stopcap : 16;
+		as->stop_n = mph_realloc(as->stop_n, as->stopcap * sizeof *as->stop_n);
+		as->stop_q = mph_realloc(as->stop_q, as->stopcap * sizeof *as->stop_q);
+	}
+	as->stop_n[as->nstop] = (double)n;
+	as->stop_q[as->nstop++] = quality;
+	as->fired += fired != 0;
+	as->stop_opt += quality >= 1;
+}
+
 size_t mph_eval_stats_nalgos(const mph_eval_stats *st) { return st->nalgos; }
 const char *mph_eval_stats_algo(const mph_eval_stats *st, size_t a) { return st->algos[a].name; }
 size_t mph_eval_stats_runs(const mph_eval_stats *st, size_t a) { return st->algos[a].runs; }
@@ -215,10 +233,44 @@ void mph_eval_stats_write(const mph_eval_stats *st, FILE *fp)
 			write_row(fp, st->algos[a].name, "best", at, &s);
 		}
 		for (l = 0; l < st->nlevels; l++) {
-			mph_eval_stats_level(st, a, l, &s);
+			if (mph_eval_stats_level(st, a, l, &s) != 0) continue;
 			write_row(fp, st->algos[a].name, "samples", st->level_text[l], &s);
 		}
+		if (st->algos[a].nstop > 0) {
+			const algo_stats *as = &st->algos[a];
+			s.runs = as->nstop;
+			s.reached = as->fired;
+			s.p10 = mph_percentile(as->stop_n, as->nstop, 0.10);
+			s.median = mph_percentile(as->stop_n, as->nstop, 0.50);
+			s.p90 = mph_percentile(as->stop_n, as->nstop, 0.90);
+			write_row(fp, as->name, "stop", "samples", &s);
+			s.reached = as->stop_opt;
+			s.p10 = mph_percentile(as->stop_q, as->nstop, 0.10);
+			s.median = mph_percentile(as->stop_q, as->nstop, 0.50);
+			s.p90 = mph_percentile(as->stop_q, as->nstop, 0.90);
+			write_row(fp, as->name, "stop", "quality", &s);
+		}
 	}
+}
+
+/* What names a run in a log: algo, task, seed and meta_seed (cm -1: no such
+ * column), joined by a separator no field holds. */
+static char *run_key(const mph_csv *c, long ca, long ct, long cs, long cm)
+{
+	const char *a = mph_csv_field(c, (size_t)ca), *t = mph_csv_field(c, (size_t)ct);
+	const char *s = mph_csv_field(c, (size_t)cs), *m = cm >= 0 ? mph_csv_field(c, (size_t)cm) : "";
+	size_t klen = strlen(a) + strlen(t) + strlen(s) + strlen(m) + 4;
+	char *k = mph_malloc(klen);
+	snprintf(k, klen, "%s%c%s%c%s%c%s", a, 1, t, 1, s, 1, m);
+	return k;
+}
+
+static int step_error(mph_csv *c, size_t want, long ca, long ct, long cs, long cstep, mph_error *err)
+{
+	return mph_error_set(err, mph_csv_name(c), mph_csv_line(c), 0,
+	                     "column 'step': expected %zu for task '%s', algo '%s', seed %s, got '%s'", want,
+	                     mph_csv_field(c, (size_t)ct), mph_csv_field(c, (size_t)ca), mph_csv_field(c, (size_t)cs),
+	                     mph_csv_field(c, (size_t)cstep));
 }
 
 /* Runs are consecutive rows of one (algo, task, seed, meta_seed when the
@@ -239,13 +291,9 @@ int mph_eval_stats_read_log(mph_eval_stats *st, mph_csv *c, mph_error *err)
 	}
 	cm = mph_csv_col(c, "meta_seed");
 	while ((r = mph_csv_read(c, err)) == 1) {
-		const char *a = mph_csv_field(c, (size_t)ca), *t = mph_csv_field(c, (size_t)ct);
-		const char *s = mph_csv_field(c, (size_t)cs);
-		const char *m = cm >= 0 ? mph_csv_field(c, (size_t)cm) : "";
-		size_t klen = strlen(a) + strlen(t) + strlen(s) + strlen(m) + 4;
-		char *k = mph_malloc(klen);
+		const char *a = mph_csv_field(c, (size_t)ca);
+		char *k = run_key(c, ca, ct, cs, cm);
 		double step, nb;
-		snprintf(k, klen, "%s%c%s%c%s%c%s", a, 1, t, 1, s, 1, m);
 		if (mph_csv_double(c, (size_t)cstep, &step, err) != 0 ||
 		    mph_csv_double(c, (size_t)cn, &nb, err) != 0) {
 			free(k);
@@ -265,9 +313,7 @@ int mph_eval_stats_read_log(mph_eval_stats *st, mph_csv *c, mph_error *err)
 			free(k);
 		}
 		if (step != (double)(n + 1)) {
-			rc = mph_error_set(err, mph_csv_name(c), mph_csv_line(c), 0,
-			                   "column 'step': expected %zu for task '%s', algo '%s', seed %s, got '%s'",
-			                   n + 1, t, a, s, mph_csv_field(c, (size_t)cstep));
+			rc = step_error(c, n + 1, ca, ct, cs, cstep, err);
 			break;
 		}
 		if (n == cap) best = mph_realloc(best, (cap = cap ? 2 * cap : 64) * sizeof *best);
@@ -278,5 +324,70 @@ int mph_eval_stats_read_log(mph_eval_stats *st, mph_csv *c, mph_error *err)
 	free(key);
 	free(algo);
 	free(best);
+	return rc;
+}
+
+/* One run of a log under a stopping rule, its rows read so far. */
+typedef struct {
+	char *key, *algo;
+	size_t n;            /* samples seen */
+	double last;         /* norm_best of the latest */
+	int stopped;         /* the rule fired: the rest of the run is past its stop */
+} stop_run;
+
+static void stop_run_end(mph_eval_stats *st, stop_run *r)
+{
+	if (r->key != NULL && !r->stopped) mph_eval_stats_add_stop(st, r->algo, r->n, 0, r->last);
+	free(r->key);
+	free(r->algo);
+	memset(r, 0, sizeof *r);
+}
+
+int mph_eval_stats_read_stops(mph_eval_stats *st, mph_csv *c, const mph_stop_opts *o, mph_error *err)
+{
+	long ca, ct, cs, cstep, cn, cm, cph, cei, cage;
+	stop_run run = {0};
+	int r, rc = 0;
+	if ((ca = mph_csv_require(c, "algo", err)) < 0 || (ct = mph_csv_require(c, "task", err)) < 0 ||
+	    (cs = mph_csv_require(c, "seed", err)) < 0 || (cstep = mph_csv_require(c, "step", err)) < 0 ||
+	    (cph = mph_csv_require(c, "phase", err)) < 0 || (cn = mph_csv_require(c, "norm_best", err)) < 0 ||
+	    (cei = mph_csv_require(c, "ei", err)) < 0 || (cage = mph_csv_require(c, "age", err)) < 0)
+		return mph_error_locate(err, mph_csv_name(c), -1);
+	cm = mph_csv_col(c, "meta_seed");
+	while ((r = mph_csv_read(c, err)) == 1) {
+		const char *a = mph_csv_field(c, (size_t)ca);
+		char *k = run_key(c, ca, ct, cs, cm);
+		double step, nb, ei = NAN, age;
+		if (mph_csv_double(c, (size_t)cstep, &step, err) != 0 || mph_csv_double(c, (size_t)cn, &nb, err) != 0 ||
+		    mph_csv_double(c, (size_t)cage, &age, err) != 0 ||
+		    (mph_csv_field(c, (size_t)cei)[0] && mph_csv_double(c, (size_t)cei, &ei, err) != 0)) {
+			free(k);
+			rc = -1;
+			break;
+		}
+		if (run.key == NULL || strcmp(k, run.key) != 0 || step == 1) {
+			stop_run_end(st, &run);
+			run.key = k;
+			run.algo = mph_strdup(a);
+		} else {
+			free(k);
+		}
+		if (step != (double)(run.n + 1)) {
+			rc = step_error(c, run.n + 1, ca, ct, cs, cstep, err);
+			break;
+		}
+		/* the rule is asked before each suggestion: here, before this row */
+		if (!run.stopped && strcmp(mph_csv_field(c, (size_t)cph), "search") == 0 &&
+		    mph_stop_fires(o, (long)age, ei)) {
+			mph_eval_stats_add_stop(st, run.algo, run.n, 1, run.last);
+			run.stopped = 1;
+		}
+		run.n++;
+		run.last = nb;
+	}
+	if (r < 0) rc = -1;
+	if (rc == 0) stop_run_end(st, &run);
+	free(run.key);
+	free(run.algo);
 	return rc;
 }

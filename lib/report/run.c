@@ -47,56 +47,49 @@ static void mark_initial(mph_report *r)
 	free(idx);
 }
 
-/* Best first: higher utility, then lower cost, then measured earlier
- * (mph-pick's order). */
-static const mph_report *rank_run;
-static int by_rank(const void *pa, const void *pb)
-{
-	const mph_report_config *a = &rank_run->c[*(const size_t *)pa], *b = &rank_run->c[*(const size_t *)pb];
-	if (a->res.utility != b->res.utility) return a->res.utility > b->res.utility ? -1 : 1;
-	if (a->res.cost != b->res.cost) return a->res.cost < b->res.cost ? -1 : 1;
-	return (a->first > b->first) - (a->first < b->first);
-}
-
+/* Configurations grouped and ranked by the rule of mph-pick --median
+ * (mph_repeats_group), then the Pareto front of cost and median metric. */
 static int group(mph_report *r, mph_error *err)
 {
-	size_t i, j, n;
-	double *v = mph_malloc((r->nt ? r->nt : 1) * sizeof *v);
+	size_t i, j, nc;
+	long got;
 	int maximize = mph_objective_maximize(r->o);
-	r->c = mph_calloc(r->nt ? r->nt : 1, sizeof *r->c);
+	mph_repeat_row *rows = mph_malloc((r->nt ? r->nt : 1) * sizeof *rows);
+	mph_repeat *rep = mph_malloc((r->nt ? r->nt : 1) * sizeof *rep);
 	for (i = 0; i < r->nt; i++) {
-		for (j = 0; j < r->nc && r->t[r->c[j].first].id != r->t[i].id; j++) {}
-		if (j == r->nc) r->c[r->nc++].first = i;
-		r->t[i].config = j;
-		r->c[j].nrows++;
+		rows[i].key = r->t[i].id;
+		rows[i].valid = !isnan(r->t[i].res.score);
+		rows[i].metric = r->t[i].res.metric;
+		rows[i].cost = r->t[i].res.cost;
 	}
-	for (j = 0; j < r->nc; j++) {
+	r->ranked = mph_malloc((r->nt ? r->nt : 1) * sizeof *r->ranked);
+	if ((got = mph_repeats_group(r->o, rows, r->nt, rep, r->ranked, &r->nranked, err)) < 0) {
+		/* the configuration whose median could not be scored */
+		for (j = 0; j < r->nt && !(rep[j].nvalid > 0 && isnan(rep[j].res.score)); j++) {}
+		mph_error_locate(err, r->name, j < r->nt ? r->t[rep[j].first].line : -1);
+		free(rows);
+		free(rep);
+		return -1;
+	}
+	nc = (size_t)got;
+	r->c = mph_calloc(nc ? nc : 1, sizeof *r->c);
+	r->nc = nc;
+	for (j = 0; j < nc; j++) {
 		mph_report_config *c = &r->c[j];
-		double cost = NAN;
-		for (i = c->first, n = 0; i < r->nt; i++)
-			if (r->t[i].config == j && !isnan(r->t[i].res.score)) {
-				v[n++] = r->t[i].res.metric;
-				cost = r->t[i].res.cost;
-			}
-		c->nvalid = n;
-		c->median = c->min = c->max = NAN;
-		c->res = (mph_objective_result){NAN, NAN, NAN, NAN, -1};
-		if (n == 0) continue;
-		c->median = mph_percentile(v, n, 0.5);
-		c->min = mph_percentile(v, n, 0.0);
-		c->max = mph_percentile(v, n, 1.0);
-		if (mph_objective_score(r->o, c->median, cost, &c->res, err) != 0) {
-			free(v);
-			return mph_error_locate(err, r->name, r->t[c->first].line);
-		}
+		c->first = rep[j].first;
+		c->nrows = rep[j].nrows;
+		c->nvalid = rep[j].nvalid;
+		c->median = rep[j].median;
+		c->min = rep[j].min;
+		c->max = rep[j].max;
+		c->res = rep[j].res;
+		c->rank = rep[j].rank;
 	}
-	free(v);
-	r->ranked = mph_malloc((r->nc ? r->nc : 1) * sizeof *r->ranked);
-	for (j = 0; j < r->nc; j++)
-		if (r->c[j].nvalid > 0) r->ranked[r->nranked++] = j;
-	rank_run = r;
-	qsort(r->ranked, r->nranked, sizeof *r->ranked, by_rank);
-	for (j = 0; j < r->nranked; j++) r->c[r->ranked[j]].rank = (long)j + 1;
+	for (i = 0; i < r->nt; i++)
+		for (j = 0; j < nc; j++)
+			if (r->t[r->c[j].first].id == r->t[i].id) { r->t[i].config = j; break; }
+	free(rows);
+	free(rep);
 	/* On the front: no other configuration costs no more and measures at
 	 * least as well, one of the two strictly. */
 	for (i = 0; i < r->nranked; i++) {

@@ -105,6 +105,7 @@ void mph_search_args_init(mph_search_args *g)
 	g->acq = -1;
 	g->members = 0;
 	g->cover = 0;
+	g->fail_worst = 0;
 	g->adapt_steps = -1;
 	g->adapt_lr = -1;
 }
@@ -119,6 +120,7 @@ void mph_search_opts_apply(mph_search_opts *o, mph_algo a, const mph_search_args
 	if (g->acq >= 0) o->acq = (mph_acq)g->acq;
 	if (g->members > 0) o->members = g->members;
 	if (g->cover) o->cover = 1;
+	if (g->fail_worst) o->fail_worst = 1;
 	if (g->adapt_steps >= 0 || g->adapt_lr >= 0) {
 		/* an override of one setting keeps the model's others */
 		if (model != NULL) o->adapt = model->adapt;
@@ -184,6 +186,8 @@ struct mph_search {
 	unsigned tick;
 	uint64_t cand_digest;
 	double fail_u;          /* utility of a failed trial */
+	int maximize;           /* the objective's direction (1 without one) */
+	double ei;              /* the stopping rule's statistic of the last call */
 };
 
 static uint64_t mix(uint64_t a, uint64_t b)
@@ -247,6 +251,8 @@ void mph_search_free(mph_search *s)
 }
 
 const mph_search_opts *mph_search_options(const mph_search *s) { return &s->o; }
+
+double mph_search_ei(const mph_search *s) { return s->ei; }
 
 void mph_search_set_seed(mph_search *s, uint64_t seed) { s->o.seed = seed; }
 
@@ -369,12 +375,27 @@ static double *cache_put(mph_search *s, uint64_t key, size_t n)
 }
 
 
-/* Trial targets for the model: the metric, failures at the model's fail value. */
+/* Trial targets for the model: the metric, failures at the model's fail
+ * value; with fail_worst, failures and constraint violations at the worst
+ * metric of the trials that worked and met the constraints (a crash that
+ * came early is not a cheap configuration, whatever it measured). */
 static const double *targets(mph_search *s)
 {
+	double fail = s->work->fail_value, worst = NAN;
 	size_t i;
-	for (i = 0; i < s->nt; i++)
-		s->trial_y[i] = s->trials[i].failed || !isfinite(s->trials[i].metric) ? s->work->fail_value : s->trials[i].metric;
+	if (s->o.fail_worst) {
+		for (i = 0; i < s->nt; i++) {
+			const mph_trial *t = &s->trials[i];
+			if (t->failed || !isfinite(t->utility) || !isfinite(t->metric)) continue;
+			if (isnan(worst) || (s->maximize ? t->metric < worst : t->metric > worst)) worst = t->metric;
+		}
+		if (!isnan(worst)) fail = worst;
+	}
+	for (i = 0; i < s->nt; i++) {
+		const mph_trial *t = &s->trials[i];
+		int bad = t->failed || !isfinite(t->metric) || (s->o.fail_worst && !isfinite(t->utility));
+		s->trial_y[i] = bad ? fail : t->metric;
+	}
 	return s->trial_y;
 }
 
@@ -704,6 +725,33 @@ static int uncovered(const mph_search *s, const mph_candidates *c, size_t i, con
 	return 0;
 }
 
+/* ---- the stopping rule's statistic ------------------------------------------- */
+
+/* The most any open candidate is expected to improve on the best trial,
+ * E[max(u - best, 0)] with u ~ N(predicted utility, uncertainty^2), over
+ * |best| (the spread of the utilities seen when best is 0): what one more
+ * sample is worth by the search's own model, in units that fit every
+ * objective. The uncertainty is what the algorithm has: a GP's or an
+ * ensemble's sd, morphling's |u_after - u_before|. NaN while no trial
+ * worked. */
+static double expected_improvement(const mph_search *s, const mph_candidates *c)
+{
+	size_t n = mph_candidates_n(c), i;
+	double best = -INFINITY, scale, top = -INFINITY;
+	for (i = 0; i < s->nt; i++)
+		if (isfinite(s->trials[i].utility) && s->trials[i].utility > best) best = s->trials[i].utility;
+	if (!isfinite(best)) return NAN;
+	scale = best != 0.0 ? fabs(best) : utility_sd(s);
+	for (i = 0; i < n; i++) {
+		double sd = s->uncertainty[i], ei;
+		if (s->taken[i] || isnan(s->pred_utility[i])) continue;
+		if (!(sd >= 0.0)) sd = 0.0;
+		ei = mph_gp_ei(s->pred_utility[i], sd * sd, best, 0.0);
+		if (ei > top) top = ei;
+	}
+	return isfinite(top) ? top / scale : NAN;
+}
+
 /* ---- suggest ----------------------------------------------------------------- */
 
 static void reserve_cand(mph_search *s, size_t n)
@@ -740,12 +788,23 @@ long mph_search_suggest(mph_search *s, const mph_candidates *c, const mph_histor
 		s->cand_digest = mph_hash64(&id, sizeof id, s->cand_digest);
 	}
 	s->nt = 0;
+	s->ei = NAN;
+	s->maximize = obj == NULL || mph_objective_maximize(obj);
 	for (i = 0; i < mph_history_n(h); i++) push_trial(s, mph_history_get(h, i));
 	s->frozen = 0;
-	/* random visits one fixed permutation; the others fall back on it
-	 * when they have nothing to learn from yet */
+	/* random visits one permutation, drawn from the seed and the first
+	 * trial's measurement (so every service is visited in an order of its
+	 * own, and a pipeline's steps agree: a function of the trials); the
+	 * others fall back on it when they have nothing to learn from yet */
 	for (i = 0; i < n; i++) s->perm[i] = i;
-	mph_rng_seed(&rng, mix(s->o.seed, 0x72616e64ULL));
+	{
+		uint64_t first = 0x72616e64ULL;
+		if (s->nt > 0) {
+			first = mix(first, s->trials[0].id);
+			first = mph_hash64(&s->trials[0].metric, sizeof s->trials[0].metric, first);
+		}
+		mph_rng_seed(&rng, mix(s->o.seed, first));
+	}
 	mph_rng_shuffle(&rng, s->perm, n);
 
 	for (k = 0; k < want; k++) {
@@ -781,6 +840,7 @@ long mph_search_suggest(mph_search *s, const mph_candidates *c, const mph_histor
 			rc = mph_error_set(err, NULL, 0, 0, "unknown algorithm");
 		}
 		if (rc != 0) return -1;
+		if (k == 0) s->ei = learnt ? expected_improvement(s, c) : NAN;
 		if (a == MPH_ALGO_GRID) {
 			for (i = 0; i < n && pick < 0; i++) if (!s->taken[i]) pick = (long)i;
 		} else if (!learnt) {

@@ -106,8 +106,49 @@ static void test_split(void)
 	mph_split_free(sp);
 }
 
+/* Repeats by hand, objective rps per unit of cost (cost 1 + 0.5 x):
+ *   key 7 (cost 2): 10, 30, failed, 20 -> median 20, score 10, min 10, max 30
+ *   key 3 (cost 1): 9, 12            -> median 10.5, score 10.5
+ *   key 9 (cost 2): 20               -> 20, score 10: ties key 7 on utility
+ *                                       and cost; key 7 was measured first
+ *   key 5: failed only               -> unranked */
+static void test_repeats(void)
+{
+	json_error_t je;
+	json_t *jo = json_loads("{\"metric\": \"rps\", \"direction\": \"max\", \"score\": \"metric_per_cost\","
+	                        " \"cost\": {\"base\": 1, \"terms\": [{\"knob\": \"x\", \"price\": 0.5}]}}", 0, &je);
+	mph_objective *o = mph_objective_from_json(jo, "objective", NULL);
+	mph_repeat_row rows[8] = {
+		{7, 1, 10, 2}, {3, 1, 9, 1}, {7, 1, 30, 2}, {5, 0, NAN, NAN},
+		{7, 0, NAN, NAN}, {9, 1, 20, 2}, {3, 1, 12, 1}, {7, 1, 20, 2}};
+	mph_repeat rep[8];
+	size_t ranked[8], nranked;
+	const char *f[4][2] = {{"1", "a"}, {"1.0", "a"}, {"1", "b"}, {"2", "a"}};
+	const char *const *fields[4] = {f[0], f[1], f[2], f[3]};
+	unsigned char both[2] = {1, 1}, first[2] = {1, 0};
+	uint64_t key[4];
+	CHECK(o != NULL);
+	CHECK(mph_repeats_group(o, rows, 8, rep, ranked, &nranked, NULL) == 4);
+	CHECK(rep[0].first == 0 && rep[0].nrows == 4 && rep[0].nvalid == 3);
+	CHECK(rep[0].median == 20 && rep[0].min == 10 && rep[0].max == 30);
+	CHECK(rep[0].res.score == 10 && rep[0].res.cost == 2);
+	CHECK(rep[1].first == 1 && rep[1].nvalid == 2 && rep[1].median == 10.5 && rep[1].res.score == 10.5);
+	CHECK(rep[2].first == 3 && rep[2].nvalid == 0 && rep[2].rank == 0 && isnan(rep[2].median));
+	CHECK(rep[3].first == 5 && rep[3].median == 20);
+	CHECK(nranked == 3 && ranked[0] == 1 && ranked[1] == 0 && ranked[2] == 3);
+	CHECK(rep[1].rank == 1 && rep[0].rank == 2 && rep[3].rank == 3);
+	/* configurations by their columns: 1 and 1.0 are one value */
+	mph_repeats_keys(fields, 4, both, 2, key);
+	CHECK(key[0] == 0 && key[1] == 0 && key[2] == 2 && key[3] == 3);
+	mph_repeats_keys(fields, 4, first, 2, key);
+	CHECK(key[0] == 0 && key[1] == 0 && key[2] == 0 && key[3] == 3);
+	mph_objective_free(o);
+	json_decref(jo);
+}
+
 int main(void)
 {
+	test_repeats();
 	test_percentile();
 	test_stats();
 	test_split();

@@ -194,6 +194,62 @@ int main(void)
 		CHECK(mph_search_new(s, NULL, &o, &err) == NULL);
 		CHECK(strcmp(err.text, "algorithm 'morphling' needs a model") == 0);
 	}
+	/* the stopping rule: the best trial's age, and the rule on it and ei */
+	{
+		mph_history *g = mph_history_new();
+		mph_trial t = {0, 5.0, 5.0, 0};
+		mph_stop_opts so;
+		char why[256];
+		mph_search_opts o;
+		mph_search *se, *fresh;
+		mph_suggestion two[2];
+		double ei;
+		CHECK(mph_stop_best_age(g) == -1);
+		t.utility = NAN; t.failed = 1;
+		mph_history_add(g, &t);
+		CHECK(mph_stop_best_age(g) == -1);
+		t.id = 1; t.utility = 5.0; t.failed = 0;
+		mph_history_add(g, &t);
+		CHECK(mph_stop_best_age(g) == 0);
+		t.id = 2; t.utility = 4.0;
+		mph_history_add(g, &t);
+		t.id = 3; t.utility = 5.0; /* a tie is no improvement */
+		mph_history_add(g, &t);
+		CHECK(mph_stop_best_age(g) == 2);
+		mph_stop_opts_init(&so);
+		so.patience = 2;
+		so.ei = 0.01;
+		CHECK(mph_stop_fires(&so, 2, 0.005) == 1);
+		CHECK(mph_stop_fires(&so, 2, 0.01) == 0);
+		CHECK(mph_stop_fires(&so, 1, 0.0) == 0);
+		CHECK(mph_stop_fires(&so, 2, NAN) == 1);  /* nothing predicted: patience alone */
+		CHECK(mph_stop_fires(&so, -1, NAN) == 0); /* nothing worked */
+		CHECK(mph_stop_check(&so, g, NAN, why, sizeof why) == 1);
+		CHECK(strcmp(why, "the best trial is 2 samples old (patience 2) after 4 trials") == 0);
+		CHECK(mph_stop_check(&so, g, 0.00123, why, sizeof why) == 1);
+		CHECK(strcmp(why, "expected improvement 0.123% of the best (below 1%), the best trial 2 samples old "
+		                  "(patience 2), after 4 trials") == 0);
+		mph_history_free(g);
+		/* ei: NaN for random, for a GP a number >= 0 that a fresh search
+		 * object gives alike (a function of the trials) */
+		g = mph_history_new();
+		for (i = 0; i < 10; i++) measure(s, c, g, (i * 7) % 48);
+		mph_search_opts_init(&o, MPH_ALGO_RANDOM);
+		se = mph_search_new(s, NULL, &o, &err);
+		CHECK(mph_search_suggest(se, c, g, 1, &sg, &err) == 1 && isnan(mph_search_ei(se)));
+		mph_search_free(se);
+		mph_search_opts_init(&o, MPH_ALGO_MORPHLING_GP);
+		se = mph_search_new(s, model, &o, &err);
+		fresh = mph_search_new(s, model, &o, &err);
+		/* a batch's fantasies do not count: ei is the first pick's */
+		CHECK(mph_search_suggest(se, c, g, 2, two, &err) == 2);
+		ei = mph_search_ei(se);
+		CHECK(isfinite(ei) && ei >= 0);
+		CHECK(mph_search_suggest(fresh, c, g, 1, &sg, &err) == 1 && mph_search_ei(fresh) == ei);
+		mph_search_free(se);
+		mph_search_free(fresh);
+		mph_history_free(g);
+	}
 	CHECK(mph_search_gp_refit_point(30) == 30);
 	CHECK(mph_search_gp_refit_point(47) == 44);
 	CHECK(mph_search_gp_refit_point(100) == 100);

@@ -1,0 +1,119 @@
+/* Which measured configuration is best when some were measured more than
+ * once: each configuration is judged on the median of its metric over the
+ * rows that ran and met the constraints, scored at that median, and ranked
+ * by utility, then cost, then the row measured first. One rule for
+ * mph-pick --median, the report and mph-eval's noisy recommendations. */
+#include <math.h>
+#include <string.h>
+#include "eval/eval.h"
+#include "space/space.h"
+
+static const mph_repeat *rank_of;
+static int by_rank(const void *pa, const void *pb)
+{
+	const mph_repeat *a = &rank_of[*(const size_t *)pa], *b = &rank_of[*(const size_t *)pb];
+	if (a->res.utility != b->res.utility) return a->res.utility > b->res.utility ? -1 : 1;
+	if (a->res.cost != b->res.cost) return a->res.cost < b->res.cost ? -1 : 1;
+	return (a->first > b->first) - (a->first < b->first);
+}
+
+long mph_repeats_group(const mph_objective *o, const mph_repeat_row *rows, size_t n, mph_repeat *out,
+                       size_t *ranked, size_t *nranked, mph_error *err)
+{
+	size_t i, j, nc = 0, m;
+	size_t *of = mph_malloc((n ? n : 1) * sizeof *of);
+	double *v = mph_malloc((n ? n : 1) * sizeof *v);
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < nc && rows[out[j].first].key != rows[i].key; j++) {}
+		if (j == nc) {
+			memset(&out[nc], 0, sizeof out[nc]);
+			out[nc++].first = i;
+		}
+		of[i] = j;
+		out[j].nrows++;
+	}
+	*nranked = 0;
+	for (j = 0; j < nc; j++) {
+		mph_repeat *c = &out[j];
+		double cost = NAN;
+		for (i = c->first, m = 0; i < n; i++)
+			if (of[i] == j && rows[i].valid) {
+				v[m++] = rows[i].metric;
+				cost = rows[i].cost;
+			}
+		c->nvalid = m;
+		c->median = c->min = c->max = NAN;
+		c->res = (mph_objective_result){NAN, NAN, NAN, NAN, -1};
+		c->rank = 0;
+		if (m == 0) continue;
+		c->median = mph_percentile(v, m, 0.5);
+		c->min = mph_percentile(v, m, 0.0);
+		c->max = mph_percentile(v, m, 1.0);
+		if (mph_objective_score(o, c->median, cost, &c->res, err) != 0) {
+			free(of);
+			free(v);
+			return -1;
+		}
+		ranked[(*nranked)++] = j;
+	}
+	free(of);
+	free(v);
+	rank_of = out;
+	qsort(ranked, *nranked, sizeof *ranked, by_rank);
+	for (j = 0; j < *nranked; j++) out[ranked[j]].rank = (long)j + 1;
+	return (long)nc;
+}
+
+/* Columns a measurement writes, not part of a configuration: what
+ * mph-probe records (mph-trials(5)), the trial number and what mph-suggest
+ * explains its choice with. */
+static const char *const measured[] = {
+	"rps", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "error_rate", "status", "probe_s", "trial",
+	"pred_metric", "pred_objective", "uncertainty", "acquisition"
+};
+
+int mph_repeats_key_columns(const char *const *header, size_t ncols, const mph_objective *o,
+                            const char *const *knobs, size_t nknobs, unsigned char *is_key, mph_error *err)
+{
+	size_t i, j, n = 0;
+	for (i = 0; i < ncols; i++) is_key[i] = 0;
+	if (knobs != NULL) {
+		for (j = 0; j < nknobs; j++) {
+			for (i = 0; i < ncols && strcmp(header[i], knobs[j]) != 0; i++) {}
+			if (i == ncols) return mph_error_set(err, NULL, 1, 0, "missing required column '%s'", knobs[j]);
+			is_key[i] = 1;
+		}
+		return 0;
+	}
+	for (i = 0; i < ncols; i++) {
+		int m = strcmp(header[i], mph_objective_metric(o)) == 0;
+		for (j = 0; j < sizeof measured / sizeof *measured && !m; j++) m = strcmp(header[i], measured[j]) == 0;
+		is_key[i] = !m;
+		n += !m;
+	}
+	if (n == 0) return mph_error_set(err, NULL, 1, 0, "no configuration columns: every column is a measured one");
+	return 0;
+}
+
+/* Two fields of a configuration column are one value: equal as numbers
+ * when both are (1 and 1.0), else as text. */
+static int same_value(const char *a, const char *b)
+{
+	double x, y;
+	if (strcmp(a, b) == 0) return 1;
+	return mph_parse_double(a, &x) == 0 && mph_parse_double(b, &y) == 0 && x == y;
+}
+
+void mph_repeats_keys(const char *const *const *fields, size_t n, const unsigned char *is_key, size_t ncols,
+                      uint64_t *key)
+{
+	size_t i, j, c;
+	for (i = 0; i < n; i++) {
+		key[i] = i;
+		for (j = 0; j < i; j++) {
+			if (key[j] != j) continue;
+			for (c = 0; c < ncols && (!is_key[c] || same_value(fields[i][c], fields[j][c])); c++) {}
+			if (c == ncols) { key[i] = j; break; }
+		}
+	}
+}
