@@ -4,6 +4,7 @@
  * network and only grows, so the adaptation loop of mph-eval, which trains
  * thousands of times, allocates nothing once warm. */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 #include "learn/learn.h"
 
@@ -134,10 +135,38 @@ static void reserve(mph_mlp *m, size_t n, int need_r)
 	m->cap = n;
 }
 
+/* In place and branch-free, by masking the bits: whether a unit is active
+ * is a coin toss for the branch predictor, and the mispredictions cost a
+ * fifth of meta-training's time (compilers turn `z < 0 ? 0 : z` back into
+ * a branch). The results are those of `if (z < 0) z = 0`: -0.0 and NaN
+ * stay, a negative becomes +0.0. */
+static void relu(double *restrict z, size_t n)
+{
+	size_t j;
+	for (j = 0; j < n; j++) {
+		uint64_t b, keep = -(uint64_t)!(z[j] < 0.0);
+		memcpy(&b, &z[j], sizeof b);
+		b &= keep;
+		memcpy(&z[j], &b, sizeof b);
+	}
+}
+
+/* d = +0.0 where the unit was inactive (a <= 0, or NaN), branch-free. */
+static void relu_mask(double *restrict d, const double *restrict a, size_t n)
+{
+	size_t j;
+	for (j = 0; j < n; j++) {
+		uint64_t b, keep = -(uint64_t)(a[j] > 0.0);
+		memcpy(&b, &d[j], sizeof b);
+		b &= keep;
+		memcpy(&d[j], &b, sizeof b);
+	}
+}
+
 /* Z = A W^T + b, then ReLU on hidden layers. */
 static void forward(mph_mlp *m, const double *X, size_t n)
 {
-	size_t l, i, j;
+	size_t l, i;
 	for (l = 0; l < m->nlayers; l++) {
 		const double *a = l == 0 ? X : m->act[l - 1];
 		const double *b = m->p + m->boff[l];
@@ -146,9 +175,7 @@ static void forward(mph_mlp *m, const double *X, size_t n)
 		for (i = 0; i < n; i++) memcpy(z + i * out, b, out * sizeof *z);
 		mph_gemm(0, 1, (int)n, (int)out, (int)m->lin[l], 1.0, a, (int)m->lin[l],
 		         m->p + m->woff[l], (int)m->lin[l], 1.0, z, (int)out);
-		if (l + 1 < m->nlayers)
-			for (j = 0; j < n * out; j++)
-				if (z[j] < 0.0) z[j] = 0.0;
+		if (l + 1 < m->nlayers) relu(z, n * out);
 	}
 }
 
@@ -191,8 +218,7 @@ static void backward(mph_mlp *m, const double *X, size_t n, double *grad)
 		if (l == 0) break;
 		mph_gemm(0, 0, (int)n, (int)in, (int)out, 1.0, d, (int)out, m->p + m->woff[l], (int)in,
 		         0.0, dn, (int)in);
-		for (j = 0; j < n * in; j++)
-			if (!(a[j] > 0.0)) dn[j] = 0.0;
+		relu_mask(dn, a, n * in);
 		t = d; d = dn; dn = t;
 	}
 }
@@ -237,9 +263,7 @@ double mph_mlp_hvp(mph_mlp *m, const double *X, const double *y, size_t n, const
 		if (l > 0)
 			mph_gemm(0, 1, (int)n, (int)out, (int)in, 1.0, m->ract[l - 1], (int)in,
 			         m->p + m->woff[l], (int)in, 1.0, rz, (int)out);
-		if (l + 1 < m->nlayers)
-			for (j = 0; j < n * out; j++)
-				if (!(m->act[l][j] > 0.0)) rz[j] = 0.0;
+		if (l + 1 < m->nlayers) relu_mask(rz, m->act[l], n * out);
 	}
 	d = m->d0; dn = m->d1; r = m->r0; rn = m->r1;
 	loss = out_delta(m, y, n, d);
@@ -264,8 +288,8 @@ double mph_mlp_hvp(mph_mlp *m, const double *X, const double *y, size_t n, const
 		         1.0, rn, (int)in);
 		mph_gemm(0, 0, (int)n, (int)in, (int)out, 1.0, d, (int)out, m->p + m->woff[l], (int)in,
 		         0.0, dn, (int)in);
-		for (j = 0; j < n * in; j++)
-			if (!(a[j] > 0.0)) dn[j] = rn[j] = 0.0;
+		relu_mask(dn, a, n * in);
+		relu_mask(rn, a, n * in);
 		t = d; d = dn; dn = t;
 		t = r; r = rn; rn = t;
 	}
