@@ -46,6 +46,15 @@ void mph_norm_invert(const mph_norm *nm, const double *z, size_t n, double *y);
 const char *mph_meta_mode_name(mph_meta_mode mode); /* "maml", "fomaml", "pretrain" */
 void mph_meta_adapt_defaults(const mph_meta_opts *o, mph_train_opts *adapt);
 
+/* Meta-trains n networks at once, network k from its own rng[k], on
+ * o->threads threads: each network gets the bytes mph_meta_train gives it
+ * alone, whatever the thread count. o->progress, when set, is called under
+ * a lock, after member(ctx, k, n) (when set) names the network. 0, or -1
+ * with err set to the error of the lowest-numbered network that failed. */
+int mph_meta_train_many(mph_mlp **m, size_t n, const mph_trace *t, const mph_meta_opts *o,
+                        mph_rng *rng, void (*member)(void *ctx, size_t k, size_t n),
+                        mph_error *err);
+
 /* The MAML meta-gradient for one task: grad = d/dtheta of the query loss
  * after `steps` SGD steps of size lr on the support set from theta = m's
  * parameters (m is left unchanged); first_order drops the Hessian terms.
