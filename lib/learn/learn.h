@@ -33,6 +33,18 @@ double mph_mlp_loss_grad(mph_mlp *m, const double *X, const double *y, size_t n,
 double mph_mlp_hvp(mph_mlp *m, const double *X, const double *y, size_t n,
                    const double *v, double *hv);
 
+/* A tape: the activations and deltas of one forward and backward pass on
+ * n rows (mph_mlp_tape_len doubles), which Hessian-vector products at the
+ * same parameters reuse rather than recompute. mph_mlp_loss_grad_tape is
+ * mph_mlp_loss_grad that also fills tape (grad may be NULL);
+ * mph_mlp_hvp_tape is mph_mlp_hvp from a tape recorded at m's current
+ * parameters on the same X. */
+size_t mph_mlp_tape_len(const mph_mlp *m, size_t n);
+double mph_mlp_loss_grad_tape(mph_mlp *m, const double *X, const double *y, size_t n,
+                              double *grad, double *tape);
+void mph_mlp_hvp_tape(mph_mlp *m, const double *X, size_t n, const double *tape, const double *v,
+                      double *hv);
+
 /* Returns the loss over all n rows after the last step. */
 double mph_mlp_train(mph_mlp *m, const double *X, const double *y, size_t n,
                      const mph_train_opts *o, mph_rng *rng);

@@ -18,6 +18,8 @@ typedef struct {
 	int steps;
 	double *theta;    /* (steps + 1) x np: the inner-loop trajectory */
 	double *g, *hv;
+	double *tape;     /* steps tapes of the support set, one per inner step */
+	size_t tapecap;
 } maml_ws;
 
 static void ws_init(maml_ws *ws, const mph_mlp *m, int steps)
@@ -28,29 +30,38 @@ static void ws_init(maml_ws *ws, const mph_mlp *m, int steps)
 	ws->theta = mph_malloc((size_t)(steps + 1) * ws->np * sizeof(double));
 	ws->g = mph_malloc(ws->np * sizeof(double));
 	ws->hv = mph_malloc(ws->np * sizeof(double));
+	ws->tape = NULL;
+	ws->tapecap = 0;
 }
 
 static void ws_free(maml_ws *ws)
 {
 	mph_mlp_free(ws->w);
-	free(ws->theta); free(ws->g); free(ws->hv);
+	free(ws->theta); free(ws->g); free(ws->hv); free(ws->tape);
 }
 
 /* theta_{j+1} = theta_j - lr grad L_S(theta_j); the meta-gradient is
  * prod_j (I - lr H_S(theta_j)) grad L_Q(theta_d), applied right to left as
- * d Hessian-vector products. */
+ * d Hessian-vector products. Each inner step records its forward and
+ * backward pass on a tape that the product at the same theta_j reuses. */
 static double task_grad(maml_ws *ws, const double *theta0, const double *Xs, const double *ys,
                         size_t ns, const double *Xq, const double *yq, size_t nq, double lr,
                         int first_order, double *grad)
 {
-	size_t np = ws->np, i;
+	size_t np = ws->np, i, tl = mph_mlp_tape_len(ws->w, ns);
 	double *w = mph_mlp_params(ws->w), lossq;
 	int j;
+	if (!first_order && ws->tapecap < (size_t)ws->steps * tl) {
+		free(ws->tape);
+		ws->tapecap = (size_t)ws->steps * tl;
+		ws->tape = mph_malloc(ws->tapecap * sizeof(double));
+	}
 	memcpy(ws->theta, theta0, np * sizeof(double));
 	for (j = 0; j < ws->steps; j++) {
 		double *tj = ws->theta + (size_t)j * np, *tn = tj + np;
 		memcpy(w, tj, np * sizeof(double));
-		mph_mlp_loss_grad(ws->w, Xs, ys, ns, ws->g);
+		mph_mlp_loss_grad_tape(ws->w, Xs, ys, ns, ws->g,
+		                       first_order ? NULL : ws->tape + (size_t)j * tl);
 		for (i = 0; i < np; i++) tn[i] = tj[i] - lr * ws->g[i];
 	}
 	memcpy(w, ws->theta + (size_t)ws->steps * np, np * sizeof(double));
@@ -58,7 +69,7 @@ static double task_grad(maml_ws *ws, const double *theta0, const double *Xs, con
 	if (!first_order)
 		for (j = ws->steps - 1; j >= 0; j--) {
 			memcpy(w, ws->theta + (size_t)j * np, np * sizeof(double));
-			mph_mlp_hvp(ws->w, Xs, ys, ns, grad, ws->hv);
+			mph_mlp_hvp_tape(ws->w, Xs, ns, ws->tape + (size_t)j * tl, grad, ws->hv);
 			for (i = 0; i < np; i++) grad[i] -= lr * ws->hv[i];
 		}
 	return lossq;

@@ -27,6 +27,8 @@ struct mph_mlp {
 	size_t *perm;
 	size_t permcap;
 	double *grad, *adam_m, *adam_v;  /* nparams each, for training */
+	double *tape;                    /* mph_mlp_hvp's */
+	size_t tapecap;
 };
 
 mph_mlp *mph_mlp_new(size_t nin, size_t nhidden, const size_t *hidden)
@@ -74,7 +76,7 @@ void mph_mlp_free(mph_mlp *m)
 	if (m == NULL) return;
 	free_scratch(m);
 	free(m->perm);
-	free(m->p); free(m->grad); free(m->adam_m); free(m->adam_v);
+	free(m->p); free(m->grad); free(m->adam_m); free(m->adam_v); free(m->tape);
 	free(m);
 }
 
@@ -200,21 +202,47 @@ static double out_delta(const mph_mlp *m, const double *y, size_t n, double *d)
 	return loss / (double)n;
 }
 
-/* Gradient of the layer's weights and biases from its delta, and the delta
- * of the layer below (masked by its ReLU) into dn when l > 0. */
-static void backward(mph_mlp *m, const double *X, size_t n, double *grad)
+/* A tape: what one forward and backward pass on n rows computed, for
+ * Hessian-vector products at the same parameters to reuse: each layer's
+ * activations, then each layer's delta (d loss / d its pre-activation). */
+size_t mph_mlp_tape_len(const mph_mlp *m, size_t n)
+{
+	size_t l, w = 0;
+	for (l = 0; l < m->nlayers; l++) w += m->lout[l];
+	return 2 * n * w;
+}
+
+static double *tape_act(const mph_mlp *m, const double *tape, size_t n, size_t l)
+{
+	size_t i, off = 0;
+	for (i = 0; i < l; i++) off += m->lout[i];
+	return (double *)tape + n * off;
+}
+
+static double *tape_delta(const mph_mlp *m, const double *tape, size_t n, size_t l)
+{
+	return tape_act(m, tape, n, l) + mph_mlp_tape_len(m, n) / 2;
+}
+
+/* Gradient of the layer's weights and biases from its delta (grad may be
+ * NULL: deltas only), and the delta of the layer below (masked by its
+ * ReLU) into dn when l > 0; each layer's delta onto the tape when given. */
+static void backward(mph_mlp *m, const double *X, size_t n, double *grad, double *tape)
 {
 	double *d = m->d0, *dn = m->d1, *t;
 	size_t l = m->nlayers, i, j;
 	while (l-- > 0) {
 		const double *a = l == 0 ? X : m->act[l - 1];
 		size_t in = m->lin[l], out = m->lout[l];
-		double *gb = grad + m->boff[l];
-		mph_gemm(1, 0, (int)out, (int)in, (int)n, 1.0, d, (int)out, a, (int)in, 0.0,
-		         grad + m->woff[l], (int)in);
-		memset(gb, 0, out * sizeof *gb);
-		for (i = 0; i < n; i++)
-			for (j = 0; j < out; j++) gb[j] += d[i * out + j];
+		if (tape) memcpy(tape_delta(m, tape, n, l), d, n * out * sizeof *d);
+		if (grad) {
+			double *gb = grad + m->boff[l];
+			mph_gemm(1, 0, (int)out, (int)in, (int)n, 1.0, d, (int)out, a, (int)in, 0.0,
+			         grad + m->woff[l], (int)in);
+			memset(gb, 0, out * sizeof *gb);
+			for (i = 0; i < n; i++)
+				for (j = 0; j < out; j++) gb[j] += d[i * out + j];
+		}
 		if (l == 0) break;
 		mph_gemm(0, 0, (int)n, (int)in, (int)out, 1.0, d, (int)out, m->p + m->woff[l], (int)in,
 		         0.0, dn, (int)in);
@@ -225,7 +253,14 @@ static void backward(mph_mlp *m, const double *X, size_t n, double *grad)
 
 double mph_mlp_loss_grad(mph_mlp *m, const double *X, const double *y, size_t n, double *grad)
 {
+	return mph_mlp_loss_grad_tape(m, X, y, n, grad, NULL);
+}
+
+double mph_mlp_loss_grad_tape(mph_mlp *m, const double *X, const double *y, size_t n,
+                              double *grad, double *tape)
+{
 	double loss;
+	size_t l;
 	if (n == 0) {
 		if (grad) memset(grad, 0, m->nparams * sizeof *grad);
 		return 0.0;
@@ -233,27 +268,30 @@ double mph_mlp_loss_grad(mph_mlp *m, const double *X, const double *y, size_t n,
 	reserve(m, n, 0);
 	forward(m, X, n);
 	loss = out_delta(m, y, n, m->d0);
-	if (grad) backward(m, X, n, grad);
+	if (tape)
+		for (l = 0; l < m->nlayers; l++)
+			memcpy(tape_act(m, tape, n, l), m->act[l], n * m->lout[l] * sizeof(double));
+	if (grad || tape) backward(m, X, n, grad, tape);
 	return loss;
 }
 
 /* The R-operator: with direction v on the parameters, the forward pass
  * gives R{z} = R{a} W^T + a V^T + v_b and R{a} = R{z} * relu'(z) (ReLU has
  * no curvature a.e.); the backward pass gives R{gW} = R{d}^T a + d^T R{a}
- * and R{d_below} = (R{d} W + d V) * relu'. Exact for this network. */
-double mph_mlp_hvp(mph_mlp *m, const double *X, const double *y, size_t n, const double *v,
-                   double *hv)
+ * and R{d_below} = (R{d} W + d V) * relu'. Exact for this network. The
+ * activations a and deltas d are the tape's. */
+void mph_mlp_hvp_tape(mph_mlp *m, const double *X, size_t n, const double *tape, const double *v,
+                      double *hv)
 {
-	double loss, *d, *dn, *r, *rn, *t;
+	double *r, *rn, *t;
 	size_t l, i, j;
 	if (n == 0) {
 		memset(hv, 0, m->nparams * sizeof *hv);
-		return 0.0;
+		return;
 	}
 	reserve(m, n, 1);
-	forward(m, X, n);
 	for (l = 0; l < m->nlayers; l++) {
-		const double *a = l == 0 ? X : m->act[l - 1];
+		const double *a = l == 0 ? X : tape_act(m, tape, n, l - 1);
 		const double *vb = v + m->boff[l];
 		size_t in = m->lin[l], out = m->lout[l];
 		double *rz = m->ract[l];
@@ -263,14 +301,14 @@ double mph_mlp_hvp(mph_mlp *m, const double *X, const double *y, size_t n, const
 		if (l > 0)
 			mph_gemm(0, 1, (int)n, (int)out, (int)in, 1.0, m->ract[l - 1], (int)in,
 			         m->p + m->woff[l], (int)in, 1.0, rz, (int)out);
-		if (l + 1 < m->nlayers) relu_mask(rz, m->act[l], n * out);
+		if (l + 1 < m->nlayers) relu_mask(rz, tape_act(m, tape, n, l), n * out);
 	}
-	d = m->d0; dn = m->d1; r = m->r0; rn = m->r1;
-	loss = out_delta(m, y, n, d);
+	r = m->r0; rn = m->r1;
 	for (i = 0; i < n; i++) r[i] = 2.0 * m->ract[m->nlayers - 1][i] / (double)n;
 	l = m->nlayers;
 	while (l-- > 0) {
-		const double *a = l == 0 ? X : m->act[l - 1];
+		const double *a = l == 0 ? X : tape_act(m, tape, n, l - 1);
+		const double *d = tape_delta(m, tape, n, l);
 		size_t in = m->lin[l], out = m->lout[l];
 		double *gb = hv + m->boff[l];
 		mph_gemm(1, 0, (int)out, (int)in, (int)n, 1.0, r, (int)out, a, (int)in, 0.0,
@@ -286,13 +324,23 @@ double mph_mlp_hvp(mph_mlp *m, const double *X, const double *y, size_t n, const
 		         0.0, rn, (int)in);
 		mph_gemm(0, 0, (int)n, (int)in, (int)out, 1.0, d, (int)out, v + m->woff[l], (int)in,
 		         1.0, rn, (int)in);
-		mph_gemm(0, 0, (int)n, (int)in, (int)out, 1.0, d, (int)out, m->p + m->woff[l], (int)in,
-		         0.0, dn, (int)in);
-		relu_mask(dn, a, n * in);
 		relu_mask(rn, a, n * in);
-		t = d; d = dn; dn = t;
 		t = r; r = rn; rn = t;
 	}
+}
+
+double mph_mlp_hvp(mph_mlp *m, const double *X, const double *y, size_t n, const double *v,
+                   double *hv)
+{
+	size_t len = mph_mlp_tape_len(m, n);
+	double loss;
+	if (m->tapecap < len) {
+		free(m->tape);
+		m->tape = mph_malloc(len * sizeof(double));
+		m->tapecap = len;
+	}
+	loss = mph_mlp_loss_grad_tape(m, X, y, n, NULL, m->tape);
+	mph_mlp_hvp_tape(m, X, n, m->tape, v, hv);
 	return loss;
 }
 
