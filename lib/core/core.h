@@ -48,6 +48,18 @@ uint64_t mph_hash64(const void *data, size_t n, uint64_t h);
 double mph_round12(double x);
 
 /* ---- linear algebra ---- */
+/* mph_gemm with the beta term taken from Cin rather than C: C = alpha
+ * op(A) op(B) + beta Cin, Cin m x n with row stride ldci (0: every row the
+ * same, e.g. a bias), read before C is written where they overlap only if
+ * Cin is C itself. */
+void mph_gemm_in(int ta, int tb, int m, int n, int k, double alpha, const double *a, int lda,
+                 const double *b, int ldb, double beta, const double *ci, int ldci, double *c,
+                 int ldc);
+
+/* out = x - lr g, elementwise (a product then a difference, never fused);
+ * out may be x. */
+void mph_vec_step(size_t n, double lr, const double *g, const double *x, double *out);
+
 /* y = alpha * op(A) x + beta * y, A row-major m x n. */
 void mph_gemv(int trans, int m, int n, double alpha, const double *a, int lda,
               const double *x, double beta, double *y);

@@ -20,6 +20,12 @@ double *mph_mlp_params(mph_mlp *m); /* nparams values, writable */
 
 const double *mph_mlp_params_const(const mph_mlp *m);
 
+/* From here on m computes with the nparams values at p, which stay the
+ * caller's (it must not train or write them through m); NULL: its own
+ * again. Saves copying parameters in and out, as MAML's inner loop would
+ * at every step. */
+void mph_mlp_bind(mph_mlp *m, const double *p);
+
 /* out[i] = f(X row i), X is n x nin row-major. */
 void mph_mlp_predict(mph_mlp *m, const double *X, size_t n, double *out);
 
@@ -44,6 +50,12 @@ double mph_mlp_loss_grad_tape(mph_mlp *m, const double *X, const double *y, size
                               double *grad, double *tape);
 void mph_mlp_hvp_tape(mph_mlp *m, const double *X, size_t n, const double *tape, const double *v,
                       double *hv);
+
+/* One SGD step from m's parameters into next (nparams values, m's own
+ * left as they were): next = p - lr grad, the loss's gradient on X, y,
+ * recorded on tape when non-NULL; returns the loss at p. */
+double mph_mlp_sgd_step_tape(mph_mlp *m, const double *X, const double *y, size_t n, double lr,
+                             double *next, double *tape);
 
 /* Returns the loss over all n rows after the last step. */
 double mph_mlp_train(mph_mlp *m, const double *X, const double *y, size_t n,

@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <string.h>
 #include <unistd.h>
+#include "core/core.h"
 #include "learn/learn.h"
 
 /* ---- the MAML meta-gradient of one task ---- */
@@ -48,8 +49,8 @@ static double task_grad(maml_ws *ws, const double *theta0, const double *Xs, con
                         size_t ns, const double *Xq, const double *yq, size_t nq, double lr,
                         int first_order, double *grad)
 {
-	size_t np = ws->np, i, tl = mph_mlp_tape_len(ws->w, ns);
-	double *w = mph_mlp_params(ws->w), lossq;
+	size_t np = ws->np, tl = mph_mlp_tape_len(ws->w, ns);
+	double lossq;
 	int j;
 	if (!first_order && ws->tapecap < (size_t)ws->steps * tl) {
 		free(ws->tape);
@@ -58,20 +59,20 @@ static double task_grad(maml_ws *ws, const double *theta0, const double *Xs, con
 	}
 	memcpy(ws->theta, theta0, np * sizeof(double));
 	for (j = 0; j < ws->steps; j++) {
-		double *tj = ws->theta + (size_t)j * np, *tn = tj + np;
-		memcpy(w, tj, np * sizeof(double));
-		mph_mlp_loss_grad_tape(ws->w, Xs, ys, ns, ws->g,
-		                       first_order ? NULL : ws->tape + (size_t)j * tl);
-		for (i = 0; i < np; i++) tn[i] = tj[i] - lr * ws->g[i];
+		double *tj = ws->theta + (size_t)j * np;
+		mph_mlp_bind(ws->w, tj);
+		mph_mlp_sgd_step_tape(ws->w, Xs, ys, ns, lr, tj + np,
+		                      first_order ? NULL : ws->tape + (size_t)j * tl);
 	}
-	memcpy(w, ws->theta + (size_t)ws->steps * np, np * sizeof(double));
+	mph_mlp_bind(ws->w, ws->theta + (size_t)ws->steps * np);
 	lossq = mph_mlp_loss_grad(ws->w, Xq, yq, nq, grad);
 	if (!first_order)
 		for (j = ws->steps - 1; j >= 0; j--) {
-			memcpy(w, ws->theta + (size_t)j * np, np * sizeof(double));
+			mph_mlp_bind(ws->w, ws->theta + (size_t)j * np);
 			mph_mlp_hvp_tape(ws->w, Xs, ns, ws->tape + (size_t)j * tl, grad, ws->hv);
-			for (i = 0; i < np; i++) grad[i] -= lr * ws->hv[i];
+			mph_vec_step(np, lr, ws->hv, grad, grad);
 		}
+	mph_mlp_bind(ws->w, NULL);
 	return lossq;
 }
 
@@ -268,8 +269,9 @@ static void job_task(meta_job *j, size_t k)
 		mph_mlp *w = j->ws[k].w;
 		memcpy(Xq + nq * nf, Xs, ns * nf * sizeof(double));
 		memcpy(yq + nq, ys, ns * sizeof(double));
-		memcpy(mph_mlp_params(w), p, j->np * sizeof(double));
+		mph_mlp_bind(w, p);
 		j->loss[k] = mph_mlp_loss_grad(w, Xq, yq, nq + ns, g);
+		mph_mlp_bind(w, NULL);
 	} else {
 		j->loss[k] = task_grad(&j->ws[k], p, Xs, ys, ns, Xq, yq, nq, o->inner_lr,
 		                       o->mode == MPH_META_FOMAML, g);

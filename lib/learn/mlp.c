@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+#include "core/core.h"
 #include "learn/learn.h"
 
 #define MAX_LAYERS (MPH_MLP_MAX_HIDDEN + 1)
@@ -17,7 +18,8 @@ struct mph_mlp {
 	size_t woff[MAX_LAYERS], boff[MAX_LAYERS];
 	size_t maxw;                     /* widest layer (inputs included) */
 	size_t nparams;
-	double *p;
+	double *p;                       /* the parameters computed with: own, or bound */
+	double *own;
 	/* scratch, sized for `cap` rows */
 	size_t cap;
 	double *act[MAX_LAYERS];         /* post-activation outputs of each layer */
@@ -54,7 +56,7 @@ mph_mlp *mph_mlp_new(size_t nin, size_t nhidden, const size_t *hidden)
 		off += m->lout[l];
 	}
 	m->nparams = off;
-	m->p = mph_calloc(off, sizeof *m->p);
+	m->p = m->own = mph_calloc(off, sizeof *m->p);
 	m->grad = mph_calloc(off, sizeof *m->grad);
 	return m;
 }
@@ -76,7 +78,7 @@ void mph_mlp_free(mph_mlp *m)
 	if (m == NULL) return;
 	free_scratch(m);
 	free(m->perm);
-	free(m->p); free(m->grad); free(m->adam_m); free(m->adam_v); free(m->tape);
+	free(m->own); free(m->grad); free(m->adam_m); free(m->adam_v); free(m->tape);
 	free(m);
 }
 
@@ -114,6 +116,7 @@ size_t mph_mlp_hidden(const mph_mlp *m, size_t i) { return i < m->nhidden ? m->h
 size_t mph_mlp_nparams(const mph_mlp *m) { return m->nparams; }
 double *mph_mlp_params(mph_mlp *m) { return m->p; }
 const double *mph_mlp_params_const(const mph_mlp *m) { return m->p; }
+void mph_mlp_bind(mph_mlp *m, const double *p) { m->p = p ? (double *)p : m->own; }
 
 static void reserve(mph_mlp *m, size_t n, int need_r)
 {
@@ -168,15 +171,14 @@ static void relu_mask(double *restrict d, const double *restrict a, size_t n)
 /* Z = A W^T + b, then ReLU on hidden layers. */
 static void forward(mph_mlp *m, const double *X, size_t n)
 {
-	size_t l, i;
+	size_t l;
 	for (l = 0; l < m->nlayers; l++) {
 		const double *a = l == 0 ? X : m->act[l - 1];
-		const double *b = m->p + m->boff[l];
 		double *z = m->act[l];
 		size_t out = m->lout[l];
-		for (i = 0; i < n; i++) memcpy(z + i * out, b, out * sizeof *z);
-		mph_gemm(0, 1, (int)n, (int)out, (int)m->lin[l], 1.0, a, (int)m->lin[l],
-		         m->p + m->woff[l], (int)m->lin[l], 1.0, z, (int)out);
+		/* the bias row is the beta term of every row */
+		mph_gemm_in(0, 1, (int)n, (int)out, (int)m->lin[l], 1.0, a, (int)m->lin[l],
+		            m->p + m->woff[l], (int)m->lin[l], 1.0, m->p + m->boff[l], 0, z, (int)out);
 		if (l + 1 < m->nlayers) relu(z, n * out);
 	}
 }
@@ -224,30 +226,40 @@ static double *tape_delta(const mph_mlp *m, const double *tape, size_t n, size_t
 	return tape_act(m, tape, n, l) + mph_mlp_tape_len(m, n) / 2;
 }
 
-/* Gradient of the layer's weights and biases from its delta (grad may be
- * NULL: deltas only), and the delta of the layer below (masked by its
- * ReLU) into dn when l > 0; each layer's delta onto the tape when given. */
-static void backward(mph_mlp *m, const double *X, size_t n, double *grad, double *tape)
+/* Gradient of the layer's weights and biases from its delta, and the delta
+ * of the layer below (masked by its ReLU) when l > 0. grad may be NULL
+ * (deltas only). With step, grad is not written: step = p - lr grad is
+ * (an SGD step, summed in the gradient's own order, so it equals the two
+ * apart); grad is then scratch for the biases. With a tape the deltas are
+ * written on it, the top one already there. */
+static void backward(mph_mlp *m, const double *X, size_t n, double *grad, double lr, double *step,
+                     double *tape)
 {
-	double *d = m->d0, *dn = m->d1, *t;
+	double *d = tape ? tape_delta(m, tape, n, m->nlayers - 1) : m->d0, *dn = m->d1, *t;
 	size_t l = m->nlayers, i, j;
 	while (l-- > 0) {
 		const double *a = l == 0 ? X : m->act[l - 1];
 		size_t in = m->lin[l], out = m->lout[l];
-		if (tape) memcpy(tape_delta(m, tape, n, l), d, n * out * sizeof *d);
 		if (grad) {
 			double *gb = grad + m->boff[l];
-			mph_gemm(1, 0, (int)out, (int)in, (int)n, 1.0, d, (int)out, a, (int)in, 0.0,
-			         grad + m->woff[l], (int)in);
+			if (step)
+				mph_gemm_in(1, 0, (int)out, (int)in, (int)n, -lr, d, (int)out, a, (int)in, 1.0,
+				            m->p + m->woff[l], (int)in, step + m->woff[l], (int)in);
+			else
+				mph_gemm(1, 0, (int)out, (int)in, (int)n, 1.0, d, (int)out, a, (int)in, 0.0,
+				         grad + m->woff[l], (int)in);
 			memset(gb, 0, out * sizeof *gb);
 			for (i = 0; i < n; i++)
 				for (j = 0; j < out; j++) gb[j] += d[i * out + j];
+			if (step) mph_vec_step(out, lr, gb, m->p + m->boff[l], step + m->boff[l]);
 		}
 		if (l == 0) break;
+		if (tape) dn = tape_delta(m, tape, n, l - 1);
 		mph_gemm(0, 0, (int)n, (int)in, (int)out, 1.0, d, (int)out, m->p + m->woff[l], (int)in,
 		         0.0, dn, (int)in);
 		relu_mask(dn, a, n * in);
-		t = d; d = dn; dn = t;
+		if (tape) d = dn;
+		else { t = d; d = dn; dn = t; }
 	}
 }
 
@@ -256,23 +268,45 @@ double mph_mlp_loss_grad(mph_mlp *m, const double *X, const double *y, size_t n,
 	return mph_mlp_loss_grad_tape(m, X, y, n, grad, NULL);
 }
 
+/* The pass of mph_mlp_loss_grad_tape and mph_mlp_sgd_step_tape: with a
+ * tape, the layers write their activations and deltas straight onto it. */
+static double pass(mph_mlp *m, const double *X, const double *y, size_t n, double *grad,
+                   double lr, double *step, double *tape)
+{
+	double loss, *act[MAX_LAYERS];
+	size_t l;
+	reserve(m, n, 0);
+	if (tape)
+		for (l = 0; l < m->nlayers; l++) {
+			act[l] = m->act[l];
+			m->act[l] = tape_act(m, tape, n, l);
+		}
+	forward(m, X, n);
+	loss = out_delta(m, y, n, tape ? tape_delta(m, tape, n, m->nlayers - 1) : m->d0);
+	if (grad || tape) backward(m, X, n, grad, lr, step, tape);
+	if (tape)
+		for (l = 0; l < m->nlayers; l++) m->act[l] = act[l];
+	return loss;
+}
+
 double mph_mlp_loss_grad_tape(mph_mlp *m, const double *X, const double *y, size_t n,
                               double *grad, double *tape)
 {
-	double loss;
-	size_t l;
 	if (n == 0) {
 		if (grad) memset(grad, 0, m->nparams * sizeof *grad);
 		return 0.0;
 	}
-	reserve(m, n, 0);
-	forward(m, X, n);
-	loss = out_delta(m, y, n, m->d0);
-	if (tape)
-		for (l = 0; l < m->nlayers; l++)
-			memcpy(tape_act(m, tape, n, l), m->act[l], n * m->lout[l] * sizeof(double));
-	if (grad || tape) backward(m, X, n, grad, tape);
-	return loss;
+	return pass(m, X, y, n, grad, 0.0, NULL, tape);
+}
+
+double mph_mlp_sgd_step_tape(mph_mlp *m, const double *X, const double *y, size_t n, double lr,
+                             double *next, double *tape)
+{
+	if (n == 0) {
+		memmove(next, m->p, m->nparams * sizeof *next);
+		return 0.0;
+	}
+	return pass(m, X, y, n, m->grad, lr, next, tape);
 }
 
 /* The R-operator: with direction v on the parameters, the forward pass
@@ -295,9 +329,8 @@ void mph_mlp_hvp_tape(mph_mlp *m, const double *X, size_t n, const double *tape,
 		const double *vb = v + m->boff[l];
 		size_t in = m->lin[l], out = m->lout[l];
 		double *rz = m->ract[l];
-		for (i = 0; i < n; i++) memcpy(rz + i * out, vb, out * sizeof *rz);
-		mph_gemm(0, 1, (int)n, (int)out, (int)in, 1.0, a, (int)in, v + m->woff[l], (int)in,
-		         1.0, rz, (int)out);
+		mph_gemm_in(0, 1, (int)n, (int)out, (int)in, 1.0, a, (int)in, v + m->woff[l], (int)in,
+		            1.0, vb, 0, rz, (int)out);
 		if (l > 0)
 			mph_gemm(0, 1, (int)n, (int)out, (int)in, 1.0, m->ract[l - 1], (int)in,
 			         m->p + m->woff[l], (int)in, 1.0, rz, (int)out);
