@@ -237,6 +237,7 @@ void mph_vec_step(size_t n, double lr, const double *g, const double *x, double 
 #ifndef MPH_NO_BLAS
 #include <cblas.h>
 #include <lapacke.h>
+#include <pthread.h>
 
 /* One thread, even when OPENBLAS_NUM_THREADS asks for more: threaded dgemm
  * sums some shapes in another order (a narrow product, e.g. 128x8 over
@@ -244,13 +245,30 @@ void mph_vec_step(size_t n, double lr, const double *g, const double *x, double 
  * bytes would depend on the environment; and at mph's sizes (hundreds of
  * rows) threads did not pay (metatrain pretrain on falcon-sources, 2
  * cores: 6.3s with one thread, 6.6s with two). */
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void set_one_thread(void)
+{
+	openblas_set_num_threads(1);
+}
+
 static void one_thread(void)
 {
-	static int done = 0;
-	if (!done) {
-		done = 1;
-		openblas_set_num_threads(1);
-	}
+	pthread_once(&once, set_one_thread);
+}
+
+/* OpenBLAS's pthread build starts its worker threads when it is loaded and
+ * lets them spin on sched_yield for about 0.1 s waiting for work that,
+ * with one thread asked for, never comes: a whole core burnt for the life
+ * of a short tool (mph-suggest: its first 30 ms). One thread from the
+ * start, and the idle workers stopped; blas_thread_shutdown_ is an
+ * OpenBLAS internal, so it is called only where the library has it. */
+extern int blas_thread_shutdown_(void) __attribute__((weak));
+
+__attribute__((constructor)) static void quiet_workers(void)
+{
+	one_thread();
+	if (blas_thread_shutdown_) blas_thread_shutdown_();
 }
 
 void mph_gemm_in(int ta, int tb, int m, int n, int k, double alpha, const double *a, int lda,
