@@ -273,7 +273,7 @@ static int step(int argc, char **argv)
 
 /* ---- a whole process ---- */
 
-static int process(int argc, char **argv)
+static int process(char **argv)
 {
 	int reps = atoi(argv[0]), r;
 	double *t;
@@ -441,7 +441,7 @@ static int replay(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	if (argc >= 6 && strcmp(argv[1], "step") == 0) return step(argc - 2, argv + 2);
-	if (argc >= 4 && strcmp(argv[1], "process") == 0) return process(argc - 2, argv + 2);
+	if (argc >= 4 && strcmp(argv[1], "process") == 0) return process(argv + 2);
 	if (argc >= 2 && strcmp(argv[1], "speed") == 0) {
 		speed(argc > 2 ? atoi(argv[2]) : 7);
 		return 0;

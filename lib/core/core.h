@@ -56,6 +56,12 @@ void mph_gemm_in(int ta, int tb, int m, int n, int k, double alpha, const double
                  const double *b, int ldb, double beta, const double *ci, int ldci, double *c,
                  int ldc);
 
+/* Two products summed: C = alpha (op(A) B + op(A2) B2) + beta Cin, B and
+ * B2 not transposed, the pairs sharing their strides; k and k2 terms. */
+void mph_gemm2(int ta, int m, int n, int k, int k2, double alpha, const double *a,
+               const double *a2, int lda, const double *b, const double *b2, int ldb, double beta,
+               const double *ci, int ldci, double *c, int ldc);
+
 /* out = x - lr g, elementwise (a product then a difference, never fused);
  * out may be x. */
 void mph_vec_step(size_t n, double lr, const double *g, const double *x, double *out);

@@ -28,32 +28,37 @@
  * vectors of B per row (1: nr <= 8; 2; 3: two whole ones, nr = 16). Inlined with constant MR and NV, so
  * the accumulators stay in registers. */
 static inline __attribute__((always_inline, target("avx512f"))) void
-micro(const int MR, const int NV, int nr, int k, double alpha, const double *a, size_t sai,
-      size_t sap, const double *b, size_t ldb, double beta, const double *ci, size_t ldci,
-      double *c, size_t ldc)
+micro(const int MR, const int NV, int nr, int k, int k2, double alpha, const double *a,
+      const double *a2, size_t sai, size_t sap, const double *b, const double *b2, size_t ldb,
+      double beta, const double *ci, size_t ldci, double *c, size_t ldc)
 {
 	__m512d acc0[8], acc1[8];
 	__mmask8 m0 = LANES(nr), m1 = LANES(nr - 8);
 	int r, p;
 #pragma GCC unroll 8
 	for (r = 0; r < MR; r++) acc0[r] = acc1[r] = _mm512_setzero_pd();
-	for (p = 0; p < k; p++) {
-		const double *bp = b + (size_t)p * ldb, *ap = a + (size_t)p * sap;
-		__m512d b0, b1 = _mm512_setzero_pd();
-		if (NV == 3) { /* a whole block: no masks */
-			b0 = _mm512_loadu_pd(bp);
-			b1 = _mm512_loadu_pd(bp + 8);
-		} else {
-			b0 = _mm512_maskz_loadu_pd(m0, bp);
-			if (NV == 2) b1 = _mm512_maskz_loadu_pd(m1, bp + 8);
-		}
-#pragma GCC unroll 8
-		for (r = 0; r < MR; r++) {
-			__m512d av = _mm512_set1_pd(ap[(size_t)r * sai]);
-			acc0[r] = _mm512_fmadd_pd(av, b0, acc0[r]);
-			if (NV >= 2) acc1[r] = _mm512_fmadd_pd(av, b1, acc1[r]);
-		}
+	/* the second pair's terms follow the first's in the same sums */
+#define TERMS(A, B, K) \
+	for (p = 0; p < (K); p++) { \
+		const double *bp = (B) + (size_t)p * ldb, *ap = (A) + (size_t)p * sap; \
+		__m512d b0, b1 = _mm512_setzero_pd(); \
+		if (NV == 3) { /* a whole block: no masks */ \
+			b0 = _mm512_loadu_pd(bp); \
+			b1 = _mm512_loadu_pd(bp + 8); \
+		} else { \
+			b0 = _mm512_maskz_loadu_pd(m0, bp); \
+			if (NV == 2) b1 = _mm512_maskz_loadu_pd(m1, bp + 8); \
+		} \
+		_Pragma("GCC unroll 8") \
+		for (r = 0; r < MR; r++) { \
+			__m512d av = _mm512_set1_pd(ap[(size_t)r * sai]); \
+			acc0[r] = _mm512_fmadd_pd(av, b0, acc0[r]); \
+			if (NV >= 2) acc1[r] = _mm512_fmadd_pd(av, b1, acc1[r]); \
+		} \
 	}
+	TERMS(a, b, k)
+	TERMS(a2, b2, k2)
+#undef TERMS
 #pragma GCC unroll 8
 	for (r = 0; r < MR; r++) {
 		double *cr = c + (size_t)r * ldc;
@@ -74,12 +79,13 @@ micro(const int MR, const int NV, int nr, int k, double alpha, const double *a, 
 
 /* The rows of a column block, 8 at a time, then 4, 2, 1. */
 static inline __attribute__((always_inline, target("avx512f"))) void
-rows(const int NV, int m, int nr, int k, double alpha, const double *a, size_t sai, size_t sap,
-     const double *b, size_t ldb, double beta, const double *ci, size_t ldci, double *c, size_t ldc)
+rows(const int NV, int m, int nr, int k, int k2, double alpha, const double *a, const double *a2,
+     size_t sai, size_t sap, const double *b, const double *b2, size_t ldb, double beta,
+     const double *ci, size_t ldci, double *c, size_t ldc)
 {
 	size_t i = 0;
-#define MICRO(MR) micro(MR, NV, nr, k, alpha, a + i * sai, sai, sap, b, ldb, beta, ci + i * ldci, ldci, \
-                        c + i * ldc, ldc)
+#define MICRO(MR) micro(MR, NV, nr, k, k2, alpha, a + i * sai, a2 + i * sai, sai, sap, b, b2, ldb, beta, \
+                        ci + i * ldci, ldci, c + i * ldc, ldc)
 	for (; i + 8 <= (size_t)m; i += 8) MICRO(8);
 	if (i + 4 <= (size_t)m) {
 		MICRO(4);
@@ -156,9 +162,13 @@ __attribute__((target("avx512f"))) static void gemm_dots(int m, int n, int k, do
 		}
 }
 
+/* C = alpha (op(A) op(B) + op(A2) B2) + beta Cin; the second pair (k2
+ * terms, the strides of the first) only where B is not transposed. */
 __attribute__((target("avx512f"))) static void gemm_avx512(int ta, int tb, int m, int n, int k,
-                                                         double alpha, const double *a, int lda,
-                                                         const double *b, int ldb, double beta,
+                                                         int k2, double alpha, const double *a,
+                                                         const double *a2, int lda,
+                                                         const double *b, const double *b2,
+                                                         int ldb, double beta,
                                                          const double *ci, int ldci,
                                                          double *c, int ldc)
 {
@@ -172,16 +182,19 @@ __attribute__((target("avx512f"))) static void gemm_avx512(int ta, int tb, int m
 	if (tb && k > KC) pack = mph_malloc((size_t)k * NR * sizeof *pack);
 	for (j = 0; j < n; j += NR) {
 		int nr = n - j < NR ? n - j : NR;
-		const double *bp = b + j;
+		const double *bp = b + j, *bp2 = b2 + j;
 		size_t ldbp = (size_t)ldb;
 		if (tb) {
 			pack_bt(nr, k, b + (size_t)j * ldb, (size_t)ldb, pack);
 			bp = pack;
 			ldbp = NR;
 		}
-		if (nr == NR) rows(3, m, nr, k, alpha, a, sai, sap, bp, ldbp, beta, ci + j, (size_t)ldci, c + j, (size_t)ldc);
-		else if (nr > 8) rows(2, m, nr, k, alpha, a, sai, sap, bp, ldbp, beta, ci + j, (size_t)ldci, c + j, (size_t)ldc);
-		else rows(1, m, nr, k, alpha, a, sai, sap, bp, ldbp, beta, ci + j, (size_t)ldci, c + j, (size_t)ldc);
+#define ROWS(NV) rows(NV, m, nr, k, k2, alpha, a, a2, sai, sap, bp, bp2, ldbp, beta, ci + j, (size_t)ldci, \
+                      c + j, (size_t)ldc)
+		if (nr == NR) ROWS(3);
+		else if (nr > 8) ROWS(2);
+		else ROWS(1);
+#undef ROWS
 	}
 	if (pack != stack) free(pack);
 }
@@ -220,6 +233,21 @@ void mph_gemm(int ta, int tb, int m, int n, int k, double alpha, const double *a
               const double *b, int ldb, double beta, double *c, int ldc)
 {
 	mph_gemm_in(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, c, ldc);
+}
+
+void mph_gemm2(int ta, int m, int n, int k, int k2, double alpha, const double *a,
+               const double *a2, int lda, const double *b, const double *b2, int ldb, double beta,
+               const double *ci, int ldci, double *c, int ldc)
+{
+	if (m <= 0 || n <= 0) return;
+#ifdef MPH_AVX512
+	if (have_avx512()) {
+		gemm_avx512(ta, 0, m, n, k, k2, alpha, a, a2, lda, b, b2, ldb, beta, ci, ldci, c, ldc);
+		return;
+	}
+#endif
+	mph_gemm_in(ta, 0, m, n, k, alpha, a, lda, b, ldb, beta, ci, ldci, c, ldc);
+	mph_gemm(ta, 0, m, n, k2, alpha, a2, lda, b2, ldb, 1.0, c, ldc);
 }
 
 void mph_vec_step(size_t n, double lr, const double *g, const double *x, double *out)
@@ -278,7 +306,7 @@ void mph_gemm_in(int ta, int tb, int m, int n, int k, double alpha, const double
 	if (m <= 0 || n <= 0) return;
 #ifdef MPH_AVX512
 	if (have_avx512()) {
-		gemm_avx512(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, ci, ldci, c, ldc);
+		gemm_avx512(ta, tb, m, n, k, 0, alpha, a, a, lda, b, b, ldb, beta, ci, ldci, c, ldc);
 		return;
 	}
 #endif
@@ -334,7 +362,7 @@ void mph_gemm_in(int ta, int tb, int m, int n, int k, double alpha, const double
 	if (m <= 0 || n <= 0) return;
 #ifdef MPH_AVX512
 	if (have_avx512()) {
-		gemm_avx512(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, ci, ldci, c, ldc);
+		gemm_avx512(ta, tb, m, n, k, 0, alpha, a, a, lda, b, b, ldb, beta, ci, ldci, c, ldc);
 		return;
 	}
 #endif

@@ -51,6 +51,11 @@ double mph_mlp_loss_grad_tape(mph_mlp *m, const double *X, const double *y, size
 void mph_mlp_hvp_tape(mph_mlp *m, const double *X, size_t n, const double *tape, const double *v,
                       double *hv);
 
+/* v = v - lr H v in place, H from the tape as mph_mlp_hvp_tape (the step
+ * summed with the product, so not the two apart to the bit). */
+void mph_mlp_hvp_step_tape(mph_mlp *m, const double *X, size_t n, const double *tape, double lr,
+                           double *v);
+
 /* One SGD step from m's parameters into next (nparams values, m's own
  * left as they were): next = p - lr grad, the loss's gradient on X, y,
  * recorded on tape when non-NULL; returns the loss at p. */

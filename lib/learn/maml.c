@@ -69,8 +69,7 @@ static double task_grad(maml_ws *ws, const double *theta0, const double *Xs, con
 	if (!first_order)
 		for (j = ws->steps - 1; j >= 0; j--) {
 			mph_mlp_bind(ws->w, ws->theta + (size_t)j * np);
-			mph_mlp_hvp_tape(ws->w, Xs, ns, ws->tape + (size_t)j * tl, grad, ws->hv);
-			mph_vec_step(np, lr, ws->hv, grad, grad);
+			mph_mlp_hvp_step_tape(ws->w, Xs, ns, ws->tape + (size_t)j * tl, lr, grad);
 		}
 	mph_mlp_bind(ws->w, NULL);
 	return lossq;

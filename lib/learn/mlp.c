@@ -314,15 +314,13 @@ double mph_mlp_sgd_step_tape(mph_mlp *m, const double *X, const double *y, size_
  * no curvature a.e.); the backward pass gives R{gW} = R{d}^T a + d^T R{a}
  * and R{d_below} = (R{d} W + d V) * relu'. Exact for this network. The
  * activations a and deltas d are the tape's. */
-void mph_mlp_hvp_tape(mph_mlp *m, const double *X, size_t n, const double *tape, const double *v,
-                      double *hv)
+/* hv = H v, or with step (hv NULL), v = v - lr H v in place: each layer's
+ * weights are updated once the layer below's R{d} no longer needs them. */
+static void hvp(mph_mlp *m, const double *X, size_t n, const double *tape, double *v, double *hv,
+                double lr, int step)
 {
-	double *r, *rn, *t;
+	double *r, *rn, *t, *gb = m->grad;
 	size_t l, i, j;
-	if (n == 0) {
-		memset(hv, 0, m->nparams * sizeof *hv);
-		return;
-	}
 	reserve(m, n, 1);
 	for (l = 0; l < m->nlayers; l++) {
 		const double *a = l == 0 ? X : tape_act(m, tape, n, l - 1);
@@ -342,24 +340,44 @@ void mph_mlp_hvp_tape(mph_mlp *m, const double *X, size_t n, const double *tape,
 	while (l-- > 0) {
 		const double *a = l == 0 ? X : tape_act(m, tape, n, l - 1);
 		const double *d = tape_delta(m, tape, n, l);
+		const double *ra = l == 0 ? a : m->ract[l - 1];
 		size_t in = m->lin[l], out = m->lout[l];
-		double *gb = hv + m->boff[l];
-		mph_gemm(1, 0, (int)out, (int)in, (int)n, 1.0, r, (int)out, a, (int)in, 0.0,
-		         hv + m->woff[l], (int)in);
-		if (l > 0)
-			mph_gemm(1, 0, (int)out, (int)in, (int)n, 1.0, d, (int)out, m->ract[l - 1], (int)in,
-			         1.0, hv + m->woff[l], (int)in);
+		int k2 = l == 0 ? 0 : (int)n;
+		if (l > 0) /* R{d} below, from this layer's weights and direction */
+			mph_gemm2(0, (int)n, (int)in, (int)out, (int)out, 1.0, r, d, (int)out, m->p + m->woff[l],
+			          v + m->woff[l], (int)in, 0.0, rn, (int)in, rn, (int)in);
+		/* R{gW} = R{d}^T a + d^T R{a}, one sum */
+		if (step)
+			mph_gemm2(1, (int)out, (int)in, (int)n, k2, -lr, r, d, (int)out, a, ra, (int)in, 1.0,
+			          v + m->woff[l], (int)in, v + m->woff[l], (int)in);
+		else
+			mph_gemm2(1, (int)out, (int)in, (int)n, k2, 1.0, r, d, (int)out, a, ra, (int)in, 0.0,
+			          hv + m->woff[l], (int)in, hv + m->woff[l], (int)in);
+		if (!step) gb = hv + m->boff[l];
 		memset(gb, 0, out * sizeof *gb);
 		for (i = 0; i < n; i++)
 			for (j = 0; j < out; j++) gb[j] += r[i * out + j];
+		if (step) mph_vec_step(out, lr, gb, v + m->boff[l], v + m->boff[l]);
 		if (l == 0) break;
-		mph_gemm(0, 0, (int)n, (int)in, (int)out, 1.0, r, (int)out, m->p + m->woff[l], (int)in,
-		         0.0, rn, (int)in);
-		mph_gemm(0, 0, (int)n, (int)in, (int)out, 1.0, d, (int)out, v + m->woff[l], (int)in,
-		         1.0, rn, (int)in);
 		relu_mask(rn, a, n * in);
 		t = r; r = rn; rn = t;
 	}
+}
+
+void mph_mlp_hvp_tape(mph_mlp *m, const double *X, size_t n, const double *tape, const double *v,
+                      double *hv)
+{
+	if (n == 0) {
+		memset(hv, 0, m->nparams * sizeof *hv);
+		return;
+	}
+	hvp(m, X, n, tape, (double *)v, hv, 0.0, 0);
+}
+
+void mph_mlp_hvp_step_tape(mph_mlp *m, const double *X, size_t n, const double *tape, double lr,
+                           double *v)
+{
+	if (n > 0) hvp(m, X, n, tape, v, NULL, lr, 1);
 }
 
 double mph_mlp_hvp(mph_mlp *m, const double *X, const double *y, size_t n, const double *v,

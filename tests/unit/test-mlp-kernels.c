@@ -145,6 +145,10 @@ int main(void)
 		mph_mlp_hvp(net, X, y, 11, v, hv);
 		mph_mlp_hvp_tape(net, X, 11, tape, v, hv2);
 		CHECK(memcmp(hv, hv2, np * sizeof *hv) == 0);
+		/* v - lr H v in place: the same up to where the step is rounded */
+		memcpy(hv2, v, np * sizeof *hv2);
+		mph_mlp_hvp_step_tape(net, X, 11, tape, lr, hv2);
+		for (j = 0; j < np; j++) CHECK_NEAR(hv2[j], v[j] - lr * hv[j], 1e-14 * (1.0 + fabs(v[j])));
 		/* bound to next, it computes at next; its own parameters untouched */
 		memcpy(g, p, np * sizeof *g);
 		mph_mlp_bind(net, next);
