@@ -299,17 +299,11 @@ __attribute__((constructor)) static void quiet_workers(void)
 	if (blas_thread_shutdown_) blas_thread_shutdown_();
 }
 
-void mph_gemm_in(int ta, int tb, int m, int n, int k, double alpha, const double *a, int lda,
-                 const double *b, int ldb, double beta, const double *ci, int ldci, double *c,
-                 int ldc)
+/* mph_gemm_in where the CPU has no AVX-512 */
+static void gemm_other(int ta, int tb, int m, int n, int k, double alpha, const double *a, int lda,
+                       const double *b, int ldb, double beta, const double *ci, int ldci, double *c,
+                       int ldc)
 {
-	if (m <= 0 || n <= 0) return;
-#ifdef MPH_AVX512
-	if (have_avx512()) {
-		gemm_avx512(ta, tb, m, n, k, 0, alpha, a, a, lda, b, b, ldb, beta, ci, ldci, c, ldc);
-		return;
-	}
-#endif
 	one_thread();
 	c_from(m, n, beta, ci, ldci, c, ldc);
 	cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
@@ -354,18 +348,11 @@ void mph_trsolve_lower(int n, int nrhs, const double *l, int lda, double *b, int
 
 #else /* plain C, for machines without BLAS */
 
-void mph_gemm_in(int ta, int tb, int m, int n, int k, double alpha, const double *a, int lda,
-                 const double *b, int ldb, double beta, const double *ci, int ldci, double *c,
-                 int ldc)
+static void gemm_other(int ta, int tb, int m, int n, int k, double alpha, const double *a, int lda,
+                       const double *b, int ldb, double beta, const double *ci, int ldci, double *c,
+                       int ldc)
 {
 	int i, j, p;
-	if (m <= 0 || n <= 0) return;
-#ifdef MPH_AVX512
-	if (have_avx512()) {
-		gemm_avx512(ta, tb, m, n, k, 0, alpha, a, a, lda, b, b, ldb, beta, ci, ldci, c, ldc);
-		return;
-	}
-#endif
 	c_from(m, n, beta, ci, ldci, c, ldc);
 	for (i = 0; i < m; i++)
 		for (j = 0; j < n; j++) {
@@ -445,3 +432,17 @@ void mph_cholesky_solve(int n, int nrhs, const double *l, int lda, double *b, in
 		}
 }
 #endif
+
+void mph_gemm_in(int ta, int tb, int m, int n, int k, double alpha, const double *a, int lda,
+                 const double *b, int ldb, double beta, const double *ci, int ldci, double *c,
+                 int ldc)
+{
+	if (m <= 0 || n <= 0) return;
+#ifdef MPH_AVX512
+	if (have_avx512()) {
+		gemm_avx512(ta, tb, m, n, k, 0, alpha, a, a, lda, b, b, ldb, beta, ci, ldci, c, ldc);
+		return;
+	}
+#endif
+	gemm_other(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, ci, ldci, c, ldc);
+}
