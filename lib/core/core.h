@@ -62,6 +62,13 @@ void mph_gemm2(int ta, int m, int n, int k, int k2, double alpha, const double *
                const double *a2, int lda, const double *b, const double *b2, int ldb, double beta,
                const double *ci, int ldci, double *c, int ldc);
 
+/* The elementwise passes of a ReLU network, each giving its plain loop's
+ * results to the bit: z = +0.0 where z < 0 (-0.0 and NaN stay); d = +0.0
+ * where !(a > 0); g[j] = sum over rows of d[i][j], in row order. */
+void mph_vec_relu(double *z, size_t n);
+void mph_vec_mask(double *d, const double *a, size_t n);
+void mph_colsum(const double *d, size_t rows, size_t cols, double *g);
+
 /* out = x - lr g, elementwise (a product then a difference, never fused);
  * out may be x. */
 void mph_vec_step(size_t n, double lr, const double *g, const double *x, double *out);

@@ -9,6 +9,7 @@
  * depend on the blocking, and these kernels call nothing that keeps state:
  * meta-training calls them from several threads at once. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/core.h"
@@ -209,6 +210,49 @@ static int have_avx512(void)
 	return have;
 }
 
+/* z = 0 where z < 0; d = 0 where !(a > 0); g[j] = sum_i d[i][j]: the
+ * elementwise passes of a network, by lanes, with the scalar loops' results */
+__attribute__((target("avx512f"))) static void relu_avx512(double *z, size_t n)
+{
+	size_t i = 0;
+	__m512d zero = _mm512_setzero_pd();
+	for (; i + 8 <= n; i += 8) {
+		__m512d v = _mm512_loadu_pd(z + i);
+		_mm512_storeu_pd(z + i, _mm512_mask_mov_pd(v, _mm512_cmp_pd_mask(v, zero, _CMP_LT_OQ), zero));
+	}
+	if (i < n) {
+		__mmask8 t = LANES((int)(n - i));
+		__m512d v = _mm512_maskz_loadu_pd(t, z + i);
+		_mm512_mask_storeu_pd(z + i, t, _mm512_mask_mov_pd(v, _mm512_cmp_pd_mask(v, zero, _CMP_LT_OQ), zero));
+	}
+}
+
+__attribute__((target("avx512f"))) static void mask_avx512(double *d, const double *a, size_t n)
+{
+	size_t i = 0;
+	__m512d zero = _mm512_setzero_pd();
+	for (; i + 8 <= n; i += 8)
+		_mm512_storeu_pd(d + i, _mm512_maskz_mov_pd(_mm512_cmp_pd_mask(_mm512_loadu_pd(a + i), zero, _CMP_GT_OQ),
+		                                            _mm512_loadu_pd(d + i)));
+	if (i < n) {
+		__mmask8 t = LANES((int)(n - i));
+		_mm512_mask_storeu_pd(d + i, t, _mm512_maskz_mov_pd(_mm512_cmp_pd_mask(_mm512_maskz_loadu_pd(t, a + i), zero, _CMP_GT_OQ),
+		                                                    _mm512_maskz_loadu_pd(t, d + i)));
+	}
+}
+
+__attribute__((target("avx512f"))) static void colsum_avx512(const double *d, size_t rows, size_t cols,
+                                                           double *g)
+{
+	size_t i, j;
+	for (j = 0; j < cols; j += 8) {
+		__mmask8 t = LANES((int)(cols - j));
+		__m512d acc = _mm512_setzero_pd();
+		for (i = 0; i < rows; i++) acc = _mm512_add_pd(acc, _mm512_maskz_loadu_pd(t, d + i * cols + j));
+		_mm512_mask_storeu_pd(g + j, t, acc);
+	}
+}
+
 __attribute__((target("avx512f"))) static void step_avx512(size_t n, double lr, const double *g,
                                                          const double *x, double *out)
 {
@@ -248,6 +292,55 @@ void mph_gemm2(int ta, int m, int n, int k, int k2, double alpha, const double *
 #endif
 	mph_gemm_in(ta, 0, m, n, k, alpha, a, lda, b, ldb, beta, ci, ldci, c, ldc);
 	mph_gemm(ta, 0, m, n, k2, alpha, a2, lda, b2, ldb, 1.0, c, ldc);
+}
+
+void mph_vec_relu(double *z, size_t n)
+{
+	size_t j;
+#ifdef MPH_AVX512
+	if (have_avx512()) {
+		relu_avx512(z, n);
+		return;
+	}
+#endif
+	/* by masking the bits: compilers turn `z < 0 ? 0 : z` back into a branch */
+	for (j = 0; j < n; j++) {
+		uint64_t b, keep = -(uint64_t)!(z[j] < 0.0);
+		memcpy(&b, &z[j], sizeof b);
+		b &= keep;
+		memcpy(&z[j], &b, sizeof b);
+	}
+}
+
+void mph_vec_mask(double *d, const double *a, size_t n)
+{
+	size_t j;
+#ifdef MPH_AVX512
+	if (have_avx512()) {
+		mask_avx512(d, a, n);
+		return;
+	}
+#endif
+	for (j = 0; j < n; j++) {
+		uint64_t b, keep = -(uint64_t)(a[j] > 0.0);
+		memcpy(&b, &d[j], sizeof b);
+		b &= keep;
+		memcpy(&d[j], &b, sizeof b);
+	}
+}
+
+void mph_colsum(const double *d, size_t rows, size_t cols, double *g)
+{
+	size_t i, j;
+#ifdef MPH_AVX512
+	if (have_avx512()) {
+		colsum_avx512(d, rows, cols, g);
+		return;
+	}
+#endif
+	memset(g, 0, cols * sizeof *g);
+	for (i = 0; i < rows; i++)
+		for (j = 0; j < cols; j++) g[j] += d[i * cols + j];
 }
 
 void mph_vec_step(size_t n, double lr, const double *g, const double *x, double *out)

@@ -140,33 +140,11 @@ static void reserve(mph_mlp *m, size_t n, int need_r)
 	m->cap = n;
 }
 
-/* In place and branch-free, by masking the bits: whether a unit is active
- * is a coin toss for the branch predictor, and the mispredictions cost a
- * fifth of meta-training's time (compilers turn `z < 0 ? 0 : z` back into
- * a branch). The results are those of `if (z < 0) z = 0`: -0.0 and NaN
- * stay, a negative becomes +0.0. */
-static void relu(double *restrict z, size_t n)
-{
-	size_t j;
-	for (j = 0; j < n; j++) {
-		uint64_t b, keep = -(uint64_t)!(z[j] < 0.0);
-		memcpy(&b, &z[j], sizeof b);
-		b &= keep;
-		memcpy(&z[j], &b, sizeof b);
-	}
-}
-
-/* d = +0.0 where the unit was inactive (a <= 0, or NaN), branch-free. */
-static void relu_mask(double *restrict d, const double *restrict a, size_t n)
-{
-	size_t j;
-	for (j = 0; j < n; j++) {
-		uint64_t b, keep = -(uint64_t)(a[j] > 0.0);
-		memcpy(&b, &d[j], sizeof b);
-		b &= keep;
-		memcpy(&d[j], &b, sizeof b);
-	}
-}
+/* In place, branch-free (lib/core/linalg.c): whether a unit is active is a
+ * coin toss for the branch predictor, and the mispredictions cost a fifth
+ * of meta-training's time. */
+#define relu(z, n) mph_vec_relu(z, n)
+#define relu_mask(d, a, n) mph_vec_mask(d, a, n)
 
 /* Z = A W^T + b, then ReLU on hidden layers. */
 static void forward(mph_mlp *m, const double *X, size_t n)
@@ -236,7 +214,7 @@ static void backward(mph_mlp *m, const double *X, size_t n, double *grad, double
                      double *tape)
 {
 	double *d = tape ? tape_delta(m, tape, n, m->nlayers - 1) : m->d0, *dn = m->d1, *t;
-	size_t l = m->nlayers, i, j;
+	size_t l = m->nlayers;
 	while (l-- > 0) {
 		const double *a = l == 0 ? X : m->act[l - 1];
 		size_t in = m->lin[l], out = m->lout[l];
@@ -248,9 +226,7 @@ static void backward(mph_mlp *m, const double *X, size_t n, double *grad, double
 			else
 				mph_gemm(1, 0, (int)out, (int)in, (int)n, 1.0, d, (int)out, a, (int)in, 0.0,
 				         grad + m->woff[l], (int)in);
-			memset(gb, 0, out * sizeof *gb);
-			for (i = 0; i < n; i++)
-				for (j = 0; j < out; j++) gb[j] += d[i * out + j];
+			mph_colsum(d, n, out, gb);
 			if (step) mph_vec_step(out, lr, gb, m->p + m->boff[l], step + m->boff[l]);
 		}
 		if (l == 0) break;
@@ -320,7 +296,7 @@ static void hvp(mph_mlp *m, const double *X, size_t n, const double *tape, doubl
                 double lr, int step)
 {
 	double *r, *rn, *t, *gb = m->grad;
-	size_t l, i, j;
+	size_t l, i;
 	reserve(m, n, 1);
 	for (l = 0; l < m->nlayers; l++) {
 		const double *a = l == 0 ? X : tape_act(m, tape, n, l - 1);
@@ -354,9 +330,7 @@ static void hvp(mph_mlp *m, const double *X, size_t n, const double *tape, doubl
 			mph_gemm2(1, (int)out, (int)in, (int)n, k2, 1.0, r, d, (int)out, a, ra, (int)in, 0.0,
 			          hv + m->woff[l], (int)in, hv + m->woff[l], (int)in);
 		if (!step) gb = hv + m->boff[l];
-		memset(gb, 0, out * sizeof *gb);
-		for (i = 0; i < n; i++)
-			for (j = 0; j < out; j++) gb[j] += r[i * out + j];
+		mph_colsum(r, n, out, gb);
 		if (step) mph_vec_step(out, lr, gb, v + m->boff[l], v + m->boff[l]);
 		if (l == 0) break;
 		relu_mask(rn, a, n * in);

@@ -102,6 +102,37 @@ int main(void)
 		CHECK(same);
 	}
 
+	/* ReLU, its mask and column sums: the plain loops' results to the bit,
+	 * -0.0 and NaN included, every length */
+	{
+		double z[40], z2[40], d[40], d2[40], g[40], g2[40];
+		int n, same = 1, j2;
+		for (n = 0; n <= 40; n += 1) {
+			for (i = 0; i < n; i++) {
+				z[i] = i % 7 == 0 ? -0.0 : i % 11 == 0 ? NAN : rnd(&r);
+				d[i] = rnd(&r);
+			}
+			memcpy(z2, z, sizeof z);
+			memcpy(d2, d, sizeof d);
+			mph_vec_relu(z2, (size_t)n);
+			mph_vec_mask(d2, z, (size_t)n);
+			for (i = 0; i < n; i++) {
+				double rz = z[i] < 0.0 ? 0.0 : z[i], rd = z[i] > 0.0 ? d[i] : 0.0;
+				same &= memcmp(&z2[i], &rz, sizeof rz) == 0 && memcmp(&d2[i], &rd, sizeof rd) == 0;
+			}
+			if (n > 0 && 40 % n == 0) {
+				int rows = 40 / n;
+				mph_colsum(d, (size_t)rows, (size_t)n, g);
+				for (j2 = 0; j2 < n; j2++) {
+					g2[j2] = 0.0;
+					for (i = 0; i < rows; i++) g2[j2] += d[i * n + j2];
+					same &= g[j2] == g2[j2];
+				}
+			}
+		}
+		CHECK(same);
+	}
+
 	/* two threads at once give the bytes one gives alone */
 	{
 		int m = 16, n = 128, k = 128, t;
