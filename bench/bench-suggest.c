@@ -5,6 +5,14 @@
  *       with 30 trials; gp-ucb step with 100 trials over 1440 (the Falcon
  *       grid). Medians of REPS runs [7]. Synthetic surfaces: speed does not
  *       depend on the values.
+ *   bench-suggest step MODEL OBJECTIVE HISTORY CANDIDATES [REPS]
+ *       the step mph-suggest takes with these files and its defaults, in
+ *       process: the inputs loaded once, then the search made and asked
+ *       for one configuration REPS times [21]; prints the median in ms
+ *       (bench/bench-suggest-process.sh sets it beside the whole process).
+ *   bench-suggest process REPS COMMAND [ARG...]
+ *       runs COMMAND REPS times (stdout to /dev/null) and prints the median
+ *       wall time in ms: the whole process, start to exit.
  *   bench-suggest replay TRACE SPACE OBJECTIVE META PRETRAIN TASKS ALGOS SEEDS CAP [KEY=VAL...]
  *       replays whole searches in process, as mph-eval will: the space's
  *       initial design, then one suggestion at a time measured from the
@@ -15,7 +23,9 @@
  * Not installed: run by `make bench`. */
 #include <math.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 #include "mph.h"
 
 static double now(void)
@@ -217,6 +227,79 @@ static void speed(int reps)
 	mph_space_free(sf);
 }
 
+/* ---- one step of mph-suggest, in process ---- */
+
+static int step(int argc, char **argv)
+{
+	mph_error err;
+	mph_model *model;
+	mph_objective *obj;
+	mph_csv *csv;
+	mph_candidates *cand;
+	mph_history *hist;
+	mph_search_args args;
+	mph_search_opts so;
+	int reps = argc > 4 ? atoi(argv[4]) : 21, r;
+	double *t;
+
+	if ((model = mph_model_load(argv[0], &err)) == NULL) die(argv[0], &err);
+	if ((obj = mph_objective_load(argv[1], &err)) == NULL) die(argv[1], &err);
+	if ((hist = mph_history_load(argv[2], mph_model_space(model), obj, mph_model_fail_value(model),
+	                             &err)) == NULL)
+		die(argv[2], &err);
+	if ((csv = mph_csv_open(argv[3], &err)) == NULL) die(argv[3], &err);
+	if ((cand = mph_candidates_read(csv, mph_model_space(model), obj, &err)) == NULL) die(argv[3], &err);
+	mph_search_args_init(&args);
+	mph_search_opts_apply(&so, MPH_ALGO_MORPHLING_GP, &args, model);
+	if (reps < 1) reps = 1;
+	t = malloc((size_t)reps * sizeof *t);
+	for (r = 0; r < reps; r++) {
+		mph_suggestion sg;
+		double t0 = now();
+		mph_search *s = mph_search_new(mph_model_space(model), model, &so, &err);
+		if (s == NULL || mph_search_suggest(s, cand, hist, 1, &sg, &err) < 0) die("suggest", &err);
+		mph_search_free(s);
+		t[r] = now() - t0;
+	}
+	printf("%.2f\n", 1e3 * median(t, (size_t)reps));
+	free(t);
+	mph_candidates_free(cand);
+	mph_csv_close(csv);
+	mph_history_free(hist);
+	mph_objective_free(obj);
+	mph_model_free(model);
+	return 0;
+}
+
+/* ---- a whole process ---- */
+
+static int process(char **argv)
+{
+	int reps = atoi(argv[0]), r;
+	double *t;
+	if (reps < 1) reps = 1;
+	t = malloc((size_t)reps * sizeof *t);
+	for (r = 0; r < reps; r++) {
+		double t0 = now();
+		int status;
+		pid_t pid = fork();
+		if (pid < 0) die("fork", NULL);
+		if (pid == 0) {
+			if (freopen("/dev/null", "w", stdout) == NULL) _exit(127);
+			execv(argv[1], argv + 1);
+			_exit(127);
+		}
+		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			fprintf(stderr, "bench-suggest: %s failed\n", argv[1]);
+			exit(1);
+		}
+		t[r] = now() - t0;
+	}
+	printf("%.2f\n", 1e3 * median(t, (size_t)reps));
+	free(t);
+	return 0;
+}
+
 /* ---- replay ---- */
 
 static char **split(const char *s, size_t *n)
@@ -357,12 +440,16 @@ static int replay(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	if (argc >= 6 && strcmp(argv[1], "step") == 0) return step(argc - 2, argv + 2);
+	if (argc >= 4 && strcmp(argv[1], "process") == 0) return process(argv + 2);
 	if (argc >= 2 && strcmp(argv[1], "speed") == 0) {
 		speed(argc > 2 ? atoi(argv[2]) : 7);
 		return 0;
 	}
 	if (argc >= 11 && strcmp(argv[1], "replay") == 0) return replay(argc - 2, argv + 2);
 	fprintf(stderr, "usage: bench-suggest speed [REPS]\n"
+	                "       bench-suggest step MODEL OBJECTIVE HISTORY CANDIDATES [REPS]\n"
+	                "       bench-suggest process REPS COMMAND [ARG...]\n"
 	                "       bench-suggest replay TRACE SPACE OBJECTIVE META PRETRAIN TASKS ALGOS SEEDS CAP [KEY=VAL...]\n");
 	return 2;
 }

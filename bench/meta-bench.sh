@@ -32,7 +32,14 @@ timed() {
 	w=$(for i in 1 2 3; do sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$TMP/time.$i" |
 		awk -F: '{ print (NF == 3 ? $1 * 3600 + $2 * 60 + $3 : $1 * 60 + $2) }'; done | median3)
 	m=$(for i in 1 2 3; do sed -n 's/.*Maximum resident set size (kbytes): //p' "$TMP/time.$i"; done | median3)
-	echo "$w s, peak memory $(awk -v k="$m" 'BEGIN { printf "%.1f", k / 1024 }') MB"
+	echo "$w s, peak memory $(awk -v k="$m" 'BEGIN { printf "%.1f", k / 1024 }') MB, load $(cut -d' ' -f1 /proc/loadavg)"
+}
+
+# per_task_iter WALL NETWORKS THREADS: the wall time per task-iteration (one
+# task's inner loop and meta-gradient), in ms of wall and of one thread.
+per_task_iter() {
+	awk -v w="$1" -v n="$2" -v t="$3" 'BEGIN { k = n * 1000 * 4
+		printf "  %.3f ms a task-iteration (%d networks x 1000 iterations x 4 tasks in %s s; %.3f ms of a thread)\n", 1000 * w / k, n, w, 1000 * w * (t < n * 4 ? t : n * 4) / k }'
 }
 
 if [ -f "$FALCON" ]; then
@@ -77,8 +84,19 @@ if [ -n "$SPEED_TRACE" ]; then
 	awk -F, -v only="$only" 'BEGIN { if (only != "") { split(only, a, ","); for (i in a) want[a[i]] = 1 } }
 		NR > 1 && (only == "" || $1 in want) { n[$1]++ }
 		END { for (t in n) { k++; c = n[t] } print k " tasks x " c " configurations" }' "$SPEED_TRACE"
-	printf 'mph-metatrain (maml, defaults): '
+	# defaults: 3 networks x 1000 iterations x 4 tasks, on the cores available
+	printf 'mph-metatrain (maml, defaults, %s threads): ' "$(nproc)"
 	timed "$TMP/m.json" bin/mph-metatrain -q -s "$SPEED_SPACE" -M "$SPEED_METRIC" $SPEED_ARGS "$SPEED_TRACE"
+	per_task_iter "$w" 3 "$(nproc)"
+	printf 'mph-metatrain --ensemble 1 --threads 1: '
+	timed "$TMP/m1.json" bin/mph-metatrain -q --ensemble 1 --threads 1 -s "$SPEED_SPACE" -M "$SPEED_METRIC" $SPEED_ARGS "$SPEED_TRACE"
+	per_task_iter "$w" 1 1
+	if [ -f "$FALCON" ]; then
+		# the setting of issue 15's PyTorch reference (11.7 s on one thread)
+		printf 'falcon-sources, 18 models, --ensemble 1 --threads 1: '
+		timed "$TMP/f1.json" bin/mph-metatrain -q --ensemble 1 --threads 1 -s "$TMP/falcon.json" -M rps_per_budget_norm "$FALCON"
+		per_task_iter "$w" 1 1
+	fi
 	printf 'mph-metatrain --mode pretrain: '
 	timed "$TMP/p.json" bin/mph-metatrain -q --mode pretrain -s "$SPEED_SPACE" -M "$SPEED_METRIC" $SPEED_ARGS "$SPEED_TRACE"
 	"$BENCH" --speed --model "$TMP/m.json" -s "$SPEED_SPACE" -m "$SPEED_METRIC" --configs 720 "$SPEED_TRACE"

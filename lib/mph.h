@@ -399,11 +399,18 @@ typedef struct {
 	double inner_lr;    /* alpha */
 	double outer_lr;    /* Adam step size on the meta-weights */
 	mph_norm_kind norm;
+	/* Threads that train at once, taking the tasks of a meta-iteration and
+	 * the networks of an ensemble (0: the cores available) [0]; the weights
+	 * are the same bytes whatever the count. */
+	int threads;
 	/* Called every iteration when non-NULL; loss is the mean query loss. */
 	void (*progress)(void *ctx, int iter, int iters, double loss);
 	void *progress_ctx;
 } mph_meta_opts;
 void mph_meta_opts_default(mph_meta_opts *o);
+/* threads 0 means this: the cores the process may run on (its affinity
+ * mask), at least 1. */
+int mph_meta_threads_default(void);
 /* The fine-tuning a model trained with o records for later adaptation,
  * where adapt leaves it open (steps or lr < 0): MAML's own inner loop, or,
  * for pretrained weights, which were not optimised for one and fine-tune

@@ -104,6 +104,36 @@ FAST="--iters 30 --hidden 16,16 --shots 8 --query 16"
 	assert_equal "${stderr_lines[0]}" "mph-metatrain: --ensemble: illegal number: '0' (expected 1..1000)"
 }
 
+@test "--threads N: the same model whatever N, for MAML, first order and pretraining" {
+	cd "$MPH_ROOT"
+	d="$BATS_TEST_TMPDIR"
+	# the weights and everything else but the recorded command line
+	body() { jq -S 'del(.provenance.args)' "$1"; }
+	for mode in "" "--first-order" "--mode pretrain"; do
+		mph-metatrain -q -s $FIX/space.json $FAST $mode --ensemble 3 --threads 1 -o "$d/t1.json" $FIX/trace.csv
+		body "$d/t1.json" > "$d/b1.json"
+		for n in 2 3 7; do
+			mph-metatrain -q -s $FIX/space.json $FAST $mode --ensemble 3 --threads $n -o "$d/t$n.json" $FIX/trace.csv
+			body "$d/t$n.json" > "$d/b$n.json"
+			cmp "$d/b1.json" "$d/b$n.json"
+		done
+		# and without the option (the cores available)
+		mph-metatrain -q -s $FIX/space.json $FAST $mode --ensemble 3 -o "$d/t0.json" $FIX/trace.csv
+		body "$d/t0.json" > "$d/b0.json"
+		cmp "$d/b1.json" "$d/b0.json"
+	done
+	# an ensemble's first member is the lone network of its seed, trained alone
+	mph-metatrain -q -s $FIX/space.json $FAST --ensemble 3 -o "$d/three.json" $FIX/trace.csv
+	mph-metatrain -q -s $FIX/space.json $FAST --threads 2 --ensemble 1 -o "$d/one.json" $FIX/trace.csv
+	jq -c '.network' "$d/one.json" > "$d/n1.json"
+	jq -c '.network[0]' "$d/three.json" > "$d/n3.json"
+	cmp "$d/n1.json" "$d/n3.json"
+	run -2 --separate-stderr mph-metatrain --threads 0 $FIX/trace.csv
+	assert_equal "${stderr_lines[0]}" "mph-metatrain: --threads: illegal number: '0' (expected 1..1024)"
+	run mph-metatrain -h
+	[[ "$output" == *"--threads N        threads that train at once"* ]]
+}
+
 @test "pretrain and first-order modes, and the space derived from the trace" {
 	cd "$MPH_ROOT"
 	d="$BATS_TEST_TMPDIR"

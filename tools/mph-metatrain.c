@@ -45,6 +45,9 @@ static void help(void)
 	       "      --seed N           random seed [%llu]\n"
 	       "      --ensemble N       train N networks, each from its own seed; the model\n"
 	       "                         predicts their mean [%zu]\n"
+	       "      --threads N        threads that train at once, on the tasks of an\n"
+	       "                         iteration and the networks; the model is the same\n"
+	       "                         bytes whatever N [the cores available: %d]\n"
 	       "  -v, --verbose          progress on stderr even when it is not a terminal\n"
 	       "  -q, --quiet            no progress\n"
 	       "  -h, --help             this help\n"
@@ -66,7 +69,8 @@ static void help(void)
 	       "                         pretrain: %s]\n\n"
 	       "TRACE is CSV with a `task` column, the knob columns and the metric; - is\n"
 	       "standard input (then -s is needed). See mph-metatrain(1), mph-model(5).\n",
-	       usage_line, d.metric, (unsigned long long)d.train.seed, d.train.members, hidden,
+	       usage_line, d.metric, (unsigned long long)d.train.seed, d.train.members,
+	       mph_meta_threads_default(), hidden,
 	       d.train.meta.iters, d.train.meta.meta_batch, d.train.meta.shots, d.train.meta.query,
 	       d.train.meta.inner_steps, mph_fmt_double(a, d.train.meta.inner_lr),
 	       mph_fmt_double(b, d.train.meta.outer_lr), mph_norm_name(d.train.meta.norm),
@@ -77,7 +81,7 @@ static void help(void)
 enum {
 	OPT_ADAPT_LR = 256, OPT_ADAPT_STEPS, OPT_ENSEMBLE, OPT_EXCLUDE, OPT_FAIL_VALUE, OPT_FIRST_ORDER, OPT_HIDDEN,
 	OPT_INNER_LR, OPT_INNER_STEPS, OPT_ITERS, OPT_META_BATCH, OPT_MODE, OPT_NORM, OPT_OUTER_LR,
-	OPT_QUERY, OPT_SEED, OPT_SHOTS, OPT_TASKS, OPT_VERSION
+	OPT_QUERY, OPT_SEED, OPT_SHOTS, OPT_TASKS, OPT_THREADS, OPT_VERSION
 };
 
 /* ---- progress ---- */
@@ -86,7 +90,8 @@ typedef struct {
 	int tty;
 	struct timespec start;
 	double last;
-	size_t member, members; /* which network of the ensemble is training */
+	size_t member, members; /* which network of the ensemble reports */
+	int *iter_of;           /* each network's iterations done: they train at once */
 } progress;
 
 static double since(const struct timespec *t0)
@@ -99,17 +104,19 @@ static double since(const struct timespec *t0)
 static void report(void *ctx, int iter, int iters, double loss)
 {
 	progress *p = ctx;
-	double el = since(&p->start);
+	double el = since(&p->start), done = 0.0;
+	size_t k;
+	p->iter_of[p->member] = iter;
+	for (k = 0; k < p->members; k++) done += p->iter_of[k];
 	if (iter < iters && el - p->last < 1.0) return;
 	p->last = el;
-	/* the time left counts the members still to train */
+	/* the time left counts every member's iterations still to run */
 	if (p->members > 1)
 		fprintf(stderr, "%s: network %zu/%zu, ", tool_prog, p->member + 1, p->members);
 	else
 		fprintf(stderr, "%s: ", tool_prog);
 	fprintf(stderr, "iteration %d/%d loss %.4g, %.0fs left%s", iter, iters, loss,
-	        iter > 0 ? el / ((double)p->member * iters + iter) *
-	                   ((double)(p->members - p->member) * iters - iter) : 0.0,
+	        done > 0 ? el / done * ((double)p->members * iters - done) : 0.0,
 	        p->tty && iter < iters ? "   \r" : "\n");
 }
 
@@ -119,14 +126,16 @@ static void progress_init(progress *p, size_t members)
 	p->last = -1e9;
 	p->member = 0;
 	p->members = members;
+	p->iter_of = tool_alloc(members * sizeof *p->iter_of);
+	memset(p->iter_of, 0, members * sizeof *p->iter_of);
 	clock_gettime(CLOCK_MONOTONIC, &p->start);
 }
 
 static void report_member(void *ctx, size_t k, size_t members)
 {
 	progress *p = ctx;
-	p->member = k;
-	p->members = members;
+	p->member = k < p->members ? k : 0;
+	(void)members;
 }
 
 /* ---- task selection ---- */
@@ -228,6 +237,7 @@ int main(int argc, char **argv)
 		{"shots", required_argument, NULL, OPT_SHOTS},
 		{"space", required_argument, NULL, 's'},
 		{"tasks", required_argument, NULL, OPT_TASKS},
+		{"threads", required_argument, NULL, OPT_THREADS},
 		{"verbose", no_argument, NULL, 'v'},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0}};
@@ -240,7 +250,7 @@ int main(int argc, char **argv)
 	mph_trace *all = NULL, *t = NULL;
 	mph_model *model = NULL;
 	mph_meta_mode mode = MPH_META_MAML;
-	progress prog;
+	progress prog = {0};
 
 	tool_start(argv, "mph-metatrain");
 	defaults(&st);
@@ -272,6 +282,10 @@ int main(int argc, char **argv)
 			if (tool_train_opt(longopts[li].name, optarg, &st.train) != 0) goto usage;
 			break;
 		case OPT_TASKS: only = optarg; break;
+		case OPT_THREADS:
+			if (tool_long_opt("--threads", optarg, 1, 1024, &x)) goto usage;
+			st.train.meta.threads = (int)x;
+			break;
 		case OPT_VERSION: printf("mph-metatrain %s\n", MPH_VERSION); return tool_stdout_status();
 		default: goto usage;
 		}
@@ -311,6 +325,7 @@ int main(int argc, char **argv)
 fail:
 	if (rc != 0) tool_error(&err);
 	mph_model_free(model);
+	free(prog.iter_of);
 	mph_trace_free(all);
 	mph_trace_free(t);
 	mph_space_free(s);

@@ -48,6 +48,31 @@ uint64_t mph_hash64(const void *data, size_t n, uint64_t h);
 double mph_round12(double x);
 
 /* ---- linear algebra ---- */
+/* mph_gemm with the beta term taken from Cin rather than C: C = alpha
+ * op(A) op(B) + beta Cin, Cin m x n with row stride ldci (0: every row the
+ * same, e.g. a bias), read before C is written where they overlap only if
+ * Cin is C itself. */
+void mph_gemm_in(int ta, int tb, int m, int n, int k, double alpha, const double *a, int lda,
+                 const double *b, int ldb, double beta, const double *ci, int ldci, double *c,
+                 int ldc);
+
+/* Two products summed: C = alpha (op(A) B + op(A2) B2) + beta Cin, B and
+ * B2 not transposed, the pairs sharing their strides; k and k2 terms. */
+void mph_gemm2(int ta, int m, int n, int k, int k2, double alpha, const double *a,
+               const double *a2, int lda, const double *b, const double *b2, int ldb, double beta,
+               const double *ci, int ldci, double *c, int ldc);
+
+/* The elementwise passes of a ReLU network, each giving its plain loop's
+ * results to the bit: z = +0.0 where z < 0 (-0.0 and NaN stay); d = +0.0
+ * where !(a > 0); g[j] = sum over rows of d[i][j], in row order. */
+void mph_vec_relu(double *z, size_t n);
+void mph_vec_mask(double *d, const double *a, size_t n);
+void mph_colsum(const double *d, size_t rows, size_t cols, double *g);
+
+/* out = x - lr g, elementwise (a product then a difference, never fused);
+ * out may be x. */
+void mph_vec_step(size_t n, double lr, const double *g, const double *x, double *out);
+
 /* y = alpha * op(A) x + beta * y, A row-major m x n. */
 void mph_gemv(int trans, int m, int n, double alpha, const double *a, int lda,
               const double *x, double beta, double *y);

@@ -20,6 +20,12 @@ double *mph_mlp_params(mph_mlp *m); /* nparams values, writable */
 
 const double *mph_mlp_params_const(const mph_mlp *m);
 
+/* From here on m computes with the nparams values at p, which stay the
+ * caller's (it must not train or write them through m); NULL: its own
+ * again. Saves copying parameters in and out, as MAML's inner loop would
+ * at every step. */
+void mph_mlp_bind(mph_mlp *m, const double *p);
+
 /* out[i] = f(X row i), X is n x nin row-major. */
 void mph_mlp_predict(mph_mlp *m, const double *X, size_t n, double *out);
 
@@ -33,6 +39,29 @@ double mph_mlp_loss_grad(mph_mlp *m, const double *X, const double *y, size_t n,
 double mph_mlp_hvp(mph_mlp *m, const double *X, const double *y, size_t n,
                    const double *v, double *hv);
 
+/* A tape: the activations and deltas of one forward and backward pass on
+ * n rows (mph_mlp_tape_len doubles), which Hessian-vector products at the
+ * same parameters reuse rather than recompute. mph_mlp_loss_grad_tape is
+ * mph_mlp_loss_grad that also fills tape (grad may be NULL);
+ * mph_mlp_hvp_tape is mph_mlp_hvp from a tape recorded at m's current
+ * parameters on the same X. */
+size_t mph_mlp_tape_len(const mph_mlp *m, size_t n);
+double mph_mlp_loss_grad_tape(mph_mlp *m, const double *X, const double *y, size_t n,
+                              double *grad, double *tape);
+void mph_mlp_hvp_tape(mph_mlp *m, const double *X, size_t n, const double *tape, const double *v,
+                      double *hv);
+
+/* v = v - lr H v in place, H from the tape as mph_mlp_hvp_tape (the step
+ * summed with the product, so not the two apart to the bit). */
+void mph_mlp_hvp_step_tape(mph_mlp *m, const double *X, size_t n, const double *tape, double lr,
+                           double *v);
+
+/* One SGD step from m's parameters into next (nparams values, m's own
+ * left as they were): next = p - lr grad, the loss's gradient on X, y,
+ * recorded on tape when non-NULL; returns the loss at p. */
+double mph_mlp_sgd_step_tape(mph_mlp *m, const double *X, const double *y, size_t n, double lr,
+                             double *next, double *tape);
+
 /* Returns the loss over all n rows after the last step. */
 double mph_mlp_train(mph_mlp *m, const double *X, const double *y, size_t n,
                      const mph_train_opts *o, mph_rng *rng);
@@ -45,6 +74,15 @@ void mph_norm_invert(const mph_norm *nm, const double *z, size_t n, double *y);
 /* ---- meta-training ---- */
 const char *mph_meta_mode_name(mph_meta_mode mode); /* "maml", "fomaml", "pretrain" */
 void mph_meta_adapt_defaults(const mph_meta_opts *o, mph_train_opts *adapt);
+
+/* Meta-trains n networks at once, network k from its own rng[k], on
+ * o->threads threads: each network gets the bytes mph_meta_train gives it
+ * alone, whatever the thread count. o->progress, when set, is called under
+ * a lock, after member(ctx, k, n) (when set) names the network. 0, or -1
+ * with err set to the error of the lowest-numbered network that failed. */
+int mph_meta_train_many(mph_mlp **m, size_t n, const mph_trace *t, const mph_meta_opts *o,
+                        mph_rng *rng, void (*member)(void *ctx, size_t k, size_t n),
+                        mph_error *err);
 
 /* The MAML meta-gradient for one task: grad = d/dtheta of the query loss
  * after `steps` SGD steps of size lr on the support set from theta = m's

@@ -4,7 +4,9 @@
  * network and only grows, so the adaptation loop of mph-eval, which trains
  * thousands of times, allocates nothing once warm. */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
+#include "core/core.h"
 #include "learn/learn.h"
 
 #define MAX_LAYERS (MPH_MLP_MAX_HIDDEN + 1)
@@ -16,7 +18,8 @@ struct mph_mlp {
 	size_t woff[MAX_LAYERS], boff[MAX_LAYERS];
 	size_t maxw;                     /* widest layer (inputs included) */
 	size_t nparams;
-	double *p;
+	double *p;                       /* the parameters computed with: own, or bound */
+	double *own;
 	/* scratch, sized for `cap` rows */
 	size_t cap;
 	double *act[MAX_LAYERS];         /* post-activation outputs of each layer */
@@ -26,6 +29,8 @@ struct mph_mlp {
 	size_t *perm;
 	size_t permcap;
 	double *grad, *adam_m, *adam_v;  /* nparams each, for training */
+	double *tape;                    /* mph_mlp_hvp's */
+	size_t tapecap;
 };
 
 mph_mlp *mph_mlp_new(size_t nin, size_t nhidden, const size_t *hidden)
@@ -51,7 +56,7 @@ mph_mlp *mph_mlp_new(size_t nin, size_t nhidden, const size_t *hidden)
 		off += m->lout[l];
 	}
 	m->nparams = off;
-	m->p = mph_calloc(off, sizeof *m->p);
+	m->p = m->own = mph_calloc(off, sizeof *m->p);
 	m->grad = mph_calloc(off, sizeof *m->grad);
 	return m;
 }
@@ -73,7 +78,7 @@ void mph_mlp_free(mph_mlp *m)
 	if (m == NULL) return;
 	free_scratch(m);
 	free(m->perm);
-	free(m->p); free(m->grad); free(m->adam_m); free(m->adam_v);
+	free(m->own); free(m->grad); free(m->adam_m); free(m->adam_v); free(m->tape);
 	free(m);
 }
 
@@ -111,6 +116,7 @@ size_t mph_mlp_hidden(const mph_mlp *m, size_t i) { return i < m->nhidden ? m->h
 size_t mph_mlp_nparams(const mph_mlp *m) { return m->nparams; }
 double *mph_mlp_params(mph_mlp *m) { return m->p; }
 const double *mph_mlp_params_const(const mph_mlp *m) { return m->p; }
+void mph_mlp_bind(mph_mlp *m, const double *p) { m->p = p ? (double *)p : m->own; }
 
 static void reserve(mph_mlp *m, size_t n, int need_r)
 {
@@ -134,21 +140,24 @@ static void reserve(mph_mlp *m, size_t n, int need_r)
 	m->cap = n;
 }
 
+/* In place, branch-free (lib/core/linalg.c): whether a unit is active is a
+ * coin toss for the branch predictor, and the mispredictions cost a fifth
+ * of meta-training's time. */
+#define relu(z, n) mph_vec_relu(z, n)
+#define relu_mask(d, a, n) mph_vec_mask(d, a, n)
+
 /* Z = A W^T + b, then ReLU on hidden layers. */
 static void forward(mph_mlp *m, const double *X, size_t n)
 {
-	size_t l, i, j;
+	size_t l;
 	for (l = 0; l < m->nlayers; l++) {
 		const double *a = l == 0 ? X : m->act[l - 1];
-		const double *b = m->p + m->boff[l];
 		double *z = m->act[l];
 		size_t out = m->lout[l];
-		for (i = 0; i < n; i++) memcpy(z + i * out, b, out * sizeof *z);
-		mph_gemm(0, 1, (int)n, (int)out, (int)m->lin[l], 1.0, a, (int)m->lin[l],
-		         m->p + m->woff[l], (int)m->lin[l], 1.0, z, (int)out);
-		if (l + 1 < m->nlayers)
-			for (j = 0; j < n * out; j++)
-				if (z[j] < 0.0) z[j] = 0.0;
+		/* the bias row is the beta term of every row */
+		mph_gemm_in(0, 1, (int)n, (int)out, (int)m->lin[l], 1.0, a, (int)m->lin[l],
+		            m->p + m->woff[l], (int)m->lin[l], 1.0, m->p + m->boff[l], 0, z, (int)out);
+		if (l + 1 < m->nlayers) relu(z, n * out);
 	}
 }
 
@@ -173,102 +182,190 @@ static double out_delta(const mph_mlp *m, const double *y, size_t n, double *d)
 	return loss / (double)n;
 }
 
-/* Gradient of the layer's weights and biases from its delta, and the delta
- * of the layer below (masked by its ReLU) into dn when l > 0. */
-static void backward(mph_mlp *m, const double *X, size_t n, double *grad)
+/* A tape: what one forward and backward pass on n rows computed, for
+ * Hessian-vector products at the same parameters to reuse: each layer's
+ * activations, then each layer's delta (d loss / d its pre-activation). */
+size_t mph_mlp_tape_len(const mph_mlp *m, size_t n)
 {
-	double *d = m->d0, *dn = m->d1, *t;
-	size_t l = m->nlayers, i, j;
+	size_t l, w = 0;
+	for (l = 0; l < m->nlayers; l++) w += m->lout[l];
+	return 2 * n * w;
+}
+
+static double *tape_act(const mph_mlp *m, const double *tape, size_t n, size_t l)
+{
+	size_t i, off = 0;
+	for (i = 0; i < l; i++) off += m->lout[i];
+	return (double *)tape + n * off;
+}
+
+static double *tape_delta(const mph_mlp *m, const double *tape, size_t n, size_t l)
+{
+	return tape_act(m, tape, n, l) + mph_mlp_tape_len(m, n) / 2;
+}
+
+/* Gradient of the layer's weights and biases from its delta, and the delta
+ * of the layer below (masked by its ReLU) when l > 0. grad may be NULL
+ * (deltas only). With step, grad is not written: step = p - lr grad is
+ * (an SGD step, summed in the gradient's own order, so it equals the two
+ * apart); grad is then scratch for the biases. With a tape the deltas are
+ * written on it, the top one already there. */
+static void backward(mph_mlp *m, const double *X, size_t n, double *grad, double lr, double *step,
+                     double *tape)
+{
+	double *d = tape ? tape_delta(m, tape, n, m->nlayers - 1) : m->d0, *dn = m->d1, *t;
+	size_t l = m->nlayers;
 	while (l-- > 0) {
 		const double *a = l == 0 ? X : m->act[l - 1];
 		size_t in = m->lin[l], out = m->lout[l];
-		double *gb = grad + m->boff[l];
-		mph_gemm(1, 0, (int)out, (int)in, (int)n, 1.0, d, (int)out, a, (int)in, 0.0,
-		         grad + m->woff[l], (int)in);
-		memset(gb, 0, out * sizeof *gb);
-		for (i = 0; i < n; i++)
-			for (j = 0; j < out; j++) gb[j] += d[i * out + j];
+		if (grad) {
+			double *gb = grad + m->boff[l];
+			if (step)
+				mph_gemm_in(1, 0, (int)out, (int)in, (int)n, -lr, d, (int)out, a, (int)in, 1.0,
+				            m->p + m->woff[l], (int)in, step + m->woff[l], (int)in);
+			else
+				mph_gemm(1, 0, (int)out, (int)in, (int)n, 1.0, d, (int)out, a, (int)in, 0.0,
+				         grad + m->woff[l], (int)in);
+			mph_colsum(d, n, out, gb);
+			if (step) mph_vec_step(out, lr, gb, m->p + m->boff[l], step + m->boff[l]);
+		}
 		if (l == 0) break;
+		if (tape) dn = tape_delta(m, tape, n, l - 1);
 		mph_gemm(0, 0, (int)n, (int)in, (int)out, 1.0, d, (int)out, m->p + m->woff[l], (int)in,
 		         0.0, dn, (int)in);
-		for (j = 0; j < n * in; j++)
-			if (!(a[j] > 0.0)) dn[j] = 0.0;
-		t = d; d = dn; dn = t;
+		relu_mask(dn, a, n * in);
+		if (tape) d = dn;
+		else { t = d; d = dn; dn = t; }
 	}
 }
 
 double mph_mlp_loss_grad(mph_mlp *m, const double *X, const double *y, size_t n, double *grad)
 {
-	double loss;
+	return mph_mlp_loss_grad_tape(m, X, y, n, grad, NULL);
+}
+
+/* The pass of mph_mlp_loss_grad_tape and mph_mlp_sgd_step_tape: with a
+ * tape, the layers write their activations and deltas straight onto it. */
+static double pass(mph_mlp *m, const double *X, const double *y, size_t n, double *grad,
+                   double lr, double *step, double *tape)
+{
+	double loss, *act[MAX_LAYERS];
+	size_t l;
+	reserve(m, n, 0);
+	if (tape)
+		for (l = 0; l < m->nlayers; l++) {
+			act[l] = m->act[l];
+			m->act[l] = tape_act(m, tape, n, l);
+		}
+	forward(m, X, n);
+	loss = out_delta(m, y, n, tape ? tape_delta(m, tape, n, m->nlayers - 1) : m->d0);
+	if (grad || tape) backward(m, X, n, grad, lr, step, tape);
+	if (tape)
+		for (l = 0; l < m->nlayers; l++) m->act[l] = act[l];
+	return loss;
+}
+
+double mph_mlp_loss_grad_tape(mph_mlp *m, const double *X, const double *y, size_t n,
+                              double *grad, double *tape)
+{
 	if (n == 0) {
 		if (grad) memset(grad, 0, m->nparams * sizeof *grad);
 		return 0.0;
 	}
-	reserve(m, n, 0);
-	forward(m, X, n);
-	loss = out_delta(m, y, n, m->d0);
-	if (grad) backward(m, X, n, grad);
-	return loss;
+	return pass(m, X, y, n, grad, 0.0, NULL, tape);
+}
+
+double mph_mlp_sgd_step_tape(mph_mlp *m, const double *X, const double *y, size_t n, double lr,
+                             double *next, double *tape)
+{
+	if (n == 0) {
+		memmove(next, m->p, m->nparams * sizeof *next);
+		return 0.0;
+	}
+	return pass(m, X, y, n, m->grad, lr, next, tape);
 }
 
 /* The R-operator: with direction v on the parameters, the forward pass
  * gives R{z} = R{a} W^T + a V^T + v_b and R{a} = R{z} * relu'(z) (ReLU has
  * no curvature a.e.); the backward pass gives R{gW} = R{d}^T a + d^T R{a}
- * and R{d_below} = (R{d} W + d V) * relu'. Exact for this network. */
-double mph_mlp_hvp(mph_mlp *m, const double *X, const double *y, size_t n, const double *v,
-                   double *hv)
+ * and R{d_below} = (R{d} W + d V) * relu'. Exact for this network. The
+ * activations a and deltas d are the tape's. */
+/* hv = H v, or with step (hv NULL), v = v - lr H v in place: each layer's
+ * weights are updated once the layer below's R{d} no longer needs them. */
+static void hvp(mph_mlp *m, const double *X, size_t n, const double *tape, double *v, double *hv,
+                double lr, int step)
 {
-	double loss, *d, *dn, *r, *rn, *t;
-	size_t l, i, j;
-	if (n == 0) {
-		memset(hv, 0, m->nparams * sizeof *hv);
-		return 0.0;
-	}
+	double *r, *rn, *t, *gb = m->grad;
+	size_t l, i;
 	reserve(m, n, 1);
-	forward(m, X, n);
 	for (l = 0; l < m->nlayers; l++) {
-		const double *a = l == 0 ? X : m->act[l - 1];
+		const double *a = l == 0 ? X : tape_act(m, tape, n, l - 1);
 		const double *vb = v + m->boff[l];
 		size_t in = m->lin[l], out = m->lout[l];
 		double *rz = m->ract[l];
-		for (i = 0; i < n; i++) memcpy(rz + i * out, vb, out * sizeof *rz);
-		mph_gemm(0, 1, (int)n, (int)out, (int)in, 1.0, a, (int)in, v + m->woff[l], (int)in,
-		         1.0, rz, (int)out);
+		mph_gemm_in(0, 1, (int)n, (int)out, (int)in, 1.0, a, (int)in, v + m->woff[l], (int)in,
+		            1.0, vb, 0, rz, (int)out);
 		if (l > 0)
 			mph_gemm(0, 1, (int)n, (int)out, (int)in, 1.0, m->ract[l - 1], (int)in,
 			         m->p + m->woff[l], (int)in, 1.0, rz, (int)out);
-		if (l + 1 < m->nlayers)
-			for (j = 0; j < n * out; j++)
-				if (!(m->act[l][j] > 0.0)) rz[j] = 0.0;
+		if (l + 1 < m->nlayers) relu_mask(rz, tape_act(m, tape, n, l), n * out);
 	}
-	d = m->d0; dn = m->d1; r = m->r0; rn = m->r1;
-	loss = out_delta(m, y, n, d);
+	r = m->r0; rn = m->r1;
 	for (i = 0; i < n; i++) r[i] = 2.0 * m->ract[m->nlayers - 1][i] / (double)n;
 	l = m->nlayers;
 	while (l-- > 0) {
-		const double *a = l == 0 ? X : m->act[l - 1];
+		const double *a = l == 0 ? X : tape_act(m, tape, n, l - 1);
+		const double *d = tape_delta(m, tape, n, l);
+		const double *ra = l == 0 ? a : m->ract[l - 1];
 		size_t in = m->lin[l], out = m->lout[l];
-		double *gb = hv + m->boff[l];
-		mph_gemm(1, 0, (int)out, (int)in, (int)n, 1.0, r, (int)out, a, (int)in, 0.0,
-		         hv + m->woff[l], (int)in);
-		if (l > 0)
-			mph_gemm(1, 0, (int)out, (int)in, (int)n, 1.0, d, (int)out, m->ract[l - 1], (int)in,
-			         1.0, hv + m->woff[l], (int)in);
-		memset(gb, 0, out * sizeof *gb);
-		for (i = 0; i < n; i++)
-			for (j = 0; j < out; j++) gb[j] += r[i * out + j];
+		int k2 = l == 0 ? 0 : (int)n;
+		if (l > 0) /* R{d} below, from this layer's weights and direction */
+			mph_gemm2(0, (int)n, (int)in, (int)out, (int)out, 1.0, r, d, (int)out, m->p + m->woff[l],
+			          v + m->woff[l], (int)in, 0.0, rn, (int)in, rn, (int)in);
+		/* R{gW} = R{d}^T a + d^T R{a}, one sum */
+		if (step)
+			mph_gemm2(1, (int)out, (int)in, (int)n, k2, -lr, r, d, (int)out, a, ra, (int)in, 1.0,
+			          v + m->woff[l], (int)in, v + m->woff[l], (int)in);
+		else
+			mph_gemm2(1, (int)out, (int)in, (int)n, k2, 1.0, r, d, (int)out, a, ra, (int)in, 0.0,
+			          hv + m->woff[l], (int)in, hv + m->woff[l], (int)in);
+		if (!step) gb = hv + m->boff[l];
+		mph_colsum(r, n, out, gb);
+		if (step) mph_vec_step(out, lr, gb, v + m->boff[l], v + m->boff[l]);
 		if (l == 0) break;
-		mph_gemm(0, 0, (int)n, (int)in, (int)out, 1.0, r, (int)out, m->p + m->woff[l], (int)in,
-		         0.0, rn, (int)in);
-		mph_gemm(0, 0, (int)n, (int)in, (int)out, 1.0, d, (int)out, v + m->woff[l], (int)in,
-		         1.0, rn, (int)in);
-		mph_gemm(0, 0, (int)n, (int)in, (int)out, 1.0, d, (int)out, m->p + m->woff[l], (int)in,
-		         0.0, dn, (int)in);
-		for (j = 0; j < n * in; j++)
-			if (!(a[j] > 0.0)) dn[j] = rn[j] = 0.0;
-		t = d; d = dn; dn = t;
+		relu_mask(rn, a, n * in);
 		t = r; r = rn; rn = t;
 	}
+}
+
+void mph_mlp_hvp_tape(mph_mlp *m, const double *X, size_t n, const double *tape, const double *v,
+                      double *hv)
+{
+	if (n == 0) {
+		memset(hv, 0, m->nparams * sizeof *hv);
+		return;
+	}
+	hvp(m, X, n, tape, (double *)v, hv, 0.0, 0);
+}
+
+void mph_mlp_hvp_step_tape(mph_mlp *m, const double *X, size_t n, const double *tape, double lr,
+                           double *v)
+{
+	if (n > 0) hvp(m, X, n, tape, v, NULL, lr, 1);
+}
+
+double mph_mlp_hvp(mph_mlp *m, const double *X, const double *y, size_t n, const double *v,
+                   double *hv)
+{
+	size_t len = mph_mlp_tape_len(m, n);
+	double loss;
+	if (m->tapecap < len) {
+		free(m->tape);
+		m->tape = mph_malloc(len * sizeof(double));
+		m->tapecap = len;
+	}
+	loss = mph_mlp_loss_grad_tape(m, X, y, n, NULL, m->tape);
+	mph_mlp_hvp_tape(m, X, n, m->tape, v, hv);
 	return loss;
 }
 

@@ -51,28 +51,13 @@ uint64_t mph_model_member_seed(uint64_t seed, size_t k)
 	return mph_hash64(v, sizeof v, 0x6d70682d656e7321ULL);
 }
 
-static mph_mlp *train_one(const mph_trace *sub, const mph_space *s, const mph_model_train_opts *o,
-                          size_t k, mph_error *err)
-{
-	mph_rng rng;
-	mph_mlp *mlp = mph_mlp_new(mph_space_nfeatures(s), o->nhidden, o->hidden);
-	mph_meta_opts meta = o->meta;
-	mph_rng_seed(&rng, mph_model_member_seed(o->seed, k));
-	mph_mlp_init(mlp, &rng);
-	if (o->member_progress) o->member_progress(meta.progress_ctx, k, o->members);
-	if (mph_meta_train(mlp, sub, &meta, &rng, err) != 0) {
-		mph_mlp_free(mlp);
-		return NULL;
-	}
-	return mlp;
-}
-
 mph_model *mph_model_train(const mph_trace *t, const unsigned char *use, const mph_space *s,
                            const char *metric, const mph_model_train_opts *o, mph_error *err)
 {
 	mph_trace sub = *t;
 	mph_space *sc;
-	mph_mlp *mlp;
+	mph_mlp **mlps;
+	mph_rng *rngs;
 	mph_model *m = NULL;
 	size_t k;
 	if (o->members < 1) {
@@ -89,18 +74,30 @@ mph_model *mph_model_train(const mph_trace *t, const unsigned char *use, const m
 		mph_error_set(err, NULL, 0, 0, "no task to train on");
 		return NULL;
 	}
-	/* the model owns a copy of the space, made once the first network is */
-	if ((mlp = train_one(&sub, s, o, 0, err)) == NULL) goto fail;
+	/* The members train at once, each from its own seed and rng, so the
+	 * ensemble is the one trained member by member. */
+	mlps = mph_malloc(o->members * sizeof *mlps);
+	rngs = mph_malloc(o->members * sizeof *rngs);
+	for (k = 0; k < o->members; k++) {
+		mlps[k] = mph_mlp_new(mph_space_nfeatures(s), o->nhidden, o->hidden);
+		mph_rng_seed(&rngs[k], mph_model_member_seed(o->seed, k));
+		mph_mlp_init(mlps[k], &rngs[k]);
+	}
+	if (mph_meta_train_many(mlps, o->members, &sub, &o->meta, rngs, o->member_progress, err) != 0)
+		goto fail;
+	/* the model owns a copy of the space and, from here, the networks */
 	sc = mph_space_clone(s);
-	if ((m = mph_model_new(sc, mlp, metric, o->meta.norm, err)) == NULL) {
+	if ((m = mph_model_new(sc, mlps[0], metric, o->meta.norm, err)) == NULL) {
 		mph_space_free(sc);
-		mph_mlp_free(mlp);
 		goto fail;
 	}
+	mlps[0] = NULL;
 	for (k = 1; k < o->members; k++) {
-		if ((mlp = train_one(&sub, s, o, k, err)) == NULL) goto fail;
-		mph_model_add_member(m, mlp, NULL); /* same shape by construction */
+		mph_model_add_member(m, mlps[k], NULL); /* same shape by construction */
+		mlps[k] = NULL;
 	}
+	free(mlps);
+	free(rngs);
 	free(sub.tasks);
 	m->fail_value = o->fail_value;
 	m->adapt = o->adapt;
@@ -109,7 +106,9 @@ mph_model *mph_model_train(const mph_trace *t, const unsigned char *use, const m
 	json_object_set_new(m->provenance, "training", mph_model_train_opts_to_json(o));
 	return m;
 fail:
+	for (k = 0; k < o->members; k++) mph_mlp_free(mlps[k]);
+	free(mlps);
+	free(rngs);
 	free(sub.tasks);
-	mph_model_free(m);
 	return NULL;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "io/io.h"
 #include "learn/learn.h"
 #include "unit.h"
 
@@ -30,6 +31,89 @@ static void spit(const char *path, const char *s, size_t n)
 	FILE *fp = fopen(path, "wb");
 	fwrite(s, 1, n, fp);
 	fclose(fp);
+}
+
+/* mph_json_load's own reader: every number as strtod reads it, to the bit
+ * (the weights of a model file must round-trip), and documents it leaves to
+ * jansson read as jansson reads them, errors included. */
+static void check_json_reader(const char *dir)
+{
+	char path[512], buf[64];
+	FILE *fp;
+	json_t *j;
+	json_error_t je;
+	mph_error err;
+	mph_rng r;
+	size_t i, n = 200000, bad = 0;
+	double *want = malloc(n * sizeof *want);
+	snprintf(path, sizeof path, "%s/nums.json", dir);
+	fp = fopen(path, "w");
+	mph_rng_seed(&r, 11);
+	fputs("[", fp);
+	for (i = 0; i < n; i++) {
+		double x;
+		uint64_t bits = mph_rng_below(&r, UINT64_MAX);
+		switch (i % 5) {
+		case 0: memcpy(&x, &bits, sizeof x); if (!isfinite(x)) x = 0.5; break; /* any double */
+		case 1: x = (mph_rng_uniform(&r) - 0.5) * pow(10.0, (double)mph_rng_below(&r, 40) - 30.0); break;
+		default: x = mph_rng_normal(&r) * 0.1; break; /* weights */
+		}
+		if (i % 5 == 3) snprintf(buf, sizeof buf, "%.17g", x);
+		else if (i % 5 == 4) snprintf(buf, sizeof buf, "%.*e", (int)mph_rng_below(&r, 18), x);
+		else mph_fmt_double(buf, x);
+		if (strpbrk(buf, ".eE") == NULL) strcat(buf, ".0");
+		want[i] = strtod(buf, NULL);
+		fprintf(fp, "%s%s", i ? ", " : "", buf);
+	}
+	fputs("]\n", fp);
+	fclose(fp);
+	j = mph_json_load(path, &err);
+	CHECK(j != NULL && json_array_size(j) == n);
+	for (i = 0; j != NULL && i < n; i++) {
+		double v = json_real_value(json_array_get(j, i));
+		bad += memcmp(&v, &want[i], sizeof v) != 0;
+	}
+	CHECK(bad == 0);
+	json_decref(j);
+	free(want);
+
+	{
+		/* the same values as jansson's, or the same error */
+		static const char *const docs[] = {
+			"{\"a\": [1, -0, -0.0, 0.5, 1e2, 1E-2, 123456789012345678, 1234567890123456789],"
+			" \"b\": {\"c\": \"x\\ty\\\"z\\u00e9\", \"d\": [true, false, null, []], \"e\": {}}}",
+			"[0.1000000000000000055511151231257827, 4.9e-324, 1.7976931348623157e308, 2.2250738585072014e-308]",
+			/* halfway between two doubles: to the even one */
+			"[4503599627370496.5, 4503599627370497.5, -4503599627370496.5, 0.45035996273704965e16,"
+			" 450359962737049.65e1, 9007199254740993.0]",
+			"[1.00000000000000011102230246251565404e0, 0.1000000000000000055511151231257827021181583404541015625]",
+			"{\"\u00e9\": 1, \"caf\xc3\xa9\": 2}",
+			"{\"a\": 1, \"a\": 2}", "[1, 2,]", "[01]", "[1e999]", "[\"a\x01\"]", "{\"a\" 1}", "[1] x",
+			"", "  [", "[-]", "[.5]", "[1.]", "[1e]", "[tru]", "\"top\"", "[\"\xff\"]",
+			"[9223372036854775807, -9223372036854775808]", "[9223372036854775808]",
+		};
+		for (i = 0; i < sizeof docs / sizeof *docs; i++) {
+			json_t *want_j = json_loadb(docs[i], strlen(docs[i]), JSON_REJECT_DUPLICATES, &je);
+			snprintf(path, sizeof path, "%s/doc.json", dir);
+			fp = fopen(path, "w");
+			fputs(docs[i], fp);
+			fclose(fp);
+			memset(&err, 0, sizeof err);
+			j = mph_json_load(path, &err);
+			CHECK((j == NULL) == (want_j == NULL));
+			if (j && want_j) CHECK(json_equal(j, want_j));
+			if (!j && !want_j) {
+				char msg[300];
+				snprintf(msg, sizeof msg, "invalid JSON: %s", je.text);
+				CHECK(strcmp(err.text, msg) == 0 && err.line == je.line);
+			}
+			json_decref(j);
+			json_decref(want_j);
+		}
+	}
+	unlink(path);
+	snprintf(path, sizeof path, "%s/nums.json", dir);
+	unlink(path);
 }
 
 int main(void)
@@ -261,6 +345,7 @@ int main(void)
 	mph_trace_free(t);
 	mph_history_free(h);
 	free(tx);
+	check_json_reader(dir);
 	unlink(p1); unlink(p2); unlink(p3);
 	rmdir(dir);
 	return UNIT_DONE();
