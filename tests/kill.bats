@@ -97,7 +97,7 @@ SH
 	wait "$PROBE" || true
 	assert_all_gone
 	# the file is created with its header before the first trial, or not at all
-	[ ! -e trials.csv ] || assert_trials_intact trials.csv "$HDR"
+	[ ! -e trials.csv ] || assert_trials_intact trials.csv "$HDR,trial"
 }
 
 @test "kill: SIGKILL during an --exec trial of a started service stops both" {

@@ -50,8 +50,10 @@ P="$FIXTURES/probe"
 	assert_equal "$stderr" "mph-probe: $BATS_TEST_TMPDIR/c.csv:3: configuration not in trace '$P/trace.csv' for task 'a'"
 	run -0 mph-probe --replay "$P/trace.csv" --task a --missing skip "$BATS_TEST_TMPDIR/c.csv"
 	assert_output "$(printf '%s\n' 'cpu,gpu_type,rps,p99_ms,status' '1,T4,100.5,800,ok' '3,T4,,,missing')"
-	run -0 bash -c "printf 'cpu,batch\n9,9\n' | mph-probe --replay '$P/nostatus.csv' --missing skip"
+	# every trial failed: written, and exit 1
+	run -1 --separate-stderr bash -c "printf 'cpu,batch\n9,9\n' | mph-probe --replay '$P/nostatus.csv' --missing skip"
 	assert_output "$(printf '%s\n' 'cpu,batch,thr,status' '9,9,,missing')"
+	assert_equal "$stderr" "mph-probe: every trial failed: 1 of 1 (the first: missing)"
 }
 
 @test "replay: data errors exit 1 with the reason" {
@@ -198,15 +200,15 @@ shared_knobs() {
 	cd "$BATS_TEST_TMPDIR"
 	printf 'task,a,b,rps,status\nt,1,x,10,ok\nt,2,x,20,ok\nt,1,y,30,oom\n' > trace.csv
 	printf 'a,b\n1,x\n' | mph-probe --replay trace.csv -t trials.csv
-	assert_equal "$(cat trials.csv)" "a,b,rps,status
-1,x,10,ok"
+	assert_equal "$(cat trials.csv)" "a,b,rps,status,trial
+1,x,10,ok,1"
 	# another column order and an extra column: placed by name, the extra dropped
 	printf 'b,a,pred\ny,1,0.5\nx,2,0.7\n' | mph-probe --replay trace.csv -t trials.csv
 	run cat trials.csv
-	assert_output "a,b,rps,status
-1,x,10,ok
-1,y,30,oom
-2,x,20,ok"
+	assert_output "a,b,rps,status,trial
+1,x,10,ok,1
+1,y,30,oom,2
+2,x,20,ok,3"
 }
 
 @test "--append adds nothing when the run fails, and refuses a file without a final line break" {
