@@ -232,7 +232,13 @@ SH
 	run "$SHARE/adapters/wrk" -t1 -c2 -d1s "http://127.0.0.1:$PORT/"
 	assert_success
 	assert_line 'rps=0'
-	assert_line 'error_rate=1'
+	assert_line 'error_rate=1'	# ab: an error rate above --max-error [0.01] is status=error, found
+	# through $MPH_SHARE from any folder
+	command -v ab >/dev/null || skip "ab is not installed"
+	printf 'n\n1\n' > c.csv
+	mkdir elsewhere && cd elsewhere
+	run -1 --separate-stderr mph-probe --exec "\"\$MPH_SHARE\"/adapters/ab -n 50 -c 2 http://127.0.0.1:$PORT/" ../c.csv
+	assert_line --index 1 --regexp '^1,0,[0-9.]*,[0-9.]*,[0-9.]*,,1,error,[0-9.]+$'
 }
 
 @test "probe-live: configuration columns that would reach the command as one variable are refused" {

@@ -96,20 +96,6 @@ static int replay_run(const struct opts *o, mph_csv *in, const mph_probe_batch *
 	return mph_replay_probe(&r, in, out, err);
 }
 
-/* The catalogue installed beside the program: BINDIR/../share/mph/zoo, in
- * the source tree as in an installation. */
-static const char *default_zoo(char *buf, size_t size)
-{
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	char *slash;
-	if (n <= 0) return "share/mph/zoo";
-	exe[n] = '\0';
-	if ((slash = strrchr(exe, '/')) != NULL) *slash = '\0';
-	snprintf(buf, size, "%s/../share/mph/zoo", exe);
-	return buf;
-}
-
 static int sim_run(const struct opts *o, mph_csv *in, const mph_probe_batch *b, FILE *out,
                    mph_error *err)
 {
@@ -117,7 +103,11 @@ static int sim_run(const struct opts *o, mph_csv *in, const mph_probe_batch *b, 
 	char zoo[PATH_MAX + 32];
 	s.model = o->target;
 	s.batch = *b;
-	if (s.zoo == NULL) s.zoo = default_zoo(zoo, sizeof zoo);
+	if (s.zoo == NULL) {
+		tool_share_dir(zoo, sizeof zoo - 4);
+		strcat(zoo, "/zoo");
+		s.zoo = zoo;
+	}
 	return mph_sim_probe(&s, in, out, err);
 }
 
@@ -175,7 +165,12 @@ static int live_run(const struct opts *o, mph_csv *in, const mph_probe_batch *b,
                     mph_error *err)
 {
 	mph_live_opts l = o->live;
+	char share[PATH_MAX + 32] = "MPH_SHARE=";
+	const char *env[2] = { share, NULL };
 	l.batch = *b;
+	/* the adapters and probes under share/ are $MPH_SHARE/... from anywhere */
+	tool_share_dir(share + strlen(share), sizeof share - strlen(share));
+	l.exec.extra_env = env;
 	l.note = live_note;
 	l.note_ctx = (void *)o;
 	return mph_live_probe(&l, in, out, err);
