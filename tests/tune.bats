@@ -152,3 +152,27 @@ tune: warning: the chosen configuration's max $max lies within 5 % of its limit 
 	assert_equal "$stderr" "tune.mk: set PROBE (mph-probe's mode and options)
 make: *** [$SHARE/tune.mk:$(grep -n 'set PROBE' "$SHARE/tune.mk" | cut -d: -f1): tune-check] Error 2"
 }
+
+# The body of the first ```LANG block after the README heading $1.
+readme_block() {
+	awk -v h="$1" -v lang="$2" '$0 == h { on = 1; next } on && $0 == "```" lang { inb = 1; next } inb && /^```$/ { exit } inb { print }' \
+		"$MPH_ROOT/README.md"
+}
+
+@test "tune: the README's Makefile is examples/tune's, and its commands run (under a minute)" {
+	assert_equal "$(readme_block "## Tuning with make" make)" "$(grep -v '^#' "$MPH_ROOT/examples/tune/Makefile")"
+	readme_block "## Tuning with make" sh > commands.sh
+	[ "$(wc -l < commands.sh)" -eq 5 ]
+	mkdir -p examples/tune
+	sed "s|^ROOT := ../..|ROOT := $MPH_ROOT|" "$MPH_ROOT/examples/tune/Makefile" > examples/tune/Makefile
+	[ -n "$STOPARG" ] && export STOP=
+	export MPH_PICK="$PICK"
+	SECONDS=0
+	run -0 --separate-stderr bash -e commands.sh
+	[ "$SECONDS" -lt 60 ]
+	# tune, best, status, report, clean-tune: the choice printed twice (tune, best)
+	assert_line --regexp '^trials: 20 of the budget 20, [0-9]+ repeats$'
+	assert_line --regexp '^stopped: (budget: 20 of 20 trials spent|rule: .*)$'
+	[ "$(printf '%s\n' "${lines[@]}" | grep -c '^cpu,gpu_mem,batch,gpu_type,')" -ge 3 ]
+	[ ! -e examples/tune/tune ]
+}

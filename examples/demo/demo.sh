@@ -72,7 +72,10 @@ while [ "$n" -lt "$budget" ]; do
 	"$bin/mph-suggest" -a "$algo" -m meta.json -O "$objective" --history trials.csv --seed "$seed" < configs.csv > next.csv
 	sug=$(tail -1 next.csv | awk -F, '{ printf "%s,%s,%s,%s (%.4g, %.2g)", $1, $2, $3, $4, $(NF-2), $(NF-1) }')
 	# probe: stress-test it (here: look it up in the profiled trace)
-	"$bin/mph-probe" -q --replay "$trace" --task "$task" --append trials.csv < next.csv
+	# (exit 1 when its one trial failed, an OOM say: recorded all the same)
+	rows=$(wc -l < trials.csv)
+	"$bin/mph-probe" -q --replay "$trace" --task "$task" --append trials.csv < next.csv ||
+		[ "$(wc -l < trials.csv)" -gt "$rows" ]
 	n=$((n + 1))
 	got=$(tail -1 trials.csv | awk -F, '{ printf "%s %s", $5, $8 }')
 	printf '   %-4s  %-18s  %-36s  %-14s  %s\n' "$n" "$believed" "$sug" "$got" "$(best)"
