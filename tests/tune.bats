@@ -176,3 +176,34 @@ readme_block() {
 	[ "$(printf '%s\n' "${lines[@]}" | grep -c '^cpu,gpu_mem,batch,gpu_type,')" -ge 3 ]
 	[ ! -e examples/tune/tune ]
 }
+
+@test "tune: Ctrl-C (SIGINT to make's process group) and resume: the same trials file" {
+	command -v python3 >/dev/null || skip "python3 is not installed"
+	make -s tune $STOPARG QUIET=1 TUNE_DIR=ref 2>/dev/null
+	# SIGINT at its default in a session of its own, as a terminal's Ctrl-C
+	# reaches make and all it runs (a background job of a script ignores it)
+	cat > ctrlc.py <<'PY'
+import os, signal, subprocess, sys
+p = subprocess.Popen(sys.argv[2:], start_new_session=True, stdout=subprocess.DEVNULL,
+                     preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+try:
+    p.wait(timeout=float(sys.argv[1]))
+except subprocess.TimeoutExpired:
+    os.killpg(p.pid, signal.SIGINT)
+    p.wait()
+print(p.returncode)
+PY
+	interrupted=0
+	for d in 0.3 0.5 0.4 0.6 0.3 0.5; do
+		rc=$(python3 ctrlc.py "$d" make -s tune $STOPARG QUIET=1 2>/dev/null)
+		[ "$rc" = 0 ] && break
+		assert_equal "$rc" -2 # make ends by the SIGINT it got
+		interrupted=$((interrupted + 1))
+	done
+	[ "$interrupted" -ge 1 ]
+	make -s tune $STOPARG QUIET=1 2>/dev/null >/dev/null
+	cmp ref/trials.csv tune/trials.csv
+	# nothing left running
+	run pgrep -f "mph-probe --replay $SHARE/zoo/trace.csv --task densenet169"
+	assert_failure
+}

@@ -102,7 +102,7 @@ tune: tune-check $(CANDIDATES) $(INITIAL)
 	@mkdir -p '$(TUNE_DIR)'
 	@# 1. the initial design: what the file holds is not measured again
 	@$(mph_measure_fn); knobs=$$($(mph_candidates) | head -1); budget=$(BUDGET); \
-	$(mph_initial) > '$(TUNE_DIR)/initial.csv' && measure < '$(TUNE_DIR)/initial.csv' || exit 1; \
+	$(mph_initial) > '$(TUNE_DIR)/design.csv.tmp' && measure < '$(TUNE_DIR)/design.csv.tmp' || exit 1; \
 	while :; do $(mph_search_step); measure < '$(TUNE_DIR)/next.csv' || exit 1; done; \
 	printf '%s\n' "$$why" > '$(TUNE_DIR)/stop.txt.tmp' && mv '$(TUNE_DIR)/stop.txt.tmp' '$(TUNE_DIR)/stop.txt'; \
 	echo "tune: the search stopped: $$why" >&2; budget=; \
