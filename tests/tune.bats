@@ -8,10 +8,13 @@ load helper
 
 setup() {
 	cd "$BATS_TEST_TMPDIR"
+	# not the -j or the level of a make that runs the tests
+	unset MAKEFLAGS MFLAGS MAKELEVEL
 	export KNOBS=cpu,gpu_mem,batch,gpu_type
 	PICK="$MPH_ROOT/tests/tune/fake-pick"
-	STOPARG=
-	mph-suggest -h | grep -q -- '--stop' || STOPARG="STOP="
+	# the stopping rule is mph-suggest's (tested there); here the budget ends
+	# the search, but in the README's example (and the fake's exit codes)
+	STOPARG="STOP="
 	cat > Makefile <<EOF
 SPACE := $SHARE/spaces/morphling.json
 OBJECTIVE := $SHARE/objectives/rps-per-dollar.json
@@ -165,13 +168,13 @@ readme_block() {
 	[ "$(wc -l < commands.sh)" -eq 5 ]
 	mkdir -p examples/tune
 	sed "s|^ROOT := ../..|ROOT := $MPH_ROOT|" "$MPH_ROOT/examples/tune/Makefile" > examples/tune/Makefile
-	[ -n "$STOPARG" ] && export STOP=
+	mph-suggest -h | grep -q -- '--stop' || export STOP=
 	export MPH_PICK="$PICK"
 	SECONDS=0
 	run -0 --separate-stderr bash -e commands.sh
 	[ "$SECONDS" -lt 60 ]
 	# tune, best, status, report, clean-tune: the choice printed twice (tune, best)
-	assert_line --regexp '^trials: 20 of the budget 20, [0-9]+ repeats$'
+	assert_line --regexp '^trials: [0-9]+ of the budget 20, [0-9]+ repeats$'
 	assert_line --regexp '^stopped: (budget: 20 of 20 trials spent|rule: .*)$'
 	[ "$(printf '%s\n' "${lines[@]}" | grep -c '^cpu,gpu_mem,batch,gpu_type,')" -ge 3 ]
 	[ ! -e examples/tune/tune ]
