@@ -209,7 +209,7 @@ static void progress_line(sink *k, const char *const *f, const char *status, dou
 	ADD("; %s", duration(a, sizeof a, k->st.seconds));
 	left_trials = k->o->budget ? (k->o->budget > k->st.rows ? k->o->budget - k->st.rows : 0)
 	                           : k->expected - k->res->measured;
-	if (k->st.timed) ADD(", about %s left", duration(b, sizeof b, mean * (double)left_trials));
+	if (k->st.timed && left_trials > 0) ADD(", about %s left", duration(b, sizeof b, mean * (double)left_trials));
 #undef ADD
 	note(k, MPH_RECORD_PROGRESS, "%s", line);
 }
