@@ -107,13 +107,13 @@ tune: tune-check $(CANDIDATES) $(INITIAL)
 	printf '%s\n' "$$why" > '$(TUNE_DIR)/stop.txt.tmp' && mv '$(TUNE_DIR)/stop.txt.tmp' '$(TUNE_DIR)/stop.txt'; \
 	echo "tune: the search stopped: $$why" >&2; budget=; \
 	while :; do \
-		$(MPH_PICK) --median -n $(CONFIRM) -O '$(OBJECTIVE)' '$(TRIALS)' > '$(TUNE_DIR)/top.csv' || exit 1; \
+		$(MPH_PICK) --median -s '$(SPACE)' -n $(CONFIRM) -O '$(OBJECTIVE)' '$(TRIALS)' > '$(TUNE_DIR)/top.csv' || exit 1; \
 		$(mph_awk) -v mode=lacking -v repeats=$(REPEATS) -v max=$(PARALLEL) \
 			'$(TUNE_DIR)/top.csv' '$(TRIALS)' > '$(TUNE_DIR)/again.csv' || exit 1; \
 		[ $$(wc -l < '$(TUNE_DIR)/again.csv') -gt 1 ] || break; \
 		measure --again < '$(TUNE_DIR)/again.csv' || exit 1; \
 	done; \
-	$(MPH_PICK) --median -O '$(OBJECTIVE)' '$(TRIALS)' > '$(TUNE_DIR)/chosen.csv.tmp' || exit 1; \
+	$(MPH_PICK) --median -s '$(SPACE)' -O '$(OBJECTIVE)' '$(TRIALS)' > '$(TUNE_DIR)/chosen.csv.tmp' || exit 1; \
 	mv '$(TUNE_DIR)/chosen.csv.tmp' '$(TUNE_DIR)/chosen.csv'; \
 	$(mph_slos) | while read col op lim; do \
 		awk -F, -v col="$$col" -v lim="$$lim" -v m=$(SLO_MARGIN) 'NR == 1 { for (i = 1; i <= NF; i++) if ($$i == col) c = i } \
@@ -133,7 +133,7 @@ status: tune-check
 	all=$$(($$(wc -l < '$(TRIALS)') - 1)); \
 	n=$$(($$($(mph_awk) -v mode=first '$(TRIALS)' | wc -l) - 1)); \
 	echo "trials: $$n of the budget $(BUDGET), $$((all - n)) repeats"; \
-	echo "best so far:"; $(MPH_PICK) --median -O '$(OBJECTIVE)' '$(TRIALS)' || true; \
+	echo "best so far:"; $(MPH_PICK) --median -s '$(SPACE)' -O '$(OBJECTIVE)' '$(TRIALS)' || true; \
 	if [ -s '$(TUNE_DIR)/stop.txt' ]; then echo "stopped: $$(head -1 '$(TUNE_DIR)/stop.txt')"; \
 	else echo "not stopped: make tune goes on"; fi; \
 	if [ -s '$(TUNE_DIR)/chosen.csv' ]; then echo "chosen (make best):"; cat '$(TUNE_DIR)/chosen.csv'; fi
