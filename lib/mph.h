@@ -698,6 +698,15 @@ int mph_stop_check(const mph_stop_opts *o, const mph_history *h, double ei, char
 
 /* ==== probe: lib/probe/ ==================================================== */
 
+/* ---- what a recorded run tells each probe mode --------------------------- */
+/* Set by mph_probe_record for a run into a trials file; zero otherwise. */
+typedef struct {
+	size_t first_trial;     /* input row t is trial first_trial + t + 1 (logs are named so) */
+	int number;             /* 1: write that number in a last column `trial` */
+	const size_t *repeat;   /* per input row: measurements of it the file held before
+	                           (noise is drawn per repeat); NULL: none */
+} mph_probe_batch;
+
 /* ---- mph-probe's offline modes: replay, simulator ------------------------- */
 /* Both read configurations (CSV: a header of knob names, one configuration
  * a row; other columns pass through) from `in` and write each row followed
@@ -713,6 +722,7 @@ typedef struct {
 	int missing_skip;             /* a configuration not in the trace: status=missing, not an error */
 	double noise;                 /* sd, 0: the trace's text untouched */
 	uint64_t seed;                /* 1 */
+	mph_probe_batch batch;
 } mph_replay_probe_opts;
 void mph_replay_probe_opts_init(mph_replay_probe_opts *o);
 int mph_replay_probe(const mph_replay_probe_opts *o, mph_csv *in, FILE *out, mph_error *err);
@@ -725,6 +735,7 @@ typedef struct {
 	double slo_ms;                /* p99 latency objective, 1000 */
 	double noise;                 /* sd, 0 */
 	uint64_t seed;                /* 1 */
+	mph_probe_batch batch;
 } mph_sim_probe_opts;
 void mph_sim_probe_opts_init(mph_sim_probe_opts *o);
 int mph_sim_probe(const mph_sim_probe_opts *o, mph_csv *in, FILE *out, mph_error *err);
@@ -857,21 +868,48 @@ typedef struct {
 	size_t ncolumns;
 	void (*note)(void *ctx, int progress, const char *msg); /* progress 0: a trial's problem */
 	void *note_ctx;
+	mph_probe_batch batch;        /* batch.first_trial numbers the logs (exec.first_trial too) */
 } mph_live_opts;
 void mph_live_opts_init(mph_live_opts *o);
 int mph_live_probe(const mph_live_opts *o, mph_csv *in, FILE *out, mph_error *err);
 
 /* ---- recording a run ------------------------------------------------------ */
 /* A probe run over `in` to `out` (mph_replay_probe, mph_sim_probe or
- * mph_live_probe with their options in ctx). */
-typedef int (*mph_probe_fn)(void *ctx, mph_csv *in, FILE *out, mph_error *err);
-/* Runs it, then appends its rows to the trials file by column name: every
- * row of the run, or none when it fails. A file that shares no column with
- * the rows is an error; dropped (size bytes) gets the rows' columns the
- * file has no place for but MPH_SUGGEST_COLUMNS, comma-separated, "" when
- * none. */
-int mph_probe_append(const char *trials, mph_probe_fn run, void *ctx, mph_csv *in, char *dropped,
-                     size_t size, mph_error *err);
+ * mph_live_probe with their options in ctx, and b copied into them). */
+typedef int (*mph_probe_fn)(void *ctx, mph_csv *in, const mph_probe_batch *b, FILE *out,
+                            mph_error *err);
+enum { MPH_RECORD_PROGRESS, MPH_RECORD_SKIP, MPH_RECORD_WARN }; /* kinds of note */
+typedef struct {
+	size_t repeats;               /* measure a configuration until the file holds this many
+	                                 trials of it, 1 */
+	int again;                    /* measure every input row once more, held or not */
+	size_t budget;                /* progress: trial k of budget; 0: none stated */
+	const mph_objective *objective; /* progress: the score and the best so far; NULL: status */
+	int progress;                 /* a line per finished trial to note */
+	void (*note)(void *ctx, int kind, const char *msg);
+	void *note_ctx;
+} mph_record_opts;
+void mph_record_opts_init(mph_record_opts *o);
+typedef struct {
+	size_t measured, failed;      /* rows this run wrote; of them not ok */
+	size_t skipped;               /* input rows not measured: the file holds them */
+	char first_failure[32];       /* the status of the first that failed */
+	char dropped[512];            /* rows' columns the file has no place for, comma-separated
+	                                 (not MPH_SUGGEST_COLUMNS), "" when none */
+} mph_record_result;
+/* Runs the probe and records its rows as they finish. With a trials file
+ * (trials non-NULL): each row is appended by column name as one line,
+ * synced, before the next trial (mph_append); rows are numbered in a last
+ * column `trial` continuing the file's (its largest `trial`, or its row
+ * count, plus one); and an input configuration the file already holds (its
+ * columns that the file has, compared as numbers where both are) is skipped
+ * unless opts ask for repeats. Without one: the rows go to out as the probe
+ * writes them. A file that shares no column with the rows is an error. */
+int mph_probe_record(const char *trials, FILE *out, const mph_record_opts *o, mph_probe_fn run,
+                     void *ctx, mph_csv *in, mph_record_result *res, mph_error *err);
+/* -1 with "every trial failed: N of N (the first: STATUS)" when the run
+ * measured something and nothing was ok; 0 otherwise. */
+int mph_record_check(const mph_record_result *res, mph_error *err);
 
 /* ==== eval: lib/eval/ ====================================================== */
 

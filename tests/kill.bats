@@ -97,7 +97,7 @@ SH
 	wait "$PROBE" || true
 	assert_all_gone
 	# the file is created with its header before the first trial, or not at all
-	[ ! -e trials.csv ] || assert_trials_intact trials.csv "$HDR"
+	[ ! -e trials.csv ] || assert_trials_intact trials.csv "$HDR,trial"
 }
 
 @test "kill: SIGKILL during an --exec trial of a started service stops both" {
@@ -127,4 +127,52 @@ SH
 	kill -9 -- "-$PROBE"
 	wait "$PROBE" || true
 	assert_all_gone
+}
+
+@test "kill: SIGKILL mid-run keeps every finished trial in the file; the rerun measures only the rest, numbered on" {
+	printf 'n\n1\n2\n3\n4\n' > configs.csv
+	# trials 1 and 2 end at once, 3 hangs (4 never starts)
+	cat > trial.sh <<'SH'
+[ "$MPH_N" -le 2 ] && { echo "rps=$MPH_N"; exit 0; }
+echo $$ >> pids
+exec sleep 1000
+SH
+	mph-probe --exec "sh trial.sh # $MARK" -t trials.csv configs.csv 2> err &
+	PROBE=$!
+	wait_lines pids 1
+	kill -9 "$PROBE"
+	wait "$PROBE" || true
+	assert_all_gone
+	assert_trials_intact trials.csv "$HDR,trial"
+	assert_equal "$(cut -d, -f1,2,8,10 trials.csv)" "n,rps,status,trial
+1,1,ok,1
+2,2,ok,2"
+	# the rerun measures 3 and 4 only (3 now answers at once)
+	printf 'echo "rps=$MPH_N"\n' > trial.sh
+	run -0 --separate-stderr mph-probe --exec "sh trial.sh # $MARK" -t trials.csv configs.csv
+	assert_equal "$(cut -d, -f1,2,8,10 trials.csv)" "n,rps,status,trial
+1,1,ok,1
+2,2,ok,2
+3,3,ok,3
+4,4,ok,4"
+}
+
+@test "kill: under -j a trial that finished is in the file while an earlier one still runs; logs are numbered on" {
+	printf 'n\n1\n2\n' > configs.csv
+	cat > trial.sh <<'SH'
+[ "$MPH_N" = 2 ] && { echo rps=2; exit 0; }
+echo $$ >> pids
+exec sleep 1000
+SH
+	printf '%s,trial\n9,9,,,,,,ok,0.1,5\n' "$HDR" > trials.csv
+	mph-probe -j 2 --exec "sh trial.sh # $MARK" --log-dir logs -t trials.csv configs.csv 2> err &
+	PROBE=$!
+	wait_lines pids 1
+	# trial 7 (n=2) ends at once and is written though trial 6 (n=1) runs on
+	for i in $(seq 50); do [ "$(wc -l < trials.csv)" -ge 3 ] && break; sleep 0.1; done
+	kill -9 "$PROBE"
+	wait "$PROBE" || true
+	assert_all_gone
+	assert_equal "$(tail -n 1 trials.csv | cut -d, -f1,2,10)" "2,2,7"
+	[ -e logs/trial-6.log ] && [ -e logs/trial-7.log ] && [ ! -e logs/trial-1.log ]
 }

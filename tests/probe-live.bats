@@ -89,9 +89,11 @@ col() { # col NAME: the field of column NAME in $output's second line
 	printf 'x\n1\n' > configs.csv
 	run --separate-stderr mph-probe --url "http://127.0.0.1:$PORT/" \
 		--start "sleep 31.25" --ready "$PORT" --ready-timeout 1 --grace 1 configs.csv
-	assert_success
+	# every trial failed: exit 1, the rows written all the same
+	assert_failure 1
 	assert_line --index 1 --regexp '^1,,,,,,,not-ready,[0-9.]+$'
-	assert_equal "$stderr" "mph-probe: warning: trial 1: not-ready: $PORT did not answer within 1 s"
+	assert_equal "$stderr" "mph-probe: warning: trial 1: not-ready: $PORT did not answer within 1 s
+mph-probe: every trial failed: 1 of 1 (the first: not-ready)"
 	run pgrep -f "sleep 31.25"
 	assert_failure
 }
@@ -101,34 +103,41 @@ col() { # col NAME: the field of column NAME in $output's second line
 	printf 'x\n1\n' > configs.csv
 	run --separate-stderr mph-probe --url "http://127.0.0.1:$PORT/" \
 		--start "touch started; '$SERVER' -p $PORT" --ready "$PORT" configs.csv
-	assert_success
+	# every trial failed: exit 1, the rows written all the same
+	assert_failure 1
 	assert_line --index 1 --regexp '^1,,,,,,,port-in-use,[0-9.]+$'
-	assert_equal "$stderr" "mph-probe: warning: trial 1: port-in-use: something already answers at $PORT"
+	assert_equal "$stderr" "mph-probe: warning: trial 1: port-in-use: something already answers at $PORT
+mph-probe: every trial failed: 1 of 1 (the first: port-in-use)"
 	[ ! -e started ]
 }
 
 @test "probe-live: a URL that refuses connections is status=error with every request failed" {
 	printf 'x\n1\n' > configs.csv
 	run --separate-stderr mph-probe --url "http://127.0.0.1:$PORT/" --start-rate 20 "${FAST[@]}" configs.csv
-	assert_success
+	# every trial failed: exit 1, the rows written all the same
+	assert_failure 1
 	assert_line --index 1 --regexp '^1,0,,,,,1,error,[0-9.]+$'
-	assert_equal "$stderr" "mph-probe: warning: trial 1: error: no request succeeded at 20 req/s: Couldn't connect to server"
+	assert_equal "$stderr" "mph-probe: warning: trial 1: error: no request succeeded at 20 req/s: Couldn't connect to server
+mph-probe: every trial failed: 1 of 1 (the first: error)"
 }
 
 @test "probe-live: 5xx answers count as errors" {
 	serve -c 503
 	printf 'x\n1\n' > configs.csv
 	run --separate-stderr mph-probe --url "http://127.0.0.1:$PORT/" --start-rate 50 "${FAST[@]}" configs.csv
-	assert_success
+	# every trial failed: exit 1, the rows written all the same
+	assert_failure 1
 	assert_line --index 1 --regexp '^1,0,,,,,1,error,[0-9.]+$'
-	assert_equal "$stderr" "mph-probe: warning: trial 1: error: no request succeeded at 50 req/s: HTTP status 503"
+	assert_equal "$stderr" "mph-probe: warning: trial 1: error: no request succeeded at 50 req/s: HTTP status 503
+mph-probe: every trial failed: 1 of 1 (the first: error)"
 }
 
 @test "probe-live: responses slower than the SLO give rps 0 and status=slo" {
 	serve -w 8 -s 120
 	printf 'x\n1\n' > configs.csv
 	run --separate-stderr mph-probe --url "http://127.0.0.1:$PORT/" --slo 50 --start-rate 20 "${FAST[@]}" configs.csv
-	assert_success
+	# every trial failed: exit 1, the rows written all the same
+	assert_failure 1
 	assert_line --index 1 --regexp '^1,0,[0-9.]+,[0-9.]+,[0-9.]+,[0-9.]+,0,slo,[0-9.]+$'
 	awk -v p="$(col p50_ms)" 'BEGIN { exit !(p >= 120 && p < 200) }'
 	[[ "$stderr" == "mph-probe: warning: trial 1: slo: even 20 req/s misses the SLO"* ]]
@@ -144,7 +153,7 @@ col() { # col NAME: the field of column NAME in $output's second line
 	# nor through --start
 	run --separate-stderr mph-probe --exec 'echo rps=1' --start 'echo "$MPH_THREADS" > started; sleep 30' \
 		--ready 1 --ready-timeout 0.3 --grace 0.2 configs.csv
-	assert_success
+	assert_failure 1 # not-ready, the only trial
 	[ ! -e pwned ] && [ ! -e pwned2 ]
 	assert_equal "$(cat started)" '1; touch pwned'
 }
@@ -163,7 +172,7 @@ col() { # col NAME: the field of column NAME in $output's second line
 	assert_failure
 }
 
-@test "probe-live: --exec reads name=value or JSON, records failures with a log, keeps order under -j" {
+@test "probe-live: --exec reads name=value or JSON, records failures with a log, rows as trials finish under -j" {
 	printf 'n\n1\n2\n3\n' > configs.csv
 	cat > cmd.sh <<'SH'
 case $MPH_N in
@@ -175,9 +184,10 @@ SH
 	run --separate-stderr mph-probe --exec 'sh cmd.sh' -j 3 --retries 1 --log-dir logs --columns extra configs.csv
 	assert_success
 	assert_line --index 0 'n,rps,p50_ms,p90_ms,p99_ms,p999_ms,error_rate,status,probe_s,extra'
-	assert_line --index 1 --regexp '^1,10,,,5,,,ok,[0-9.]+,1$'
-	assert_line --index 2 --regexp '^2,20,,,,,0.5,oom,[0-9.]+,$'
-	assert_line --index 3 --regexp '^3,,,,,,,error,[0-9.]+,$'
+	# rows as trials finish: trial 1, the slowest, last
+	assert_line --index 3 --regexp '^1,10,,,5,,,ok,[0-9.]+,1$'
+	assert_line --regexp '^2,20,,,,,0.5,oom,[0-9.]+,$'
+	assert_line --regexp '^3,,,,,,,error,[0-9.]+,$'
 	assert_equal "$stderr" "mph-probe: warning: trial 3: error: exit status 4: it broke; log logs/trial-3.log"
 	assert_equal "$(grep -c '^# trial 3, attempt' logs/trial-3.log)" 2
 	grep -q '^half done$' logs/trial-3.log
@@ -222,7 +232,13 @@ SH
 	run "$SHARE/adapters/wrk" -t1 -c2 -d1s "http://127.0.0.1:$PORT/"
 	assert_success
 	assert_line 'rps=0'
-	assert_line 'error_rate=1'
+	assert_line 'error_rate=1'	# ab: an error rate above --max-error [0.01] is status=error, found
+	# through $MPH_SHARE from any folder
+	command -v ab >/dev/null || skip "ab is not installed"
+	printf 'n\n1\n' > c.csv
+	mkdir elsewhere && cd elsewhere
+	run -1 --separate-stderr mph-probe --exec "\"\$MPH_SHARE\"/adapters/ab -n 50 -c 2 http://127.0.0.1:$PORT/" ../c.csv
+	assert_line --index 1 --regexp '^1,0,[0-9.]*,[0-9.]*,[0-9.]*,,1,error,[0-9.]+$'
 }
 
 @test "probe-live: configuration columns that would reach the command as one variable are refused" {
@@ -271,8 +287,38 @@ SH
 	VG=(valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=9)
 	run --separate-stderr "${VG[@]}" mph-probe --url http://127.0.0.1:1/ --rate 5 --warmup 0 --measure 0.1 \
 		--max-probe-s 1 --header 'X-A: 1' --header 'X-B: 2' --body body.txt --body body.txt configs.csv
-	assert_success
+	assert_failure 1 # every trial failed (nothing listens): no leak either
 	run --separate-stderr "${VG[@]}" mph-probe --exec 'echo rps=1' --columns a,b --columns c configs.csv
 	assert_success
 	assert_equal "$stderr" ""
+}
+
+@test "probe-live: -j 3 -t measures 3 services side by side, each row in the trials file as it finishes, numbered on" {
+	# three test servers of different speeds, one a trial, on ports of their own
+	P1=$("$SERVER" -F); P2=$("$SERVER" -F); P3=$("$SERVER" -F)
+	[ "$P1" != "$P2" ] && [ "$P2" != "$P3" ] && [ "$P1" != "$P3" ] || skip "no three free ports"
+	printf 'port,service_ms\n%s,20\n%s,5\n%s,10\n' "$P1" "$P2" "$P3" > configs.csv
+	cat > trial.sh <<SH
+'$SERVER' -p "\$MPH_PORT" -w 2 -s "\$MPH_SERVICE_MS" & s=\$!
+for i in \$(seq 50); do curl -s -o /dev/null "http://127.0.0.1:\$MPH_PORT/health" && break; sleep 0.1; done
+date +%s.%N > start-\$MPH_PORT
+'$MPH_ROOT/build/live/mph-loadtest' -r 50 -w 0.2 -m 1 "http://127.0.0.1:\$MPH_PORT/" | grep -E '^(rps|p99_ms|error_rate)='
+date +%s.%N > end-\$MPH_PORT
+kill \$s
+SH
+	command -v curl >/dev/null || skip "curl is not installed"
+	printf 'port,service_ms,rps,status,trial\n1,1,5,ok,7\n' > trials.csv
+	run -0 --separate-stderr mph-probe --exec 'sh trial.sh' -j 3 --timeout 30 -t trials.csv configs.csv
+	# numbered on from the file's largest trial
+	run -0 bash -c "tail -n +3 trials.csv | cut -d, -f1,5 | sort -t, -k2n"
+	assert_output "$P1,8
+$P2,9
+$P3,10"
+	# side by side: every trial started before any ended
+	first_end=$(cat end-* | sort -n | head -1)
+	last_start=$(cat start-* | sort -n | tail -1)
+	awk -v s="$last_start" -v e="$first_end" 'BEGIN { exit !(s < e) }'
+	# each measured its server at 50 req/s, which all three sustain
+	run -0 awk -F, 'NR > 2 && $4 == "ok" && $3 > 40 && $3 < 60 { print $1 }' trials.csv
+	[ "${#lines[@]}" -eq 3 ]
 }

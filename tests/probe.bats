@@ -50,8 +50,10 @@ P="$FIXTURES/probe"
 	assert_equal "$stderr" "mph-probe: $BATS_TEST_TMPDIR/c.csv:3: configuration not in trace '$P/trace.csv' for task 'a'"
 	run -0 mph-probe --replay "$P/trace.csv" --task a --missing skip "$BATS_TEST_TMPDIR/c.csv"
 	assert_output "$(printf '%s\n' 'cpu,gpu_type,rps,p99_ms,status' '1,T4,100.5,800,ok' '3,T4,,,missing')"
-	run -0 bash -c "printf 'cpu,batch\n9,9\n' | mph-probe --replay '$P/nostatus.csv' --missing skip"
+	# every trial failed: written, and exit 1
+	run -1 --separate-stderr bash -c "printf 'cpu,batch\n9,9\n' | mph-probe --replay '$P/nostatus.csv' --missing skip"
 	assert_output "$(printf '%s\n' 'cpu,batch,thr,status' '9,9,,missing')"
+	assert_equal "$stderr" "mph-probe: every trial failed: 1 of 1 (the first: missing)"
 }
 
 @test "replay: -k, given twice, is freed (valgrind finds no leak)" {
@@ -209,15 +211,15 @@ shared_knobs() {
 	cd "$BATS_TEST_TMPDIR"
 	printf 'task,a,b,rps,status\nt,1,x,10,ok\nt,2,x,20,ok\nt,1,y,30,oom\n' > trace.csv
 	printf 'a,b\n1,x\n' | mph-probe --replay trace.csv -t trials.csv
-	assert_equal "$(cat trials.csv)" "a,b,rps,status
-1,x,10,ok"
+	assert_equal "$(cat trials.csv)" "a,b,rps,status,trial
+1,x,10,ok,1"
 	# another column order and an extra column: placed by name, the extra dropped
 	printf 'b,a,pred\ny,1,0.5\nx,2,0.7\n' | mph-probe --replay trace.csv -t trials.csv
 	run cat trials.csv
-	assert_output "a,b,rps,status
-1,x,10,ok
-1,y,30,oom
-2,x,20,ok"
+	assert_output "a,b,rps,status,trial
+1,x,10,ok,1
+1,y,30,oom,2
+2,x,20,ok,3"
 }
 
 @test "--append adds nothing when the run fails, and refuses a file without a final line break" {
@@ -269,4 +271,85 @@ shared_knobs() {
 	assert_equal "$stderr" "mph-probe: warning: trials.csv has no column for note,status: not recorded"
 	run -0 cat trials.csv
 	assert_output $'cpu,rps\n1,2'
+}
+
+@test "--append: a configuration the file holds is skipped (-v says so); trial numbers go on; --repeats and --again measure again" {
+	cd "$BATS_TEST_TMPDIR"
+	printf 'task,a,rps\nt,1,10\nt,2,20\nt,3,30\n' > trace.csv
+	printf 'a\n1\n2\n' | mph-probe --replay trace.csv -t trials.csv
+	# 1.0 is 1: held; 3 is new
+	run -0 --separate-stderr bash -c "printf 'a\n1.0\n3\n2\n' | mph-probe -v --replay trace.csv -t trials.csv"
+	# the plan first, then the trial
+	assert_regex "$stderr" "^mph-probe: <stdin>:2: a=1.0: not measured again: trials.csv holds 1 trial of it
+mph-probe: <stdin>:4: a=2: not measured again: trials.csv holds 1 trial of it
+mph-probe: trial 3: a=3: ok; [0-9.]+ s\$"
+	assert_equal "$(cat trials.csv)" "a,rps,status,trial
+1,10,ok,1
+2,20,ok,2
+3,30,ok,3"
+	# until the file holds 3 of each: 1 twice more, 3 twice more, in input order
+	printf 'a\n1\n3\n' | mph-probe --replay trace.csv -t trials.csv --repeats 3 -q
+	assert_equal "$(tail -n +5 trials.csv)" "1,10,ok,4
+1,10,ok,5
+3,30,ok,6
+3,30,ok,7"
+	# again, so nothing left to do
+	printf 'a\n1\n3\n' | mph-probe --replay trace.csv -t trials.csv --repeats 3 -q
+	assert_equal "$(wc -l < trials.csv)" 8
+	printf 'a\n2\n2\n' | mph-probe --replay trace.csv -t trials.csv --again -q
+	assert_equal "$(tail -n +9 trials.csv)" "2,20,ok,8
+2,20,ok,9"
+	# an input `trial` column (mph-pick's rows) is not the configuration and is renumbered
+	printf 'a,trial\n3,1\n' | mph-probe --replay trace.csv -t trials.csv --again -q
+	assert_equal "$(tail -n 1 trials.csv)" "3,30,ok,10"
+	# a file without a trial column: numbered by its rows, the column not added
+	printf 'a,rps,status\n1,10,ok\n' > old.csv
+	run -0 --separate-stderr bash -c "printf 'a\n2\n' | mph-probe --replay trace.csv -t old.csv"
+	assert_equal "$stderr" ""
+	assert_equal "$(cat old.csv)" $'a,rps,status\n1,10,ok\n2,20,ok'
+	run -2 --separate-stderr mph-probe --replay trace.csv --repeats 2 trace.csv
+	assert_equal "${stderr_lines[0]}" "mph-probe: --repeats, --again, --budget and -O go with -t"
+	run -2 --separate-stderr mph-probe --replay trace.csv -t x.csv --repeats 2 --again trace.csv
+	assert_equal "${stderr_lines[0]}" "mph-probe: --again and --repeats exclude each other"
+}
+
+@test "--append: noise is drawn per repeat, the first as without -t; a resumed run writes the same bytes" {
+	cd "$BATS_TEST_TMPDIR"
+	T="$SHARE/zoo/trace.csv"
+	mph-space -i "$SHARE/spaces/morphling.json" > c.csv
+	mph-probe --replay "$T" --task vgg16 --noise 0.1 --seed 3 c.csv > plain.csv
+	# three measurements of each corner in one run
+	mph-probe --replay "$T" --task vgg16 --noise 0.1 --seed 3 --repeats 3 -t whole.csv c.csv
+	# the first of each is what a run without -t measures
+	assert_equal "$(awk -F, '!seen[$1 FS $2 FS $3 FS $4]++' whole.csv | cut -d, -f1-8 | sort)" \
+		"$(sort plain.csv)"
+	# repeats differ (noise drawn anew) where the trace has a number
+	assert_equal "$(tail -n +2 whole.csv | grep ',ok,' | cut -d, -f1-5 | sort -u | wc -l)" \
+		"$((3 * $(grep -c ',ok' plain.csv)))"
+	# the same, stopped after every few trials: the same bytes
+	for n in 2 5 9 14 20 24; do
+		head -n "$((n / 3 + 1))" c.csv | mph-probe --replay "$T" --task vgg16 --noise 0.1 --seed 3 --repeats 3 -t parts.csv
+	done
+	cmp whole.csv parts.csv
+}
+
+@test "--append: progress lines with -O and --budget: the trial, its configuration and score, the best so far, time" {
+	cd "$BATS_TEST_TMPDIR"
+	printf 'task,cpu,gpu_mem,batch,gpu_type,rps,status\nt,1,0.1,1,T4,26,ok\nt,1,0.1,2,T4,0,oom\nt,2,0.1,1,T4,48,ok\n' > trace.csv
+	printf 'cpu,gpu_mem,batch,gpu_type\n1,0.1,1,T4\n1,0.1,2,T4\n2,0.1,1,T4\n' > c.csv
+	run -0 --separate-stderr mph-probe --replay trace.csv -t trials.csv --budget 5 -O "$SHARE/objectives/rps-per-dollar.json" c.csv
+	assert_equal "${#stderr_lines[@]}" 3
+	assert_regex "${stderr_lines[0]}" '^mph-probe: trial 1 of 5: cpu=1 gpu_mem=0.1 batch=1 gpu_type=T4: ok, score 100; best 100 \(trial 1\); [0-9.]+ s, about [0-9.]+ s left$'
+	assert_regex "${stderr_lines[1]}" '^mph-probe: trial 2 of 5: cpu=1 gpu_mem=0.1 batch=2 gpu_type=T4: oom; best 100 \(trial 1\); [0-9.]+ s, about [0-9.]+ s left$'
+	assert_regex "${stderr_lines[2]}" '^mph-probe: trial 3 of 5: cpu=2 gpu_mem=0.1 batch=1 gpu_type=T4: ok, score 171.429; best 171.429 \(trial 3\); [0-9.]+ s, about [0-9.]+ s left$'
+	# the best so far comes from the file too; -q is quiet
+	printf 'cpu,gpu_mem,batch,gpu_type\n1,0.1,1,T4\n' | mph-probe --replay trace.csv -t trials.csv --again --budget 5 \
+		-O "$SHARE/objectives/rps-per-dollar.json" 2> err
+	assert_regex "$(cat err)" '^mph-probe: trial 4 of 5: cpu=1 gpu_mem=0.1 batch=1 gpu_type=T4: ok, score 100; best 171.429 \(trial 3\); '
+	run -0 --separate-stderr mph-probe --replay trace.csv -t q.csv --budget 5 -q c.csv
+	assert_equal "$stderr" ""
+	# and every trial failed: recorded, exit 1
+	run -1 --separate-stderr bash -c "printf 'cpu,gpu_mem,batch,gpu_type\n1,0.1,2,T4\n' | mph-probe --replay trace.csv -t f.csv -q"
+	assert_equal "$stderr" "mph-probe: every trial failed: 1 of 1 (the first: oom)"
+	assert_equal "$(tail -n 1 f.csv)" "1,0.1,2,T4,0,oom,1"
 }

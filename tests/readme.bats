@@ -23,7 +23,7 @@ readme_block() {
 	assert_output 20
 	run mph-pick -O "$MPH_ROOT/share/mph/objectives/rps-per-dollar.json" trials.csv
 	assert_success
-	assert_line --index 0 "cpu,gpu_mem,batch,gpu_type,rps,p50_ms,p99_ms,status,cost,objective"
+	assert_line --index 0 "cpu,gpu_mem,batch,gpu_type,rps,p50_ms,p99_ms,status,trial,cost,objective"
 	assert_equal "${#lines[@]}" 2
 }
 

@@ -12,10 +12,11 @@
 
 static const char usage_line[] =
 	"usage: mph-probe --replay TRACE [--task NAME] [-k KNOB,...] [--missing error|skip]\n"
-	"                 [--noise SD] [--seed S] [-t TRIALS | -o FILE] [CONFIGS]\n"
-	"       mph-probe --sim MODEL [--zoo DIR] [--slo MS] [--noise SD] [--seed S] [-t TRIALS | -o FILE] [CONFIGS]\n"
+	"                 [--noise SD] [--seed S] [-t TRIALS [trials options] | -o FILE] [CONFIGS]\n"
+	"       mph-probe --sim MODEL [--zoo DIR] [--slo MS] [--noise SD] [--seed S]\n"
+	"                 [-t TRIALS [trials options] | -o FILE] [CONFIGS]\n"
 	"       mph-probe --exec CMD | --url URL [--start CMD --ready URL|PORT] [live options]\n"
-	"                 [-t TRIALS | -o FILE] [CONFIGS]\n";
+	"                 [-t TRIALS [trials options] | -o FILE] [CONFIGS]\n";
 
 /* Everything the options say: each backend's options as the library takes
  * them (the shared --noise, --seed and --slo set each that has them). */
@@ -26,6 +27,9 @@ struct opts {
 	mph_sim_probe_opts sim;
 	mph_live_opts live;
 	const char *output, *append;
+	mph_record_opts record;   /* -t: repeats, progress */
+	const char *objective;    /* -O, for progress */
+	int quiet, progress_asked, record_only;
 	const char **headers;     /* --header, repeatable */
 	int replay_only, live_only; /* an option of that mode only was given */
 	int slo_given, verbose;
@@ -55,45 +59,55 @@ static void help(const struct opts *o)
 	       "      --noise SD       multiply numeric measurements by exp(SD * N(0,1)) [%g]\n"
 	       "      --seed S         seed of the noise [%llu]\n"
 	       "  -o, --output FILE    write to FILE (complete or absent) [stdout]\n"
-	       "  -t, --append TRIALS  append the rows to the trials file TRIALS by column\n"
-	       "                       name (its header rules; new file: this header),\n"
-	       "                       all rows of the run or none\n"
+	       "  -t, --append TRIALS  append each row to the trials file TRIALS by column\n"
+	       "                       name (its header rules; new file: this header) as\n"
+	       "                       soon as it is measured, one synced line, numbered in\n"
+	       "                       a column `trial` on from the file's; a configuration\n"
+	       "                       the file holds is not measured again\n"
+	       "  -j, --jobs N         trials at once (--exec; replay and sim are instant) [%d]\n"
+	       "  -q, --quiet          no progress lines\n"
+	       "  -v, --verbose        more: skipped configurations, each live trial and step\n"
 	       "  -h, --help           this help\n"
-	       "      --version        print the version\n\n",
-	       usage_line, o->sim.slo_ms, o->sim.noise, (unsigned long long)o->sim.seed);
+	       "      --version        print the version\n\n"
+	       "Trials file (-t):\n"
+	       "      --repeats N      measure each configuration until TRIALS holds N\n"
+	       "                       trials of it (repeats for a choice that survives\n"
+	       "                       noise) [%zu]\n"
+	       "      --again          measure each input row once more, held or not\n"
+	       "      --budget N       progress: trial k of N\n"
+	       "  -O, --objective FILE progress: each trial's score and the best so far\n"
+	       "Progress (a line per trial on stderr: the trial, its configuration and\n"
+	       "result, the best so far, time spent and left) is on with -t when stderr\n"
+	       "is a terminal or --budget, -O or -v is given, off with -q.\n\n",
+	       usage_line, o->sim.slo_ms, o->sim.noise, (unsigned long long)o->sim.seed, o->live.exec.jobs,
+	       o->record.repeats);
 	live_help(o);
 	printf("CONFIGS defaults to standard input. See mph-probe(1), mph-trace(5).\n");
 }
 
 /* ---- offline: --replay and --sim (lib/probe/offline.c) -------------------- */
 
-static int replay_run(const struct opts *o, mph_csv *in, FILE *out, mph_error *err)
+static int replay_run(const struct opts *o, mph_csv *in, const mph_probe_batch *b, FILE *out,
+                      mph_error *err)
 {
 	mph_replay_probe_opts r = o->replay;
 	r.trace = o->target;
+	r.batch = *b;
 	return mph_replay_probe(&r, in, out, err);
 }
 
-/* The catalogue installed beside the program: BINDIR/../share/mph/zoo, in
- * the source tree as in an installation. */
-static const char *default_zoo(char *buf, size_t size)
-{
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	char *slash;
-	if (n <= 0) return "share/mph/zoo";
-	exe[n] = '\0';
-	if ((slash = strrchr(exe, '/')) != NULL) *slash = '\0';
-	snprintf(buf, size, "%s/../share/mph/zoo", exe);
-	return buf;
-}
-
-static int sim_run(const struct opts *o, mph_csv *in, FILE *out, mph_error *err)
+static int sim_run(const struct opts *o, mph_csv *in, const mph_probe_batch *b, FILE *out,
+                   mph_error *err)
 {
 	mph_sim_probe_opts s = o->sim;
 	char zoo[PATH_MAX + 32];
 	s.model = o->target;
-	if (s.zoo == NULL) s.zoo = default_zoo(zoo, sizeof zoo);
+	s.batch = *b;
+	if (s.zoo == NULL) {
+		tool_share_dir(zoo, sizeof zoo - 4);
+		strcat(zoo, "/zoo");
+		s.zoo = zoo;
+	}
 	return mph_sim_probe(&s, in, out, err);
 }
 
@@ -114,7 +128,6 @@ static void live_help(const struct opts *o)
 	       "      --grace S        SIGTERM, then SIGKILL after S seconds [%g]\n"
 	       "      --timeout S      --exec: kill a trial's process group after S s [none]\n"
 	       "      --retries N      --exec: attempts more after a failure [%d]\n"
-	       "  -j, --jobs N         --exec: trials at once [%d]\n"
 	       "      --log-dir DIR    keep DIR/trial-N.log and DIR/service-N.log\n"
 	       "      --columns A,...  --exec: measured columns beyond the standard ones\n"
 	       "      --method M       --url: HTTP method [GET, or POST with --body]\n"
@@ -134,9 +147,8 @@ static void live_help(const struct opts *o)
 	       "      --max-probe-s S  --url: no step starts after S s of a trial [%g]\n"
 	       "      --request-timeout S  --url: a request unanswered after S s fails [%g]\n"
 	       "      --connections N  --url: keep-alive connections [%d]\n"
-	       "      --poisson        --url: Poisson arrivals (seeded by --seed) [constant]\n"
-	       "  -v, --verbose        report each trial and load step on stderr\n\n",
-	       l->ready_timeout_s, l->grace_s, l->exec.retries, l->exec.jobs, l->rate.slo_ms,
+	       "      --poisson        --url: Poisson arrivals (seeded by --seed) [constant]\n\n",
+	       l->ready_timeout_s, l->grace_s, l->exec.retries, l->rate.slo_ms,
 	       l->load.percentile, l->rate.max_error, l->rate.tolerance, l->rate.start_rate,
 	       l->rate.max_rate, l->load.warmup_s, l->load.measure_s, l->rate.max_seconds,
 	       l->load.timeout_s, l->load.connections);
@@ -149,9 +161,16 @@ static void live_note(void *ctx, int progress, const char *msg)
 	else if (o->verbose) fprintf(stderr, "%s: %s\n", tool_prog, msg);
 }
 
-static int live_run(const struct opts *o, mph_csv *in, FILE *out, mph_error *err)
+static int live_run(const struct opts *o, mph_csv *in, const mph_probe_batch *b, FILE *out,
+                    mph_error *err)
 {
 	mph_live_opts l = o->live;
+	char share[PATH_MAX + 32] = "MPH_SHARE=";
+	const char *env[2] = { share, NULL };
+	l.batch = *b;
+	/* the adapters and probes under share/ are $MPH_SHARE/... from anywhere */
+	tool_share_dir(share + strlen(share), sizeof share - strlen(share));
+	l.exec.extra_env = env;
 	l.note = live_note;
 	l.note_ctx = (void *)o;
 	return mph_live_probe(&l, in, out, err);
@@ -182,7 +201,7 @@ static int read_body(struct opts *o, const char *path)
  * `in` to `out`. To add one: an entry here, its option in longopts. */
 struct mode {
 	const char *flag;
-	int (*run)(const struct opts *o, mph_csv *in, FILE *out, mph_error *err);
+	int (*run)(const struct opts *o, mph_csv *in, const mph_probe_batch *b, FILE *out, mph_error *err);
 };
 enum { MODE_REPLAY, MODE_SIM, MODE_EXEC, MODE_URL, NMODES };
 static const struct mode modes[NMODES] = {
@@ -193,7 +212,7 @@ static const struct mode modes[NMODES] = {
 };
 
 enum {
-	OPT_MISSING = 256, OPT_NOISE, OPT_REPLAY, OPT_SEED, OPT_SIM, OPT_SLO, OPT_TASK,
+	OPT_AGAIN = 256, OPT_BUDGET, OPT_REPEATS, OPT_MISSING, OPT_NOISE, OPT_REPLAY, OPT_SEED, OPT_SIM, OPT_SLO, OPT_TASK,
 	OPT_VERSION, OPT_ZOO,
 	OPT_BODY, OPT_COLUMNS, OPT_CONNECTIONS, OPT_EXEC, OPT_GRACE, OPT_HEADER, OPT_LOG_DIR,
 	OPT_MAX_ERROR, OPT_MAX_PROBE, OPT_MAX_RATE, OPT_MEASURE, OPT_METHOD, OPT_PERCENTILE,
@@ -202,7 +221,9 @@ enum {
 };
 
 static const struct option longopts[] = {
+	{"again", no_argument, NULL, OPT_AGAIN},
 	{"append", required_argument, NULL, 't'},
+	{"budget", required_argument, NULL, OPT_BUDGET},
 	{"body", required_argument, NULL, OPT_BODY},
 	{"columns", required_argument, NULL, OPT_COLUMNS},
 	{"connections", required_argument, NULL, OPT_CONNECTIONS},
@@ -220,13 +241,16 @@ static const struct option longopts[] = {
 	{"method", required_argument, NULL, OPT_METHOD},
 	{"missing", required_argument, NULL, OPT_MISSING},
 	{"noise", required_argument, NULL, OPT_NOISE},
+	{"objective", required_argument, NULL, 'O'},
 	{"output", required_argument, NULL, 'o'},
 	{"percentile", required_argument, NULL, OPT_PERCENTILE},
 	{"poisson", no_argument, NULL, OPT_POISSON},
+	{"quiet", no_argument, NULL, 'q'},
 	{"rate", required_argument, NULL, OPT_RATE},
 	{"rate-tolerance", required_argument, NULL, OPT_RATE_TOL},
 	{"ready", required_argument, NULL, OPT_READY},
 	{"ready-timeout", required_argument, NULL, OPT_READY_TIMEOUT},
+	{"repeats", required_argument, NULL, OPT_REPEATS},
 	{"replay", required_argument, NULL, OPT_REPLAY},
 	{"request-timeout", required_argument, NULL, OPT_REQ_TIMEOUT},
 	{"retries", required_argument, NULL, OPT_RETRIES},
@@ -365,51 +389,54 @@ static int check_opts(const struct opts *o, int nargs)
 	else if (o->live_only && o->mode != MODE_URL) bad = "load generator options go with --url";
 	else if ((l->start_cmd || l->ready || l->exec.log_dir) && o->mode != MODE_EXEC && o->mode != MODE_URL)
 		bad = "--start, --ready and --log-dir go with --exec or --url";
-	else if ((l->exec.timeout_s > 0 || l->exec.retries || l->exec.jobs > 1 || l->ncolumns) &&
-	         o->mode != MODE_EXEC)
-		bad = "--timeout, --retries, -j and --columns go with --exec";
+	else if ((l->exec.timeout_s > 0 || l->exec.retries || l->ncolumns) && o->mode != MODE_EXEC)
+		bad = "--timeout, --retries and --columns go with --exec";
+	else if (l->exec.jobs > 1 && o->mode == MODE_URL)
+		bad = "-j goes with --exec, --replay or --sim";
 	else if (l->start_cmd && !l->ready) bad = "--start needs --ready";
 	else if (l->start_cmd && l->exec.jobs > 1) bad = "--start runs one service at a time: -j must be 1";
 	else if (o->append && o->output) bad = "-t and -o exclude each other";
+	else if (o->record_only && !o->append) bad = "--repeats, --again, --budget and -O go with -t";
+	else if (o->record.again && o->record.repeats != 1) bad = "--again and --repeats exclude each other";
 	if (bad) tool_usage_error("%s", bad);
 	return bad ? -1 : 0;
 }
 
-/* The chosen mode, as mph_probe_append runs it. */
-static int run_mode(void *ctx, mph_csv *in, FILE *out, mph_error *err)
+/* The chosen mode, as mph_probe_record runs it. */
+static int run_mode(void *ctx, mph_csv *in, const mph_probe_batch *b, FILE *out, mph_error *err)
 {
 	const struct opts *o = ctx;
-	return modes[o->mode].run(o, in, out, err);
+	return modes[o->mode].run(o, in, b, out, err);
 }
 
-/* -o FILE or stdout, complete or absent. */
-static int run_to_output(const struct opts *o, mph_csv *in, mph_error *err)
+static void record_note(void *ctx, int kind, const char *msg)
 {
-	mph_out *out = mph_out_open(o->output, err);
-	if (out == NULL) return -1;
-	if (modes[o->mode].run(o, in, mph_out_fp(out), err) != 0) {
-		mph_out_abort(out);
-		return -1;
-	}
-	return mph_out_commit(out, err);
+	const struct opts *o = ctx;
+	if (kind == MPH_RECORD_WARN) fprintf(stderr, "%s: warning: %s\n", tool_prog, msg);
+	else if (kind == MPH_RECORD_PROGRESS || o->verbose) fprintf(stderr, "%s: %s\n", tool_prog, msg);
 }
 
-/* Measures the configurations of CONFIGS (- for stdin) in the chosen mode. */
+/* Measures the configurations of CONFIGS (- for stdin) in the chosen mode,
+ * into the trials file (-t) or to -o FILE or stdout, complete or absent. */
 static int probe(const struct opts *o, const char *configs, mph_error *err)
 {
 	mph_csv *in = mph_csv_open(configs, err);
+	mph_out *out = NULL;
+	mph_record_result res;
 	int rc;
 	if (in == NULL) return -1;
-	if (o->append) {
-		char dropped[512];
-		rc = mph_probe_append(o->append, run_mode, (void *)o, in, dropped, sizeof dropped, err);
-		if (rc == 0 && dropped[0])
-			tool_warn("%s has no column for %s: not recorded", o->append, dropped);
-	} else {
-		rc = run_to_output(o, in, err);
+	if (!o->append && (out = mph_out_open(o->output, err)) == NULL) {
+		mph_csv_close(in);
+		return -1;
 	}
+	rc = mph_probe_record(o->append, out ? mph_out_fp(out) : NULL, &o->record, run_mode, (void *)o, in,
+	                      &res, err);
+	if (out && rc != 0) mph_out_abort(out);
+	else if (out) rc = mph_out_commit(out, err);
 	mph_csv_close(in);
-	return rc;
+	if (rc == 0 && res.dropped[0])
+		tool_warn("%s has no column for %s: not recorded", o->append, res.dropped);
+	return rc == 0 ? mph_record_check(&res, err) : rc;
 }
 
 /* What the options allocated: a leak checker over the tests sees no noise. */
@@ -424,6 +451,8 @@ static void free_opts(struct opts *o)
 int main(int argc, char **argv)
 {
 	struct opts o = { .mode = -1 };
+	mph_objective *objective = NULL;
+	long num;
 	int ch, rc;
 	mph_error err;
 
@@ -431,20 +460,45 @@ int main(int argc, char **argv)
 	mph_replay_probe_opts_init(&o.replay);
 	mph_sim_probe_opts_init(&o.sim);
 	mph_live_opts_init(&o.live);
-	while ((ch = getopt_long(argc, argv, "hj:k:o:t:v", longopts, NULL)) != -1) {
+	mph_record_opts_init(&o.record);
+	while ((ch = getopt_long(argc, argv, "hj:k:o:O:qt:v", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h': help(&o); free_opts(&o); return tool_stdout_status();
 		case 'o': o.output = optarg; break;
+		case 'O': o.objective = optarg; o.record_only = o.progress_asked = 1; break;
+		case 'q': o.quiet = 1; break;
 		case 't': o.append = optarg; break;
 		case 'v': o.verbose = 1; break;
+		case OPT_AGAIN: o.record.again = 1; o.record_only = 1; break;
+		case OPT_BUDGET:
+			if (tool_long_opt("--budget", optarg, 1, 1000000, &num)) goto usage;
+			o.record.budget = (size_t)num;
+			o.record_only = o.progress_asked = 1;
+			break;
+		case OPT_REPEATS:
+			if (tool_long_opt("--repeats", optarg, 1, 1000, &num)) goto usage;
+			o.record.repeats = (size_t)num;
+			o.record_only = 1;
+			break;
 		case OPT_VERSION: printf("mph-probe %s\n", MPH_VERSION); free_opts(&o); return tool_stdout_status();
 		default: if (mode_opt(&o, ch, optarg) != 0) goto usage;
 		}
 	}
 	if (check_opts(&o, argc - optind) < 0) goto usage;
+	o.record.progress = o.append && !o.quiet && (o.progress_asked || o.verbose || isatty(2));
+	o.record.note = record_note;
+	o.record.note_ctx = &o;
+	if (o.objective) {
+		if ((objective = mph_objective_load(o.objective, &err)) == NULL) {
+			free_opts(&o);
+			return tool_fail(&err);
+		}
+		o.record.objective = objective;
+	}
 
 	rc = probe(&o, optind < argc ? argv[optind] : "-", &err) == 0 ? 0 : 1;
 	if (rc != 0) tool_error(&err);
+	mph_objective_free(objective);
 	free_opts(&o);
 	return rc;
 usage:

@@ -32,7 +32,13 @@ cd "$out"
 
 say() { printf '\n== %s\n' "$*"; }
 # the knob columns of a CSV, aligned
-show() { cut -d, -f1-4,"$1" | column -s, -t | sed 's/^/   /'; }
+# show COLUMN,...: the knobs and those columns, found by name, as a table
+show() {
+	awk -F, -v want="cpu,gpu_mem,batch,gpu_type,$1" '
+	NR == 1 { n = split(want, w, ","); for (i = 1; i <= NF; i++) at[$i] = i }
+	{ line = ""; for (j = 1; j <= n; j++) line = line (j > 1 ? "," : "") (w[j] in at ? $at[w[j]] : ""); print line }' |
+		column -s, -t | sed 's/^/   /'
+}
 
 grep -qx "$task" "$share/zoo/test.txt" || { echo "demo: $task is not a test model of the zoo" >&2; exit 2; }
 start=$(date +%s)
@@ -46,8 +52,8 @@ echo "   mph-metatrain -s morphling.json --tasks ... $metatrain -o meta.json tra
 say "2. tune $task (never seen in training) for $(basename "$objective" .json)"
 echo "   initial design: mph-space -i morphling.json | mph-probe --replay trace.csv --task $task"
 rm -f trials.csv
-"$bin/mph-space" -i "$space" | "$bin/mph-probe" --replay "$trace" --task "$task" --append trials.csv
-show 5,9 < trials.csv
+"$bin/mph-space" -i "$space" | "$bin/mph-probe" -q --replay "$trace" --task "$task" --append trials.csv
+show rps,status < trials.csv
 
 "$bin/mph-space" "$space" > configs.csv
 # the best trial so far under the objective, as "config objective"
@@ -66,7 +72,10 @@ while [ "$n" -lt "$budget" ]; do
 	"$bin/mph-suggest" -a "$algo" -m meta.json -O "$objective" --history trials.csv --seed "$seed" < configs.csv > next.csv
 	sug=$(tail -1 next.csv | awk -F, '{ printf "%s,%s,%s,%s (%.4g, %.2g)", $1, $2, $3, $4, $(NF-2), $(NF-1) }')
 	# probe: stress-test it (here: look it up in the profiled trace)
-	"$bin/mph-probe" --replay "$trace" --task "$task" --append trials.csv < next.csv
+	# (exit 1 when its one trial failed, an OOM say: recorded all the same)
+	rows=$(wc -l < trials.csv)
+	"$bin/mph-probe" -q --replay "$trace" --task "$task" --append trials.csv < next.csv ||
+		[ "$(wc -l < trials.csv)" -gt "$rows" ]
 	n=$((n + 1))
 	got=$(tail -1 trials.csv | awk -F, '{ printf "%s %s", $5, $8 }')
 	printf '   %-4s  %-18s  %-36s  %-14s  %s\n' "$n" "$believed" "$sug" "$got" "$(best)"

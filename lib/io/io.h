@@ -28,26 +28,30 @@ char *mph_csv_row_string(const char *const *fields, size_t n);
 mph_csv *mph_csv_open_fp(FILE *fp, const char *name, mph_error *err);
 
 /* ---- appending rows ---- */
-/* Appends every row of the CSV read from fp (name for messages) to the
- * trials file path by column name: the file's header (or, for a new or empty
- * file, the rows' header, written first) decides the columns. */
-/* dropped (size bytes) gets the row columns the file has no place for,
- * comma-separated ("" when none), so that a tool can warn: they are not
- * recorded. */
-int mph_append_csv(const char *path, FILE *fp, const char *name, char *dropped, size_t size,
-                   mph_error *err);
-
 /* Appending rows to a trials file by column name: the file's header (or,
  * for a new or empty file, the rows' header, written first) decides the
  * columns; a row's columns are placed by name, file columns it lacks are
  * left empty, and its columns the file lacks are dropped (listed by
- * mph_append_dropped so a tool can warn). Each row is flushed. */
+ * mph_append_dropped so a tool can warn). Each row is one write() of one
+ * line, synced to disk before mph_append_row returns; a new file appears
+ * with its header (written to a temporary file, then linked to the name).
+ * The file is locked (flock, exclusive: a second run waits) from begin, or
+ * from its creation, to close. */
 typedef struct mph_append mph_append;
+/* Opens and locks an existing file and reads its header; a missing file is
+ * no error (mph_append_exists 0: created by mph_append_columns). */
+mph_append *mph_append_begin(const char *path, mph_error *err);
+int mph_append_exists(const mph_append *a);
+size_t mph_append_ncols(const mph_append *a);             /* 0: no header yet */
+const char *mph_append_col(const mph_append *a, size_t i);
+/* The rows' header: creates the file when new, maps the columns by name. */
+int mph_append_columns(mph_append *a, const char *const *cols, size_t ncols, mph_error *err);
+/* begin, then columns. */
 mph_append *mph_append_open(const char *path, const char *const *cols, size_t ncols, mph_error *err);
 int mph_append_row(mph_append *a, const char *const *fields, mph_error *err);
 size_t mph_append_ndropped(const mph_append *a);
 const char *mph_append_dropped(const mph_append *a, size_t i);
-int mph_append_close(mph_append *a, mph_error *err); /* frees a; NULL is fine */
+int mph_append_close(mph_append *a, mph_error *err); /* frees a, unlocks; NULL is fine */
 
 /* ---- json ---- */
 /* Loads a JSON file ("-" for stdin) into err's file/line/column on failure. */

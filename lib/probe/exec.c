@@ -436,7 +436,6 @@ int mph_exec_batch(const mph_exec_opts *o, size_t ntrials, size_t nknobs,
 	size_t next = 0, reported = 0, t;
 	job *slots = mph_calloc((size_t)jobs, sizeof *slots);
 	mph_exec_result *res = mph_calloc(ntrials ? ntrials : 1, sizeof *res);
-	char *done_flag = mph_calloc(ntrials ? ntrials : 1, 1);
 	char ***envs = mph_calloc(ntrials ? ntrials : 1, sizeof *envs);
 	struct pollfd *pfd = mph_malloc(2 * (size_t)jobs * sizeof *pfd);
 
@@ -501,18 +500,17 @@ int mph_exec_batch(const mph_exec_opts *o, size_t ntrials, size_t nknobs,
 				continue;
 			}
 			close_log(j);
-			done_flag[j->trial] = 1;
+			/* reported as it finishes, not behind trials still running:
+			 * a kill then loses only what is in flight */
+			if (done) done(ctx, j->trial, &res[j->trial]);
+			mph_exec_result_clear(&res[j->trial]);
+			reported++;
 			mph_exec_env_free(envs[j->trial]);
 			envs[j->trial] = NULL;
 			j->pid = 0;
 			free(j->obuf);
 			j->obuf = NULL;
 			running--;
-		}
-		while (reported < ntrials && done_flag[reported]) {
-			if (done) done(ctx, reported, &res[reported]);
-			mph_exec_result_clear(&res[reported]);
-			reported++;
 		}
 	}
 out:
@@ -525,6 +523,6 @@ out:
 		free(j->obuf);
 	}
 	for (t = 0; t < ntrials; t++) { mph_exec_result_clear(&res[t]); mph_exec_env_free(envs[t]); }
-	free(slots); free(res); free(done_flag); free(envs); free(pfd);
+	free(slots); free(res); free(envs); free(pfd);
 	return ret;
 }

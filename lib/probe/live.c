@@ -66,9 +66,16 @@ typedef struct {
 	int dropped_warned;
 } run;
 
+/* The number of trial t: the file's numbering goes on across runs. */
+static size_t trial_no(const run *R, size_t t)
+{
+	return R->o->batch.first_trial + R->toff + t + 1;
+}
+
 static void write_row(run *R, size_t t, const char *const *vals)
 {
 	size_t k;
+	char num[32];
 	for (k = 0; k < R->nknobs; k++) {
 		if (k) putc(',', R->out);
 		mph_csv_write_field(R->out, R->values[t][k]);
@@ -76,6 +83,10 @@ static void write_row(run *R, size_t t, const char *const *vals)
 	for (k = 0; k < R->ncols; k++) {
 		putc(',', R->out);
 		mph_csv_write_field(R->out, vals[k] ? vals[k] : "");
+	}
+	if (R->o->batch.number) { /* the column `trial`, last */
+		snprintf(num, sizeof num, ",%zu", trial_no(R, t));
+		fputs(num, R->out);
 	}
 	putc('\n', R->out);
 	fflush(R->out);
@@ -111,18 +122,18 @@ static void exec_done(void *ctx, size_t t, const mph_exec_result *r)
 		if (c >= 0) vals[c] = r->values[i];
 		else if (!R->dropped_warned) {
 			note(R->o, "trial %zu: '%s' is not a column (see --columns); dropped",
-			     R->toff + t + 1, r->names[i]);
+			     trial_no(R, t), r->names[i]);
 			R->dropped_warned = 1;
 		}
 	}
 	vals[col_of(R, "status")] = r->status;
 	vals[col_of(R, "probe_s")] = mph_fmt_double(sbuf, round((r->seconds + R->extra_s) * 1000) / 1000);
 	if (r->message[0])
-		note(R->o, "trial %zu: %s: %s%s%s", R->toff + t + 1, r->status, r->message,
+		note(R->o, "trial %zu: %s: %s%s%s", trial_no(R, t), r->status, r->message,
 		     r->log_path ? "; log " : "", r->log_path ? r->log_path : "");
 	if (R->svc && !mph_service_alive(R->svc)) {
 		/* a measurement of a service that died under it measures nothing */
-		note(R->o, "trial %zu: crash: the service died during the command (%s)", R->toff + t + 1,
+		note(R->o, "trial %zu: crash: the service died during the command (%s)", trial_no(R, t),
 		     mph_service_how(R->svc));
 		memset(vals, 0, R->ncols * sizeof *vals);
 		vals[col_of(R, "status")] = "crash";
@@ -179,14 +190,14 @@ static int url_trial(run *R, size_t t, double t0, mph_error *err)
 	}
 	if (R->svc && !mph_service_alive(R->svc)) {
 		status = "crash";
-		note(o, "trial %zu: crash: the service died during the load test (%s)", t + 1, mph_service_how(R->svc));
+		note(o, "trial %zu: crash: the service died during the load test (%s)", trial_no(R, t), mph_service_how(R->svc));
 	} else if (m->ok == 0) {
 		status = "error";
-		note(o, "trial %zu: error: no request succeeded at %.6g req/s%s%s", t + 1, m->offered_rps,
+		note(o, "trial %zu: error: no request succeeded at %.6g req/s%s%s", trial_no(R, t), m->offered_rps,
 		     m->first_error[0] ? ": " : "", m->first_error);
 	} else if (res.peak == 0) {
 		status = "slo";
-		note(o, "trial %zu: slo: even %.6g req/s misses the SLO (p%g %.4g ms, errors %.3g)", t + 1,
+		note(o, "trial %zu: slo: even %.6g req/s misses the SLO (p%g %.4g ms, errors %.3g)", trial_no(R, t),
 		     m->offered_rps, o->load.percentile, m->pctl_ms, m->error_rate);
 	} else {
 		status = "ok";
@@ -204,7 +215,7 @@ static int url_trial(run *R, size_t t, double t0, mph_error *err)
 		vals[col_of(R, "error_rate")] = mph_fmt_double(b[5], round(m->error_rate * 1e5) / 1e5);
 	vals[col_of(R, "status")] = status;
 	vals[col_of(R, "probe_s")] = mph_fmt_double(sbuf, round((mph_now() - t0) * 1000) / 1000);
-	progress(o, "trial %zu: %s, %.6g req/s in %d steps", t + 1, status, res.peak, res.steps);
+	progress(o, "trial %zu: %s, %.6g req/s in %d steps", trial_no(R, t), status, res.peak, res.steps);
 	write_row(R, t, vals);
 	free(vals);
 	return 0;
@@ -222,12 +233,12 @@ static int service_trial(run *R, size_t t, mph_error *err)
 	int ret = 0;
 
 	if (mph_ready_probe(o->ready, 1, NULL) == 1) {
-		note(o, "trial %zu: port-in-use: something already answers at %s", t + 1, o->ready);
+		note(o, "trial %zu: port-in-use: something already answers at %s", trial_no(R, t), o->ready);
 		status_row(R, t, "port-in-use", mph_now() - t0);
 		goto out;
 	}
 	if (o->exec.log_dir) {
-		log = mph_probe_log_path(o->exec.log_dir, "service", t + 1);
+		log = mph_probe_log_path(o->exec.log_dir, "service", trial_no(R, t));
 		remove(log);
 	}
 	R->svc = mph_service_start(o->start_cmd, env, log, err);
@@ -235,10 +246,10 @@ static int service_trial(run *R, size_t t, mph_error *err)
 	st = mph_service_wait_ready(R->svc, o->ready, o->ready_timeout_s);
 	if (st != MPH_SERVICE_READY) {
 		if (st == MPH_SERVICE_CRASHED)
-			note(o, "trial %zu: crash: the service exited before it was ready (%s)", t + 1,
+			note(o, "trial %zu: crash: the service exited before it was ready (%s)", trial_no(R, t),
 			     mph_service_how(R->svc));
 		else
-			note(o, "trial %zu: not-ready: %s did not answer within %g s", t + 1, o->ready,
+			note(o, "trial %zu: not-ready: %s did not answer within %g s", trial_no(R, t), o->ready,
 			     o->ready_timeout_s);
 		mph_service_stop(R->svc, o->grace_s);
 		R->svc = NULL;
@@ -252,7 +263,7 @@ static int service_trial(run *R, size_t t, mph_error *err)
 		mph_exec_opts eo = o->exec;
 		const char *const *v[1] = { R->values[t] };
 		eo.jobs = 1;
-		eo.first_trial = t;
+		eo.first_trial = o->batch.first_trial + t;
 		eo.measured = (const char *const *)R->cols;
 		eo.nmeasured = R->ncols;
 		one.values = v;
@@ -337,21 +348,23 @@ int mph_live_probe(const mph_live_opts *o, mph_csv *in, FILE *out, mph_error *er
 		if (k || nk) putc(',', out);
 		mph_csv_write_field(out, R.cols[k]);
 	}
+	if (o->batch.number) fputs(R.ncols || nk ? ",trial" : "trial", out);
 	putc('\n', out);
 	fflush(out);
 
 	if (o->start_cmd) {
 		for (t = 0; t < n; t++) {
-			progress(o, "trial %zu of %zu: %s", t + 1, n, o->start_cmd);
+			progress(o, "trial %zu (%zu of %zu): %s", trial_no(&R, t), t + 1, n, o->start_cmd);
 			if (service_trial(&R, t, err) < 0) goto out;
 		}
 	} else if (o->url) {
 		for (t = 0; t < n; t++) {
-			progress(o, "trial %zu of %zu: %s", t + 1, n, o->url);
+			progress(o, "trial %zu (%zu of %zu): %s", trial_no(&R, t), t + 1, n, o->url);
 			if (url_trial(&R, t, mph_now(), err) < 0) goto out;
 		}
 	} else {
 		mph_exec_opts eo = o->exec;
+		eo.first_trial = o->batch.first_trial;
 		eo.measured = (const char *const *)R.cols;
 		eo.nmeasured = R.ncols;
 		if (mph_exec_batch(&eo, n, nk, hdr, R.values, exec_done, &R, err) < 0) goto out;

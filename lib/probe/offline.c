@@ -24,6 +24,26 @@ static int check_not_input(const mph_csv *in, const char *name, mph_error *err)
 	return mph_error_set(err, mph_csv_name(in), 1, 0, "input already has column '%s'", name);
 }
 
+/* The noise key of input row t's measurement: a repeat draws anew, the
+ * first measurement as it always did (and as mph-eval's replay does). */
+static uint64_t repeat_key(const mph_probe_batch *b, size_t t, uint64_t key)
+{
+	uint64_t rep = b->repeat ? (uint64_t)b->repeat[t] : 0;
+	return rep ? mph_hash64(&rep, sizeof rep, key) : key;
+}
+
+/* The row's end: its trial number when the run is recorded. */
+static void end_row(const mph_probe_batch *b, size_t t, FILE *out)
+{
+	if (b->number) fprintf(out, ",%zu", b->first_trial + t + 1);
+	fputc('\n', out);
+}
+
+static void end_header(const mph_probe_batch *b, FILE *out)
+{
+	fputs(b->number ? ",trial\n" : "\n", out);
+}
+
 /* ---- replay --------------------------------------------------------------- */
 
 void mph_replay_probe_opts_init(mph_replay_probe_opts *o)
@@ -47,7 +67,8 @@ static size_t shared_knobs(const mph_replay *r, const mph_csv *in, const char **
 
 /* The header: the input's, the trace's measured columns, then `status`
  * unless the trace measures it. */
-static void write_replay_header(const mph_replay *r, const mph_csv *in, int own_status, FILE *out)
+static void write_replay_header(const mph_replay_probe_opts *o, const mph_replay *r, const mph_csv *in,
+                                int own_status, FILE *out)
 {
 	size_t j;
 	write_fields(out, mph_csv_header(in), mph_csv_ncols(in));
@@ -56,17 +77,17 @@ static void write_replay_header(const mph_replay *r, const mph_csv *in, int own_
 		mph_csv_write_field(out, mph_replay_col_name(r, mph_replay_measured_col(r, j)));
 	}
 	if (own_status) fputs(",status", out);
-	fputc('\n', out);
+	end_header(&o->batch, out);
 }
 
 /* One configuration's measured fields: the trace row (noise on its numbers
  * only when asked), or nothing but status=missing for row -1. */
-static void write_replay_row(const mph_replay_probe_opts *o, const mph_replay *r, long row,
+static void write_replay_row(const mph_replay_probe_opts *o, const mph_replay *r, size_t t, long row,
                              long status_col, FILE *out)
 {
 	size_t j;
 	mph_rng g;
-	if (row >= 0) mph_noise_seed(&g, o->seed, mph_replay_row_key(r, (size_t)row));
+	if (row >= 0) mph_noise_seed(&g, o->seed, repeat_key(&o->batch, t, mph_replay_row_key(r, (size_t)row)));
 	for (j = 0; j < mph_replay_nmeasured(r); j++) {
 		size_t c = mph_replay_measured_col(r, j);
 		double x;
@@ -84,13 +105,13 @@ static void write_replay_row(const mph_replay_probe_opts *o, const mph_replay *r
 			mph_csv_write_field(out, mph_replay_str(r, (size_t)row, c));
 	}
 	if (status_col < 0) fputs(row < 0 ? ",missing" : ",ok", out);
-	fputc('\n', out);
+	end_row(&o->batch, t, out);
 }
 
 int mph_replay_probe(const mph_replay_probe_opts *o, mph_csv *in, FILE *out, mph_error *err)
 {
 	mph_replay *r = mph_replay_load(o->trace, o->task, err);
-	size_t nk = o->nknobs, i, j, *in_col = NULL;
+	size_t nk = o->nknobs, i, j, *in_col = NULL, t = 0;
 	const char **found = NULL, **vals = NULL;
 	const char *const *knobs = o->knobs;
 	long status_col;
@@ -123,7 +144,7 @@ int mph_replay_probe(const mph_replay_probe_opts *o, mph_csv *in, FILE *out, mph
 			goto done;
 	if (status_col < 0 && check_not_input(in, "status", err) < 0) goto done;
 
-	write_replay_header(r, in, status_col < 0, out);
+	write_replay_header(o, r, in, status_col < 0, out);
 	vals = mph_calloc(nk + 1, sizeof *vals);
 	while ((got = mph_csv_read(in, err)) == 1) {
 		const char *const *f = mph_csv_fields(in);
@@ -137,7 +158,7 @@ int mph_replay_probe(const mph_replay_probe_opts *o, mph_csv *in, FILE *out, mph
 			goto done;
 		}
 		write_fields(out, f, mph_csv_ncols(in));
-		write_replay_row(o, r, row, status_col, out);
+		write_replay_row(o, r, t++, row, status_col, out);
 	}
 	rc = got < 0 ? -1 : 0;
 done:
@@ -201,7 +222,7 @@ static int read_sim_config(const mph_csv *in, const long *col, const mph_zoo *z,
 
 /* Noise keyed by the model and the configuration's values, as replay keys
  * it by the trace row. */
-static void sim_noise(const mph_sim_probe_opts *o, const mph_sim_model *m, const sim_config *c,
+static void sim_noise(const mph_sim_probe_opts *o, size_t t, const mph_sim_model *m, const sim_config *c,
                       mph_sim_result *res)
 {
 	uint64_t key;
@@ -213,7 +234,7 @@ static void sim_noise(const mph_sim_probe_opts *o, const mph_sim_model *m, const
 	key = mph_hash64(buf, strlen(buf) + 1, key);
 	key = mph_hash64(&c->cpu, sizeof c->cpu, key);
 	key = mph_hash64(&c->batch, sizeof c->batch, key);
-	mph_noise_seed(&noise, o->seed, key);
+	mph_noise_seed(&noise, o->seed, repeat_key(&o->batch, t, key));
 	if (o->noise > 0) {
 		res->rps *= mph_noise_factor(&noise, o->noise);
 		res->p50_ms *= mph_noise_factor(&noise, o->noise);
@@ -229,7 +250,7 @@ static void write_rounded(FILE *out, double x, double per_unit)
 	mph_csv_write_double(out, round(x * per_unit) / per_unit);
 }
 
-static void write_sim_row(const mph_sim_result *res, FILE *out)
+static void write_sim_row(const mph_sim_probe_opts *o, size_t t, const mph_sim_result *res, FILE *out)
 {
 	fputc(',', out);
 	write_rounded(out, res->rps, 100);
@@ -237,7 +258,8 @@ static void write_sim_row(const mph_sim_result *res, FILE *out)
 	if (!isnan(res->p50_ms)) write_rounded(out, res->p50_ms, 1000);
 	fputc(',', out);
 	if (!isnan(res->p99_ms)) write_rounded(out, res->p99_ms, 1000);
-	fprintf(out, ",%s\n", mph_sim_status_name(res->status));
+	fprintf(out, ",%s", mph_sim_status_name(res->status));
+	end_row(&o->batch, t, out);
 }
 
 static char *zoo_file(const char *dir, const char *name)
@@ -254,7 +276,7 @@ int mph_sim_probe(const mph_sim_probe_opts *o, mph_csv *in, FILE *out, mph_error
 	const mph_sim_model *m;
 	mph_zoo *z;
 	long col[NSIM_KNOBS];
-	size_t i;
+	size_t i, t = 0;
 	int rc = -1, got;
 
 	if ((z = mph_zoo_load(models, gpus, err)) == NULL) goto done;
@@ -269,15 +291,15 @@ int mph_sim_probe(const mph_sim_probe_opts *o, mph_csv *in, FILE *out, mph_error
 
 	write_fields(out, mph_csv_header(in), mph_csv_ncols(in));
 	for (i = 0; i < NSIM_METRICS; i++) fprintf(out, ",%s", sim_metrics[i]);
-	fputc('\n', out);
+	end_header(&o->batch, out);
 	while ((got = mph_csv_read(in, err)) == 1) {
 		sim_config c;
 		mph_sim_result res;
 		if (read_sim_config(in, col, z, gpus, &c, err) < 0) goto done;
 		mph_sim_run(m, c.gpu, (int)c.cpu, c.mem, (int)c.batch, o->slo_ms, &res);
-		sim_noise(o, m, &c, &res);
+		sim_noise(o, t, m, &c, &res);
 		write_fields(out, mph_csv_fields(in), mph_csv_ncols(in));
-		write_sim_row(&res, out);
+		write_sim_row(o, t++, &res, out);
 	}
 	rc = got < 0 ? -1 : 0;
 done:

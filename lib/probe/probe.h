@@ -150,7 +150,7 @@ void mph_reaper_discharge(pid_t group);
 int mph_exec_parse_output(const char *text, mph_exec_result *r, mph_error *err);
 
 /* Runs every trial (values[t] holds trial t's nknobs values), at most
- * o->jobs at once, calling done in trial order; r is valid during the call
+ * o->jobs at once, calling done as each finishes; r is valid during the call
  * only. A failing command is a result; -1 only when fork/pipe/log fail. */
 typedef void (*mph_exec_done_fn)(void *ctx, size_t trial, const mph_exec_result *r);
 int mph_exec_batch(const mph_exec_opts *o, size_t ntrials, size_t nknobs,
