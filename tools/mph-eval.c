@@ -532,6 +532,13 @@ static int load(eval_ctx *ec, const char *trace_path, mph_split **sp, mph_error 
 		ec->space = mph_space_clone(mph_model_space(ec->model ? ec->model : ec->pretrained));
 	else ec->space = tool_space_from_trace(trace_path, metric, err);
 	if (ec->space == NULL) return -1;
+	if (ec->model && mph_model_roles(ec->model)) {
+		/* a role model over another space than its own: the search
+		 * encodes the space as the model does (by roles) */
+		if (mph_model_fit_space(ec->model, ec->space, st->model, err) != 0) return -1;
+		mph_space_free(ec->space);
+		ec->space = mph_space_clone(mph_model_space(ec->model));
+	}
 	if (ec->model && (mph_model_check_space(ec->model, ec->space, st->model, err) != 0 ||
 	                  mph_search_check_metric(ec->model, st->model, ec->obj, st->objective, err) != 0))
 		return -1;

@@ -76,17 +76,7 @@ static int replay_run(const struct opts *o, mph_csv *in, FILE *out, mph_error *e
 
 /* The catalogue installed beside the program: BINDIR/../share/mph/zoo, in
  * the source tree as in an installation. */
-static const char *default_zoo(char *buf, size_t size)
-{
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	char *slash;
-	if (n <= 0) return "share/mph/zoo";
-	exe[n] = '\0';
-	if ((slash = strrchr(exe, '/')) != NULL) *slash = '\0';
-	snprintf(buf, size, "%s/../share/mph/zoo", exe);
-	return buf;
-}
+static const char *default_zoo(char *buf, size_t size) { return tool_share_path("zoo", buf, size); }
 
 static int sim_run(const struct opts *o, mph_csv *in, FILE *out, mph_error *err)
 {

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "mph.h"
 
 static const char *tool_prog = "mph";
@@ -161,6 +162,25 @@ static json_t *tool_recorded_args(int argc, char **argv)
 		json_array_append_new(a, json_string(argv[i]));
 	}
 	return a;
+}
+
+/* A file of share/mph beside the program: BINDIR/../share/mph/REL, in the
+ * source tree as in an installation; share/mph/REL when the program cannot
+ * tell where it is. */
+static const char *tool_share_path(const char *rel, char *buf, size_t size) __attribute__((unused));
+static const char *tool_share_path(const char *rel, char *buf, size_t size)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	char *slash;
+	if (n <= 0) {
+		snprintf(buf, size, "share/mph/%s", rel);
+		return buf;
+	}
+	exe[n] = '\0';
+	if ((slash = strrchr(exe, '/')) != NULL) *slash = '\0';
+	snprintf(buf, size, "%s/../share/mph/%s", exe, rel);
+	return buf;
 }
 
 /* The space of a trace file, every column but the metric a candidate knob. */
