@@ -1,0 +1,67 @@
+#!/bin/sh
+# How far a role model carries (README, "Knob roles"): on ../shared/data,
+#  A. packrat-pytorch's CPU-only services (threads, batch), by model: role
+#     models meta-trained without packrat (the zoo's 42 models and Falcon's
+#     18, pooled by role; and the shipped zoo-roles.json), against gp-ucb and
+#     a meta-model of packrat's own space trained on its other models;
+#  B. Falcon's sources with the K80 held out of training (its rows and its
+#     value), tuned over the whole space (K80 included): a role model trained
+#     on the other models of the fold without K80, against gp-ucb and a
+#     meta-model of Falcon's space trained on the other models with K80.
+# Every learnt model is one network (--ensemble 1), meta-seeds 1 2 3; the
+# model-free runs take 3 search seeds instead. One job at a time, nice'd.
+# Writes OUT/*.log (mph-eval's per-step logs) and OUT/summary.txt.
+# usage: sh bench/roles/generalise.sh   (OUT, DATA, META_SEEDS override)
+set -eu
+root=$(cd "$(dirname "$0")/../.." && pwd)
+bin=${BIN:-$root/bin}
+share=$root/share/mph
+data=${DATA:-$root/../shared/data}
+out=${OUT:-/tmp/mph-roles}
+seeds=${META_SEEDS:-1 2 3}
+P=$data/packrat-pytorch/packrat-pytorch.csv
+F=$data/falcon-sources/falcon-sources.csv
+Z=$share/zoo/trace.csv
+PS=$share/spaces/packrat-pytorch.json FS=$share/spaces/falcon.json ZS=$share/spaces/morphling.json
+PO=$root/bench/roles/throughput.json FO=$root/examples/paper/falcon-objective.json
+run() { echo "+ $*" >&2; nice -n 10 "$@"; }
+[ -f "$P" ] && [ -f "$F" ] || { echo "generalise.sh: no $data: nothing to measure" >&2; exit 0; }
+mkdir -p "$out"
+
+# A. packrat-pytorch, by model
+for s in $seeds; do
+	run "$bin/mph-metatrain" -q --roles -s "$ZS" -s "$FS" -M rps,rps_per_budget_norm --ensemble 1 --seed "$s" \
+		-o "$out/zoo-falcon-$s.json" "$Z" "$F"
+	run "$bin/mph-eval" -q -a morphling-gp -m "$out/zoo-falcon-$s.json" -s "$PS" -O "$PO" \
+		--log "$out/packrat-role-$s.log" "$P" > /dev/null
+done
+run "$bin/mph-eval" -q -a morphling-gp -m "$share/models/zoo-roles.json" -s "$PS" -O "$PO" -r 3 \
+	--log "$out/packrat-shipped.log" "$P" > /dev/null
+run "$bin/mph-eval" -q -a gp-ucb -s "$PS" -O "$PO" -r 3 --log "$out/packrat-gp-ucb.log" "$P" > /dev/null
+run "$bin/mph-eval" -q -a morphling-gp -s "$PS" -O "$PO" --kfold 4 --group-sep _ \
+	--meta-seeds "$(echo $seeds | tr ' ' ,)" --ensemble 1 --log "$out/packrat-same-space.log" "$P" > /dev/null
+
+# B. Falcon, K80 held out; folds by model: every third task name, sorted
+awk -F, '$6 != "K80"' "$F" > "$out/falcon-noK80.csv"
+sed -e 's/"values": \["K80", /"values": [/' -e '/"K80":/d' "$FS" > "$out/falcon-noK80.json"
+cut -d, -f1 "$F" | tail -n +2 | sort -u > "$out/falcon-tasks.txt"
+for fold in 0 1 2; do
+	test=$(awk -v f=$fold 'NR % 3 == f' "$out/falcon-tasks.txt" | paste -sd, -)
+	for s in $seeds; do
+		run "$bin/mph-metatrain" -q --roles -s "$out/falcon-noK80.json" -M rps_per_budget_norm --exclude "$test" \
+			--ensemble 1 --seed "$s" -o "$out/falcon-noK80-$fold-$s.json" "$out/falcon-noK80.csv"
+		run "$bin/mph-eval" -q -a morphling-gp -m "$out/falcon-noK80-$fold-$s.json" -s "$FS" -O "$FO" \
+			--test-tasks "$test" --log "$out/falcon-role-$fold-$s.log" "$F" > /dev/null
+	done
+	run "$bin/mph-eval" -q -a morphling-gp -s "$FS" -O "$FO" --test-tasks "$test" \
+		--meta-seeds "$(echo $seeds | tr ' ' ,)" --ensemble 1 --log "$out/falcon-same-space-$fold.log" "$F" > /dev/null
+done
+run "$bin/mph-eval" -q -a gp-ucb -s "$FS" -O "$FO" -r 3 --log "$out/falcon-gp-ucb.log" "$F" > /dev/null
+
+{
+	for x in packrat-role packrat-shipped packrat-gp-ucb packrat-same-space falcon-role falcon-gp-ucb falcon-same-space; do
+		echo "== $x"
+		"$bin/mph-eval" --from-log --levels 99,100 "$out/$x"*.log | grep -E '^algo|,samples,'
+	done
+} > "$out/summary.txt"
+cat "$out/summary.txt"
