@@ -516,6 +516,11 @@ unsigned mph_model_roles(const mph_model *m);
  * know are extra inputs that start with zero weight: the residual GP and
  * adaptation learn them). -1 when no knob of s has a role m knows. */
 int mph_model_fit_space(mph_model *m, const mph_space *s, const char *file, mph_error *err);
+/* A role model learns the shape of its metric over roles; adapting fits the
+ * scale to each service's own trials, so it can stand for another metric
+ * of the same kind (its throughput for another's, to maximise both): m
+ * then predicts metric. -1 for a plain model. */
+int mph_model_use_metric(mph_model *m, const char *metric, mph_error *err);
 
 /* Adapts in place to one task's n observed rows (X encoded, y in metric
  * units, failures already set to fail_value): fits task_norm on y with the

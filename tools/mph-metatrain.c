@@ -40,7 +40,9 @@ static void help(void)
 	       "      --roles            a role model: encode by the knobs' roles (mph-space(5)),\n"
 	       "                         so traces over different spaces pool and the model\n"
 	       "                         serves any space whose knobs have roles it knows\n"
-	       "  -M, --metric NAME      trace column to learn [%s]\n"
+	       "  -M, --metric NAME,...  trace column to learn; with several traces, one for\n"
+	       "                         all or one each, in order (the model records the\n"
+	       "                         first) [%s]\n"
 	       "  -o, --output FILE      write the model to FILE (complete or absent) [stdout]\n"
 	       "      --mode MODE        maml, or pretrain (plain regression on all tasks pooled,\n"
 	       "                         the Fine-tuning baseline) [maml]\n"
@@ -181,6 +183,8 @@ static mph_trace *load_traces(const char **spaces, size_t nspaces, const char *c
                               int roles, const settings *st, mph_space **space, mph_error *err)
 {
 	mph_space **sp = tool_alloc(ntraces * sizeof *sp);
+	size_t nmetrics;
+	char **metrics = tool_split(st->metric, &nmetrics);
 	mph_trace **parts = tool_alloc(ntraces * sizeof *parts), *t = NULL;
 	unsigned mask = 0;
 	size_t i, k, done = 0;
@@ -207,7 +211,13 @@ static mph_trace *load_traces(const char **spaces, size_t nspaces, const char *c
 			mph_space_free(sp[i]);
 			sp[i] = v;
 		}
-		if ((parts[i] = mph_trace_load(traces[i], sp[i], st->metric, st->train.fail_value, err)) == NULL) goto out;
+		if (nmetrics != 1 && nmetrics != ntraces) {
+			mph_error_set(err, NULL, 0, 0, "--metric: %zu metrics for %zu traces: give one for all, or one for each",
+			              nmetrics, ntraces);
+			goto out;
+		}
+		if ((parts[i] = mph_trace_load(traces[i], sp[i], metrics[nmetrics == 1 ? 0 : i], st->train.fail_value, err)) == NULL)
+			goto out;
 	}
 	if ((t = mph_trace_pool(parts, ntraces, err)) != NULL) done = 1;
 out:
@@ -216,6 +226,7 @@ out:
 		if (i > 0 || !done) mph_space_free(sp[i]);
 	}
 	if (done) *space = sp[0];
+	free(metrics);
 	free(sp);
 	free(parts);
 	return t;
@@ -291,6 +302,7 @@ int main(int argc, char **argv)
 	const char **space_paths = tool_alloc((size_t)argc * sizeof *space_paths);
 	size_t nspaces = 0, ntraces = 0, i;
 	int ch, li = 0, verbose = 0, quiet = 0, first_order = 0, roles = 0, rc = 1;
+	char metric0[256];
 	long x;
 	mph_error err;
 	mph_space *s = NULL;
@@ -363,9 +375,15 @@ int main(int argc, char **argv)
 	}
 	st.train.meta.mode = first_order ? MPH_META_FOMAML : mode;
 
+	{	/* the model predicts the first trace's metric */
+		size_t n;
+		char **m = tool_split(st.metric, &n);
+		snprintf(metric0, sizeof metric0, "%s", m[0]);
+		free(m);
+	}
 	if (nspaces == 0) {
-		if ((s = tool_space_from_trace(trace_path, st.metric, &err)) == NULL) goto fail;
-		if ((all = mph_trace_load(trace_path, s, st.metric, st.train.fail_value, &err)) == NULL) goto fail;
+		if ((s = tool_space_from_trace(trace_path, metric0, &err)) == NULL) goto fail;
+		if ((all = mph_trace_load(trace_path, s, metric0, st.train.fail_value, &err)) == NULL) goto fail;
 	} else if ((all = load_traces(space_paths, nspaces, (const char *const *)argv + optind, ntraces, roles,
 	                              &st, &s, &err)) == NULL)
 		goto fail;
@@ -375,7 +393,7 @@ int main(int argc, char **argv)
 	}
 	progress_init(&prog, st.train.members);
 	if (!quiet && (verbose || prog.tty)) start_progress(&st, &prog, t, s);
-	if ((model = mph_model_train(t, NULL, s, st.metric, &st.train, &err)) == NULL) {
+	if ((model = mph_model_train(t, NULL, s, metric0, &st.train, &err)) == NULL) {
 		mph_error_locate(&err, trace_path, -1);
 		goto fail;
 	}

@@ -166,6 +166,12 @@ static int suggest(settings *st, run_state *r, mph_error *err)
 	}
 	sp = r->model ? mph_model_space(r->model) : r->space;
 	if (st->objective && (r->obj = mph_objective_load(st->objective, err)) == NULL) return -1;
+	if (r->model && r->obj && mph_model_roles(r->model) &&
+	    strcmp(mph_model_metric(r->model), mph_objective_metric(r->obj)) != 0) {
+		fprintf(stderr, "%s: role model %s learnt '%s': it stands for '%s'\n", tool_prog, st->model,
+		        mph_model_metric(r->model), mph_objective_metric(r->obj));
+		if (mph_model_use_metric(r->model, mph_objective_metric(r->obj), err) != 0) return -1;
+	}
 	if (r->model && r->obj && mph_algo_needs_model(st->algo) &&
 	    mph_search_check_metric(r->model, st->model, r->obj, st->objective, err) != 0)
 		return -1;

@@ -596,6 +596,16 @@ int mph_model_fit_space(mph_model *m, const mph_space *s, const char *file, mph_
 	return 0;
 }
 
+int mph_model_use_metric(mph_model *m, const char *metric, mph_error *err)
+{
+	if (!mph_model_roles(m))
+		return mph_error_set(err, NULL, 0, 0, "only a role model stands for another metric than its own ('%s')",
+		                     m->metric);
+	free(m->metric);
+	m->metric = mph_strdup(metric);
+	return 0;
+}
+
 /* ---- use ---- */
 
 int mph_model_adapt(mph_model *m, const double *X, const double *y, size_t n,
