@@ -10,31 +10,28 @@ setup() {
 	cd "$BATS_TEST_TMPDIR"
 }
 
-# a space spec with one knob, as given, to see what the loader says
-one_knob() { printf '{"knobs": [%s]}\n' "$1" > k.json; }
+# mph-space refuses a spec with these knobs (JSON), saying exactly $2
+refused() {
+	printf '{"knobs": [%s]}\n' "$1" > k.json
+	run -1 --separate-stderr mph-space -c k.json
+	assert_equal "$stderr" "mph-space: k.json:$2"
+}
 
 @test "roles in a space spec: each error names the knob and what is wrong" {
-	one_knob '{"name": "t", "type": "int", "values": [1, 2], "role": "threads"}'
-	run -1 --separate-stderr mph-space -c k.json
-	assert_equal "$stderr" "mph-space: k.json:1:67: knob 't': unknown role 'threads' (expected cpu, batch, replicas, concurrency, gpu_mem_share, gpu_mem_gb, gpu_power, gpu_type or none)"
-	one_knob '{"name": "b", "type": "int", "values": [0, 2], "role": "batch"}'
-	run -1 --separate-stderr mph-space -c k.json
-	assert_equal "$stderr" "mph-space: k.json:1:67: knob 'b': role 'batch' needs values above 0: 0"
-	one_knob '{"name": "m", "type": "float", "values": [0.5, 1.5], "role": "gpu_mem_share"}'
-	run -1 --separate-stderr mph-space -c k.json
-	assert_equal "$stderr" "mph-space: k.json:1:73: knob 'm': role 'gpu_mem_share' needs values in [0, 1]: 1.5"
-	one_knob '{"name": "c", "type": "categorical", "values": ["a"], "role": "cpu"}'
-	run -1 --separate-stderr mph-space -c k.json
-	assert_equal "$stderr" "mph-space: k.json:1:74: knob 'c': role 'cpu' needs a numeric knob"
-	one_knob '{"name": "g", "type": "categorical", "values": ["T4"], "attributes": {"T4": {"mem_gb": 16}}, "role": "gpu_type"}'
-	run -1 --separate-stderr mph-space -c k.json
-	assert_equal "$stderr" "mph-space: k.json:1:113: knob 'g': role 'gpu_type' needs the attribute 'fp32_tflops' for every value (mem_gb, fp32_tflops, fp16_tflops, bw_gbs)"
-	one_knob '{"name": "a", "type": "int", "values": [1], "role": "cpu"}, {"name": "b", "type": "int", "values": [2], "role": "cpu"}'
-	run -1 --separate-stderr mph-space -c k.json
-	assert_equal "$stderr" "mph-space: k.json:1:124: knobs 'a' and 'b' both have role 'cpu'"
-	one_knob '{"name": "s", "type": "float", "values": [0.5], "role": "gpu_mem_share"}, {"name": "g", "type": "float", "values": [2], "role": "gpu_mem_gb"}'
-	run -1 --separate-stderr mph-space -c k.json
-	assert_equal "$stderr" "mph-space: k.json:1:95: knobs 's' and 'g': GPU memory is a share (gpu_mem_share) or GB (gpu_mem_gb), not both"
+	refused '{"name": "t", "type": "int", "values": [1, 2], "role": "threads"}' \
+		"1:67: knob 't': unknown role 'threads' (expected cpu, batch, replicas, concurrency, gpu_mem_share, gpu_mem_gb, gpu_power, gpu_type or none)"
+	refused '{"name": "b", "type": "int", "values": [0, 2], "role": "batch"}' \
+		"1:67: knob 'b': role 'batch' needs values above 0: 0"
+	refused '{"name": "m", "type": "float", "values": [0.5, 1.5], "role": "gpu_mem_share"}' \
+		"1:73: knob 'm': role 'gpu_mem_share' needs values in [0, 1]: 1.5"
+	refused '{"name": "c", "type": "categorical", "values": ["a"], "role": "cpu"}' \
+		"1:74: knob 'c': role 'cpu' needs a numeric knob"
+	refused '{"name": "g", "type": "categorical", "values": ["T4"], "attributes": {"T4": {"mem_gb": 16}}, "role": "gpu_type"}' \
+		"1:113: knob 'g': role 'gpu_type' needs the attribute 'fp32_tflops' for every value (mem_gb, fp32_tflops, fp16_tflops, bw_gbs)"
+	refused '{"name": "a", "type": "int", "values": [1], "role": "cpu"}, {"name": "b", "type": "int", "values": [2], "role": "cpu"}' \
+		"1:124: knobs 'a' and 'b' both have role 'cpu'"
+	refused '{"name": "s", "type": "float", "values": [0.5], "role": "gpu_mem_share"}, {"name": "g", "type": "float", "values": [2], "role": "gpu_mem_gb"}' \
+		"1:95: knobs 's' and 'g': GPU memory is a share (gpu_mem_share) or GB (gpu_mem_gb), not both"
 }
 
 @test "roles change neither a space's configurations nor the models it fits" {
