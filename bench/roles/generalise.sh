@@ -11,7 +11,8 @@
 # Every learnt model is one network (--ensemble 1), meta-seeds 1 2 3; the
 # model-free runs take 3 search seeds instead. One job at a time, nice'd.
 # Writes OUT/*.log (mph-eval's per-step logs) and OUT/summary.txt.
-# usage: sh bench/roles/generalise.sh   (OUT, DATA, META_SEEDS override)
+# usage: sh bench/roles/generalise.sh   (OUT, DATA, META_SEEDS override;
+# SUMMARY_ONLY=1 summarises OUT's logs again, running nothing)
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${BIN:-$root/bin}
@@ -28,6 +29,7 @@ run() { echo "+ $*" >&2; nice -n 10 "$@"; }
 [ -f "$P" ] && [ -f "$F" ] || { echo "generalise.sh: no $data: nothing to measure" >&2; exit 0; }
 mkdir -p "$out"
 
+if [ -z "${SUMMARY_ONLY:-}" ]; then
 # A. packrat-pytorch, by model
 for s in $seeds; do
 	run "$bin/mph-metatrain" -q --roles -s "$ZS" -s "$FS" -M rps,rps_per_budget_norm --ensemble 1 --seed "$s" \
@@ -57,11 +59,20 @@ for fold in 0 1 2; do
 		--meta-seeds "$(echo $seeds | tr ' ' ,)" --ensemble 1 --log "$out/falcon-same-space-$fold.log" "$F" > /dev/null
 done
 run "$bin/mph-eval" -q -a gp-ucb -s "$FS" -O "$FO" -r 3 --log "$out/falcon-gp-ucb.log" "$F" > /dev/null
+fi
 
+# samples to 99 % and to the optimum: median and p90 over the runs whose
+# task starts with $2 (all: "")
+summary() {
+	cat "$out/$1"*.log | awk -v p="$2" 'NR == 1 || (substr($0, 1, length(p)) == p && !/^task,/)' > "$out/sub.log"
+	"$bin/mph-eval" --from-log --levels 99,100 "$out/sub.log" | awk -F, -v x="$1" -v p="${2:-all}" \
+		'$2 == "samples" { printf "%s %s %s%%: runs %s reached %s median %s p90 %s\n", x, p, $3, $4, $5, $7, $8 }'
+	rm -f "$out/sub.log"
+}
 {
-	for x in packrat-role packrat-shipped packrat-gp-ucb packrat-same-space falcon-role falcon-gp-ucb falcon-same-space; do
-		echo "== $x"
-		"$bin/mph-eval" --from-log --levels 99,100 "$out/$x"*.log | grep -E '^algo|,samples,'
+	for x in packrat-role packrat-shipped packrat-gp-ucb packrat-same-space; do
+		for m in "" bert_ gpt2_ inception_ resnet_; do summary "$x" "$m"; done
 	done
+	for x in falcon-role falcon-gp-ucb falcon-same-space; do summary "$x" ""; done
 } > "$out/summary.txt"
 cat "$out/summary.txt"
