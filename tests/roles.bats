@@ -154,3 +154,15 @@ refused() {
 	run grep -c '"inputs": 9' a.json
 	assert_output 1
 }
+
+@test "mph-eval replays a role model from other traces over a space of its own, every task a test task" {
+	run -0 mph-eval -q -a morphling-gp -m "$MODEL" -s "$R/service.json" -O "$R/objective.json" --cap 20 \
+		--log log.csv "$R/trace.csv"
+	# the same searches as the pipeline of mph-suggest without -m
+	mph-space -i "$R/service.json" | mph-probe --replay "$R/trace.csv" --task mysvc -t trials.csv
+	for i in $(seq 4); do
+		mph-space "$R/service.json" | mph-suggest -s "$R/service.json" -O "$R/objective.json" -t trials.csv 2> /dev/null |
+			mph-probe --replay "$R/trace.csv" --task mysvc -t trials.csv
+	done
+	diff <(tail -n +2 trials.csv | cut -d, -f1,2) <(awk -F, 'NR > 1 && $5 <= 8 { print $7 "," $8 }' log.csv)
+}
