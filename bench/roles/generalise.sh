@@ -7,12 +7,14 @@
 #  B. Falcon's sources with the K80 held out of training (its rows and its
 #     value), tuned over the whole space (K80 included): a role model trained
 #     on the other models of the fold without K80, against gp-ucb and a
-#     meta-model of Falcon's space trained on the other models with K80.
+#     meta-model of Falcon's space trained on the other models with K80;
+#     and, to see what holding K80 out costs, the role model trained with it.
 # Every learnt model is one network (--ensemble 1), meta-seeds 1 2 3; the
 # model-free runs take 3 search seeds instead. One job at a time, nice'd.
 # Writes OUT/*.log (mph-eval's per-step logs) and OUT/summary.txt.
 # usage: sh bench/roles/generalise.sh   (OUT, DATA, META_SEEDS override;
-# SUMMARY_ONLY=1 summarises OUT's logs again, running nothing)
+# PARTS: which of A B B2 to run [all]; SUMMARY_ONLY=1 summarises OUT's logs
+# again, running nothing)
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${BIN:-$root/bin}
@@ -29,7 +31,10 @@ run() { echo "+ $*" >&2; nice -n 10 "$@"; }
 [ -f "$P" ] && [ -f "$F" ] || { echo "generalise.sh: no $data: nothing to measure" >&2; exit 0; }
 mkdir -p "$out"
 
-if [ -z "${SUMMARY_ONLY:-}" ]; then
+parts=${PARTS:-A B B2}
+has() { case " $parts " in *" $1 "*) return 0;; esac; return 1; }
+[ -n "${SUMMARY_ONLY:-}" ] && parts=
+if has A; then
 # A. packrat-pytorch, by model
 for s in $seeds; do
 	run "$bin/mph-metatrain" -q --roles -s "$ZS" -s "$FS" -M rps,rps_per_budget_norm --ensemble 1 --seed "$s" \
@@ -43,12 +48,15 @@ run "$bin/mph-eval" -q -a gp-ucb -s "$PS" -O "$PO" -r 3 --log "$out/packrat-gp-u
 run "$bin/mph-eval" -q -a morphling-gp -s "$PS" -O "$PO" --kfold 4 --group-sep _ \
 	--meta-seeds "$(echo $seeds | tr ' ' ,)" --ensemble 1 --log "$out/packrat-same-space.log" "$P" > /dev/null
 
+fi
+
 # B. Falcon, K80 held out; folds by model: every third task name, sorted
+fold_tasks() { cut -d, -f1 "$F" | tail -n +2 | sort -u | awk -v f="$1" 'NR % 3 == f' | paste -sd, -; }
+if has B; then
 awk -F, '$6 != "K80"' "$F" > "$out/falcon-noK80.csv"
 sed -e 's/"values": \["K80", /"values": [/' -e '/"K80":/d' "$FS" > "$out/falcon-noK80.json"
-cut -d, -f1 "$F" | tail -n +2 | sort -u > "$out/falcon-tasks.txt"
 for fold in 0 1 2; do
-	test=$(awk -v f=$fold 'NR % 3 == f' "$out/falcon-tasks.txt" | paste -sd, -)
+	test=$(fold_tasks $fold)
 	for s in $seeds; do
 		run "$bin/mph-metatrain" -q --roles -s "$out/falcon-noK80.json" -M rps_per_budget_norm --exclude "$test" \
 			--ensemble 1 --seed "$s" -o "$out/falcon-noK80-$fold-$s.json" "$out/falcon-noK80.csv"
@@ -59,6 +67,17 @@ for fold in 0 1 2; do
 		--meta-seeds "$(echo $seeds | tr ' ' ,)" --ensemble 1 --log "$out/falcon-same-space-$fold.log" "$F" > /dev/null
 done
 run "$bin/mph-eval" -q -a gp-ucb -s "$FS" -O "$FO" -r 3 --log "$out/falcon-gp-ucb.log" "$F" > /dev/null
+fi
+if has B2; then
+for fold in 0 1 2; do
+	test=$(fold_tasks $fold)
+	for s in $seeds; do
+		run "$bin/mph-metatrain" -q --roles -s "$FS" -M rps_per_budget_norm --exclude "$test" \
+			--ensemble 1 --seed "$s" -o "$out/falcon-seen-$fold-$s.json" "$F"
+		run "$bin/mph-eval" -q -a morphling-gp -m "$out/falcon-seen-$fold-$s.json" -s "$FS" -O "$FO" \
+			--test-tasks "$test" --log "$out/falcon-seen-role-$fold-$s.log" "$F" > /dev/null
+	done
+done
 fi
 
 # samples to 99 % and to the optimum: median and p90 over the runs whose
@@ -73,6 +92,6 @@ summary() {
 	for x in packrat-role packrat-shipped packrat-gp-ucb packrat-same-space; do
 		for m in "" bert_ gpt2_ inception_ resnet_; do summary "$x" "$m"; done
 	done
-	for x in falcon-role falcon-gp-ucb falcon-same-space; do summary "$x" ""; done
+	for x in falcon-role- falcon-gp-ucb falcon-same-space falcon-seen-role; do summary "$x" ""; done
 } > "$out/summary.txt"
 cat "$out/summary.txt"
