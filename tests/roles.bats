@@ -97,6 +97,9 @@ refused() {
 	assert_output 1
 	run -0 bash -c "mph-space '$R/service-extra.json' | mph-adapt -q --predict - adapted.json trials.csv | wc -l"
 	assert_output 113
+	run -0 bash -c "mph-space '$R/service-extra.json' |
+		mph-adapt -q -s '$R/service-extra.json' --predict - adapted.json trials.csv | wc -l"
+	assert_output 113
 	run -1 --separate-stderr mph-adapt -q -s "$R/service.json" adapted.json trials.csv
 	assert_equal "$stderr" "mph-adapt: adapted.json: space differs from the model's: it was fitted to a space with knobs outside its roles, and can only be used with that space"
 }

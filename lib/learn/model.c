@@ -575,12 +575,18 @@ int mph_model_fit_space(mph_model *m, const mph_space *s, const char *file, mph_
 	if (!known)
 		return mph_error_file(err, file, "no knob of the space has a role the model knows (%s)",
 		                      mph_roles_text(roles, buf, sizeof buf));
+	if ((view = mph_space_role_view(s, roles, err)) == NULL) return -1;
+	if (mph_space_digest(view) == mph_space_digest(m->space)) { /* its own space */
+		mph_space_free(view);
+		return 0;
+	}
 	/* a model adapted with inputs beyond its roles has learnt those knobs
 	 * of its own space, which another space does not have */
-	if (mph_space_nfeatures(m->space) != mph_space_role_nfeatures(m->space))
+	if (mph_space_nfeatures(m->space) != mph_space_role_nfeatures(m->space)) {
+		mph_space_free(view);
 		return mph_error_file(err, file, "space differs from the model's: it was fitted to a space with knobs "
 		                      "outside its roles, and can only be used with that space");
-	if ((view = mph_space_role_view(s, roles, err)) == NULL) return -1;
+	}
 	nin = mph_space_nfeatures(view);
 	if (nin != mph_mlp_nin(m->mlp)) {
 		for (k = 0; k < m->nmembers; k++) {

@@ -472,7 +472,8 @@ mph_space *mph_space_role_view(const mph_space *s, unsigned roles, mph_error *er
 	/* encodes otherwise than the plain space: another digest */
 	h[0] = s->digest;
 	h[1] = roles;
-	v->digest = mph_hash64(h, sizeof h, mph_hash64(mph_roles_text(roles, buf, sizeof buf), strlen(buf), 0));
+	mph_roles_text(roles, buf, sizeof buf);
+	v->digest = mph_hash64(h, sizeof h, mph_hash64(buf, strlen(buf), 0));
 	return v;
 }
 
