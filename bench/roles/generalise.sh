@@ -81,9 +81,10 @@ done
 fi
 
 # samples to 99 % and to the optimum: median and p90 over the runs whose
-# task starts with $2 (all: "")
+# task starts with $2 (all: ""), or, with $3, is one of those (comma list)
 summary() {
-	cat "$out/$1"*.log | awk -v p="$2" 'NR == 1 || (substr($0, 1, length(p)) == p && !/^task,/)' > "$out/sub.log"
+	cat "$out/$1"*.log | awk -v p="$2" -v l=",${3:-}," 'NR == 1 || (!/^task,/ &&
+		(l == ",," ? substr($0, 1, length(p)) == p : index(l, "," substr($0, 1, index($0, ",")))))' > "$out/sub.log"
 	"$bin/mph-eval" --from-log --levels 99,100 "$out/sub.log" | awk -F, -v x="$1" -v p="${2:-all}" \
 		'$2 == "samples" { printf "%s %s %s%%: runs %s reached %s median %s p90 %s\n", x, p, $3, $4, $5, $7, $8 }'
 	rm -f "$out/sub.log"
@@ -92,6 +93,12 @@ summary() {
 	for x in packrat-role packrat-shipped packrat-gp-ucb packrat-same-space; do
 		for m in "" bert_ gpt2_ inception_ resnet_; do summary "$x" "$m"; done
 	done
-	for x in falcon-role- falcon-gp-ucb falcon-same-space falcon-seen-role; do summary "$x" ""; done
+	# the tasks whose optimum is on the held-out K80
+	k80=$(awk -F, 'NR > 1 && (!($1 in b) || $7 > b[$1]) { b[$1] = $7; g[$1] = $6 }
+		END { for (t in g) if (g[t] == "K80") print t }' "$F" | sort | paste -sd, -)
+	for x in falcon-role- falcon-gp-ucb falcon-same-space falcon-seen-role; do
+		summary "$x" ""
+		summary "$x" "optimum-on-K80" "$k80"
+	done
 } > "$out/summary.txt"
 cat "$out/summary.txt"
