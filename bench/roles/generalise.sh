@@ -52,17 +52,22 @@ fi
 
 # B. Falcon, K80 held out; folds by model: every third task name, sorted
 fold_tasks() { cut -d, -f1 "$F" | tail -n +2 | sort -u | awk -v f="$1" 'NR % 3 == f' | paste -sd, -; }
+# role models on fold $1's other tasks of trace $4 over space $3, one a
+# meta-seed, each tuning the fold's tasks over Falcon's whole space; $2 names them
+role_fold() {
+	for s in $seeds; do
+		run "$bin/mph-metatrain" -q --roles -s "$3" -M rps_per_budget_norm --exclude "$test" \
+			--ensemble 1 --seed "$s" -o "$out/$2-$1-$s.json" "$4"
+		run "$bin/mph-eval" -q -a morphling-gp -m "$out/$2-$1-$s.json" -s "$FS" -O "$FO" \
+			--test-tasks "$test" --log "$out/$2-role-$1-$s.log" "$F" > /dev/null
+	done
+}
 if has B; then
 awk -F, '$6 != "K80"' "$F" > "$out/falcon-noK80.csv"
 sed -e 's/"values": \["K80", /"values": [/' -e '/"K80":/d' "$FS" > "$out/falcon-noK80.json"
 for fold in 0 1 2; do
 	test=$(fold_tasks $fold)
-	for s in $seeds; do
-		run "$bin/mph-metatrain" -q --roles -s "$out/falcon-noK80.json" -M rps_per_budget_norm --exclude "$test" \
-			--ensemble 1 --seed "$s" -o "$out/falcon-noK80-$fold-$s.json" "$out/falcon-noK80.csv"
-		run "$bin/mph-eval" -q -a morphling-gp -m "$out/falcon-noK80-$fold-$s.json" -s "$FS" -O "$FO" \
-			--test-tasks "$test" --log "$out/falcon-role-$fold-$s.log" "$F" > /dev/null
-	done
+	role_fold $fold falcon "$out/falcon-noK80.json" "$out/falcon-noK80.csv"
 	run "$bin/mph-eval" -q -a morphling-gp -s "$FS" -O "$FO" --test-tasks "$test" \
 		--meta-seeds "$(echo $seeds | tr ' ' ,)" --ensemble 1 --log "$out/falcon-same-space-$fold.log" "$F" > /dev/null
 done
@@ -71,12 +76,7 @@ fi
 if has B2; then
 for fold in 0 1 2; do
 	test=$(fold_tasks $fold)
-	for s in $seeds; do
-		run "$bin/mph-metatrain" -q --roles -s "$FS" -M rps_per_budget_norm --exclude "$test" \
-			--ensemble 1 --seed "$s" -o "$out/falcon-seen-$fold-$s.json" "$F"
-		run "$bin/mph-eval" -q -a morphling-gp -m "$out/falcon-seen-$fold-$s.json" -s "$FS" -O "$FO" \
-			--test-tasks "$test" --log "$out/falcon-seen-role-$fold-$s.log" "$F" > /dev/null
-	done
+	role_fold $fold falcon-seen "$FS" "$F"
 done
 fi
 
