@@ -313,7 +313,7 @@ int main(int argc, char **argv)
 	defaults(&st);
 	while ((ch = getopt_long(argc, argv, "hM:o:qs:v", longopts, &li)) != -1) {
 		switch (ch) {
-		case 'h': help(); return tool_stdout_status();
+		case 'h': help(); free(space_paths); return tool_stdout_status();
 		case 'M': st.metric = optarg; break;
 		case 'o': output = optarg; break;
 		case 'q': quiet = 1; break;
@@ -340,7 +340,7 @@ int main(int argc, char **argv)
 			break;
 		case OPT_ROLES: roles = 1; break;
 		case OPT_TASKS: only = optarg; break;
-		case OPT_VERSION: printf("mph-metatrain %s\n", MPH_VERSION); return tool_stdout_status();
+		case OPT_VERSION: printf("mph-metatrain %s\n", MPH_VERSION); free(space_paths); return tool_stdout_status();
 		default: goto usage;
 		}
 	}
