@@ -54,7 +54,7 @@ refused() {
 }
 
 @test "a user's own space (threads, batch; no GPU) is tuned with the shipped model, no meta-training" {
-	O="$R/objective.json"
+	O="$SHARE/objectives/peak-rps.json"
 	mph-space -i "$R/service.json" | mph-probe --replay "$R/trace.csv" --task mysvc -t trials.csv
 	for i in $(seq 12); do
 		mph-space "$R/service.json" | mph-suggest -s "$R/service.json" -O "$O" -t trials.csv > next.csv 2> err.txt
