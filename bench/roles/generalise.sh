@@ -8,12 +8,14 @@
 #     value), tuned over the whole space (K80 included): a role model trained
 #     on the other models of the fold without K80, against gp-ucb and a
 #     meta-model of Falcon's space trained on the other models with K80;
-#     and, to see what holding K80 out costs, the role model trained with it.
+#     and, to see what holding K80 out costs, the role model trained with it
+#     (B2), and what the zoo adds, the role model of the zoo and the fold's
+#     other models pooled, still without K80 (B3).
 # Every learnt model is one network (--ensemble 1), meta-seeds 1 2 3; the
 # model-free runs take 3 search seeds instead. One job at a time, nice'd.
 # Writes OUT/*.log (mph-eval's per-step logs) and OUT/summary.txt.
 # usage: sh bench/roles/generalise.sh   (OUT, DATA, META_SEEDS override;
-# PARTS: which of A B B2 to run [all]; SUMMARY_ONLY=1 summarises OUT's logs
+# PARTS: which of A B B2 B3 to run [all]; SUMMARY_ONLY=1 summarises OUT's logs
 # again, running nothing)
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -31,7 +33,7 @@ run() { echo "+ $*" >&2; nice -n 10 "$@"; }
 [ -f "$P" ] && [ -f "$F" ] || { echo "generalise.sh: no $data: nothing to measure" >&2; exit 0; }
 mkdir -p "$out"
 
-parts=${PARTS:-A B B2}
+parts=${PARTS:-A B B2 B3}
 has() { case " $parts " in *" $1 "*) return 0;; esac; return 1; }
 [ -n "${SUMMARY_ONLY:-}" ] && parts=
 if has A; then
@@ -52,19 +54,27 @@ fi
 
 # B. Falcon, K80 held out; folds by model: every third task name, sorted
 fold_tasks() { cut -d, -f1 "$F" | tail -n +2 | sort -u | awk -v f="$1" 'NR % 3 == f' | paste -sd, -; }
-# role models on fold $1's other tasks of trace $4 over space $3, one a
-# meta-seed, each tuning the fold's tasks over Falcon's whole space; $2 names them
+# role models on fold $1's other tasks of trace $4 over space $3 (with $5:
+# after the zoo), one a meta-seed, each tuning the fold's tasks over
+# Falcon's whole space; $2 names them
 role_fold() {
 	for s in $seeds; do
-		run "$bin/mph-metatrain" -q --roles -s "$3" -M rps_per_budget_norm --exclude "$test" \
-			--ensemble 1 --seed "$s" -o "$out/$2-$1-$s.json" "$4"
+		if [ -n "${5:-}" ]; then
+			run "$bin/mph-metatrain" -q --roles -s "$ZS" -s "$3" -M rps,rps_per_budget_norm --exclude "$test" \
+				--ensemble 1 --seed "$s" -o "$out/$2-$1-$s.json" "$Z" "$4"
+		else
+			run "$bin/mph-metatrain" -q --roles -s "$3" -M rps_per_budget_norm --exclude "$test" \
+				--ensemble 1 --seed "$s" -o "$out/$2-$1-$s.json" "$4"
+		fi
 		run "$bin/mph-eval" -q -a morphling-gp -m "$out/$2-$1-$s.json" -s "$FS" -O "$FO" \
 			--test-tasks "$test" --log "$out/$2-role-$1-$s.log" "$F" > /dev/null
 	done
 }
+if has B || has B3; then
+	awk -F, '$6 != "K80"' "$F" > "$out/falcon-noK80.csv"
+	sed -e 's/"values": \["K80", /"values": [/' -e '/"K80":/d' "$FS" > "$out/falcon-noK80.json"
+fi
 if has B; then
-awk -F, '$6 != "K80"' "$F" > "$out/falcon-noK80.csv"
-sed -e 's/"values": \["K80", /"values": [/' -e '/"K80":/d' "$FS" > "$out/falcon-noK80.json"
 for fold in 0 1 2; do
 	test=$(fold_tasks $fold)
 	role_fold $fold falcon "$out/falcon-noK80.json" "$out/falcon-noK80.csv"
@@ -77,6 +87,12 @@ if has B2; then
 for fold in 0 1 2; do
 	test=$(fold_tasks $fold)
 	role_fold $fold falcon-seen "$FS" "$F"
+done
+fi
+if has B3; then
+for fold in 0 1 2; do
+	test=$(fold_tasks $fold)
+	role_fold $fold falcon-zoo "$out/falcon-noK80.json" "$out/falcon-noK80.csv" zoo
 done
 fi
 
@@ -96,7 +112,7 @@ summary() {
 	# the tasks whose optimum is on the held-out K80
 	k80=$(awk -F, 'NR > 1 && (!($1 in b) || $7 > b[$1]) { b[$1] = $7; g[$1] = $6 }
 		END { for (t in g) if (g[t] == "K80") print t }' "$F" | sort | paste -sd, -)
-	for x in falcon-role- falcon-gp-ucb falcon-same-space falcon-seen-role; do
+	for x in falcon-role- falcon-gp-ucb falcon-same-space falcon-seen-role falcon-zoo-role; do
 		summary "$x" ""
 		summary "$x" "optimum-on-K80" "$k80"
 	done
