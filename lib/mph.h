@@ -178,6 +178,39 @@ void mph_space_config_from_id(const mph_space *s, uint64_t id, size_t *idx);
 size_t mph_space_nfeatures(const mph_space *s);
 void mph_space_encode(const mph_space *s, const size_t *idx, double *x);
 
+/* ---- knob roles (lib/space/roles.c; man 5 mph-space) ---------------------- */
+/* What a knob is, when its spec says ("role"): a role-level encoding that
+ * means the same in every space, so one model serves spaces with different
+ * knobs. Order is the order of the role features. */
+typedef enum {
+	MPH_ROLE_NONE, MPH_ROLE_CPU, MPH_ROLE_BATCH, MPH_ROLE_REPLICAS, MPH_ROLE_CONCURRENCY,
+	MPH_ROLE_GPU_MEM_SHARE, MPH_ROLE_GPU_MEM_GB, MPH_ROLE_GPU_POWER, MPH_ROLE_GPU_TYPE,
+	MPH_ROLE_COUNT
+} mph_role;
+#define MPH_ROLE_UNSET MPH_ROLE_COUNT /* the spec gives the knob no role */
+const char *mph_role_name(mph_role r);  /* "cpu", ...; "none" */
+int mph_role_parse(const char *name, mph_role *r); /* 0, or -1 if unknown */
+/* The knob's role, MPH_ROLE_UNSET when its spec declares none. */
+mph_role mph_space_knob_role(const mph_space *s, size_t k);
+/* Bit r set for each role r (not none) a knob of s declares. */
+unsigned mph_space_roles(const mph_space *s);
+/* The roles a model over these roles encodes: GPU memory as a share and in
+ * GB are one pair (each derived from the other and the GPU's memory). */
+unsigned mph_roles_closure(unsigned roles);
+/* "cpu,batch,..." in role order into buf (size >= 1). */
+const char *mph_roles_text(unsigned roles, char *buf, size_t size);
+/* A copy of s that encodes by roles (the same knobs, values, constraints,
+ * ids and text): first the role features of roles (mph_roles_closure'd), in
+ * role order, each held at its absent value where s has no knob of that
+ * role; then, as mph_space_encode would, the knobs whose role is not in
+ * roles (no role, none, or one the model does not know): the residue.
+ * NULL with a message if roles is empty. */
+mph_space *mph_space_role_view(const mph_space *s, unsigned roles, mph_error *err);
+/* The roles a view encodes (0: not a view, the plain encoding). */
+unsigned mph_space_view_roles(const mph_space *s);
+/* How many leading features come from roles (0 for a plain space). */
+size_t mph_space_role_nfeatures(const mph_space *s);
+
 /* Reading configurations from CSV: bind finds each knob's column (cols has
  * nknobs entries); parse turns the current record into value indices, with a
  * message naming line, column and value when it is not in the space. */
@@ -354,6 +387,10 @@ mph_trace *mph_trace_select(const mph_trace *t, const unsigned char *keep);
 size_t mph_trace_ntasks(const mph_trace *t);
 size_t mph_trace_rows(const mph_trace *t); /* all tasks */
 size_t mph_trace_nfeatures(const mph_trace *t); /* mph_space_nfeatures of its space */
+/* The tasks of n traces, in order, as one trace (meta-training over several
+ * spaces encoded alike: role views of one role set). The parts are taken
+ * (set to NULL) on success; their encodings must have as many features. */
+mph_trace *mph_trace_pool(mph_trace **parts, size_t n, mph_error *err);
 uint64_t mph_trace_digest(const mph_trace *t);
 const char *mph_trace_task_name(const mph_trace *t, size_t k);
 long mph_trace_task_index(const mph_trace *t, const char *name); /* -1 if none */
@@ -477,6 +514,20 @@ int mph_model_save(const mph_model *m, const char *path, mph_error *err);
  * says how they differ (err->file set to file). */
 int mph_model_check_space(const mph_model *m, const mph_space *s, const char *file,
                           mph_error *err);
+
+/* A role model (its file has "roles": mph-model(5)) encodes by the roles of
+ * knobs; 0 for a plain model. */
+unsigned mph_model_roles(const mph_model *m);
+/* Makes m usable over s: for a plain model, mph_model_check_space; a role
+ * model takes s's role view as its space (knobs whose role it does not
+ * know are extra inputs that start with zero weight: the residual GP and
+ * adaptation learn them). -1 when no knob of s has a role m knows. */
+int mph_model_fit_space(mph_model *m, const mph_space *s, const char *file, mph_error *err);
+/* A role model learns the shape of its metric over roles; adapting fits the
+ * scale to each service's own trials, so it can stand for another metric
+ * of the same kind (its throughput for another's, to maximise both): m
+ * then predicts metric. -1 for a plain model. */
+int mph_model_use_metric(mph_model *m, const char *metric, mph_error *err);
 
 /* Adapts in place to one task's n observed rows (X encoded, y in metric
  * units, failures already set to fail_value): fits task_norm on y with the

@@ -19,7 +19,8 @@ static void help(void)
 	       "adapted model's prediction for each configuration of CONFIGS.\n\n"
 	       "  -M, --metric NAME      trials column to fit [the model's metric]\n"
 	       "  -o, --output FILE      write to FILE (complete or absent) [stdout]\n"
-	       "  -s, --space FILE       check that MODEL was trained on this space\n"
+	       "  -s, --space FILE       check that MODEL was trained on this space; a role\n"
+	       "                         model is fitted to it by its knobs' roles\n"
 	       "      --init INIT        meta: start from MODEL's weights; random: train the\n"
 	       "                         same network from scratch (the Ernest baseline) [meta]\n"
 	       "      --predict FILE     write CONFIGS' rows with a pred_metric column\n"
@@ -241,7 +242,7 @@ int main(int argc, char **argv)
 
 	if ((m = mph_model_load(st.model, &err)) == NULL ||
 	    (st.space != NULL && ((s = mph_space_load(st.space, &err)) == NULL ||
-	                          mph_model_check_space(m, s, st.model, &err) != 0)) ||
+	                          mph_model_fit_space(m, s, st.model, &err) != 0)) ||
 	    adapt(m, argc, argv, &st, &err) != 0) {
 		tool_error(&err);
 		mph_model_free(m);

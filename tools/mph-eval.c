@@ -394,6 +394,20 @@ static int run_fold(eval_ctx *ec, const mph_split *sp, size_t fold, mph_error *e
 
 /* ---- set-up ---- */
 
+/* No task of the trace is one the model was trained on (its provenance's
+ * data.tasks): a role model meta-trained on other traces. */
+static int trained_on_none(mph_model *m, const char *const *names, size_t nt)
+{
+	json_t *data = json_object_get(mph_model_provenance(m), "data");
+	json_t *tasks = data ? json_object_get(data, "tasks") : NULL, *v;
+	size_t i, j;
+	if (!json_is_array(tasks)) return 0;
+	for (i = 0; i < nt; i++)
+		json_array_foreach(tasks, j, v)
+			if (json_is_string(v) && strcmp(json_string_value(v), names[i]) == 0) return 0;
+	return 1;
+}
+
 static mph_split *make_split(eval_ctx *ec, mph_error *err)
 {
 	settings *st = ec->st;
@@ -405,6 +419,8 @@ static mph_split *make_split(eval_ctx *ec, mph_error *err)
 	else if (st->train_tasks) sp = mph_split_tasks(st->train_tasks, names, nt, 0, err);
 	else if (st->loo) sp = mph_split_loo(nt, err);
 	else if (st->kfold) sp = mph_split_kfold(names, nt, (size_t)st->kfold, st->group_sep, err);
+	else if (ec->model != NULL && mph_model_roles(ec->model) && trained_on_none(ec->model, names, nt))
+		sp = mph_split_all(nt); /* a role model from other traces: every task is new to it */
 	else if (ec->model != NULL) sp = mph_split_untrained(names, nt, ec->model, st->model, err);
 	else sp = mph_split_all(nt); /* nothing to train: every task is a test task */
 	free(names);
@@ -607,6 +623,15 @@ static int load(eval_ctx *ec, const char *trace_path, mph_split **sp, mph_error 
 		ec->space = mph_space_clone(mph_model_space(ec->model ? ec->model : ec->pretrained));
 	else ec->space = tool_space_from_trace(trace_path, metric, err);
 	if (ec->space == NULL) return -1;
+	if (ec->model && mph_model_roles(ec->model)) {
+		/* a role model over another space than its own: the search
+		 * encodes the space as the model does (by roles) */
+		if (mph_model_fit_space(ec->model, ec->space, st->model, err) != 0 ||
+		    (strcmp(mph_model_metric(ec->model), metric) != 0 && mph_model_use_metric(ec->model, metric, err) != 0))
+			return -1;
+		mph_space_free(ec->space);
+		ec->space = mph_space_clone(mph_model_space(ec->model));
+	}
 	if (ec->model && (mph_model_check_space(ec->model, ec->space, st->model, err) != 0 ||
 	                  mph_search_check_metric(ec->model, st->model, ec->obj, st->objective, err) != 0))
 		return -1;

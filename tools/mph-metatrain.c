@@ -7,8 +7,9 @@
 #include "tool.h"
 
 static const char usage_line[] =
-	"usage: mph-metatrain [-hqv] [-M METRIC] [-o FILE] [-s SPACE] [--mode maml|pretrain] [--first-order]\n"
-	"                     [--tasks T,...] [--exclude T,...] [--seed N] [hyper-parameters] TRACE\n";
+	"usage: mph-metatrain [-hqv] [-M METRIC] [-o FILE] [-s SPACE]... [--roles] [--mode maml|pretrain]\n"
+	"                     [--first-order] [--tasks T,...] [--exclude T,...] [--seed N] [hyper-parameters]\n"
+	"                     TRACE...\n";
 
 
 typedef struct {
@@ -34,8 +35,12 @@ static void help(void)
 	       "Learns, from the configuration->performance surfaces of the services (tasks)\n"
 	       "of a profiled trace, a network that adapts to a new service from a few\n"
 	       "measurements, and writes it as a model file (mph-model(5)).\n\n"
-	       "  -s, --space FILE       space spec the trace is over [derived from TRACE]\n"
-	       "  -M, --metric NAME      trace column to learn [%s]\n"
+	       "  -s, --space FILE       space spec the trace is over [derived from TRACE]; with\n"
+	       "                         several traces, one for all or one each, in order\n"
+	       "      --roles            a role model: encode by the knobs' roles (mph-space(5)),\n"
+	       "                         so traces over different spaces pool and the model\n"
+	       "                         serves any space whose knobs have roles it knows\n"
+	       "  -M, --metric NAME      trace column to learn (NAME,...: one a trace) [%s]\n"
 	       "  -o, --output FILE      write the model to FILE (complete or absent) [stdout]\n"
 	       "      --mode MODE        maml, or pretrain (plain regression on all tasks pooled,\n"
 	       "                         the Fine-tuning baseline) [maml]\n"
@@ -68,7 +73,8 @@ static void help(void)
 	       "      --adapt-lr X       adaptation learning rate stored in the model [--inner-lr;\n"
 	       "                         pretrain: %s]\n\n"
 	       "TRACE is CSV with a `task` column, the knob columns and the metric; - is\n"
-	       "standard input (then -s is needed). See mph-metatrain(1), mph-model(5).\n",
+	       "standard input (then -s is needed). Several traces pool their tasks.\n"
+	       "See mph-metatrain(1), mph-model(5).\n",
 	       usage_line, d.metric, (unsigned long long)d.train.seed, d.train.members,
 	       mph_meta_threads_default(), hidden,
 	       d.train.meta.iters, d.train.meta.meta_batch, d.train.meta.shots, d.train.meta.query,
@@ -81,7 +87,7 @@ static void help(void)
 enum {
 	OPT_ADAPT_LR = 256, OPT_ADAPT_STEPS, OPT_ENSEMBLE, OPT_EXCLUDE, OPT_FAIL_VALUE, OPT_FIRST_ORDER, OPT_HIDDEN,
 	OPT_INNER_LR, OPT_INNER_STEPS, OPT_ITERS, OPT_META_BATCH, OPT_MODE, OPT_NORM, OPT_OUTER_LR,
-	OPT_QUERY, OPT_SEED, OPT_SHOTS, OPT_TASKS, OPT_THREADS, OPT_VERSION
+	OPT_QUERY, OPT_ROLES, OPT_SEED, OPT_SHOTS, OPT_TASKS, OPT_THREADS, OPT_VERSION
 };
 
 /* ---- progress ---- */
@@ -176,6 +182,63 @@ static mph_trace *select_tasks(const mph_trace *t, const char *only, const char 
 	return sel;
 }
 
+/* The traces, each over its space (one space for all, or one each), pooled
+ * into one trace; with roles, each space is encoded by the roles that any
+ * of them declares, so their features mean the same. *space gets the first
+ * (its role view): what the model embeds. */
+static mph_trace *load_traces(const char **spaces, size_t nspaces, const char *const *traces, size_t ntraces,
+                              int roles, const settings *st, mph_space **space, mph_error *err)
+{
+	mph_space **sp = tool_alloc(ntraces * sizeof *sp);
+	size_t nmetrics;
+	char **metrics = tool_split(st->metric, &nmetrics);
+	mph_trace **parts = tool_alloc(ntraces * sizeof *parts), *t = NULL;
+	unsigned mask = 0;
+	size_t i, k, done = 0;
+	for (i = 0; i < ntraces; i++) sp[i] = NULL, parts[i] = NULL;
+	for (i = 0; i < ntraces; i++) {
+		if (i < nspaces && (sp[i] = mph_space_load(spaces[i], err)) == NULL) goto out;
+		if (i >= nspaces) sp[i] = mph_space_clone(sp[0]);
+		if (!roles) continue;
+		for (k = 0; k < mph_space_nknobs(sp[i]); k++) {
+			mph_role r = mph_space_knob_role(sp[i], k);
+			if (r == MPH_ROLE_UNSET || r == MPH_ROLE_NONE) {
+				mph_error_set(err, spaces[i < nspaces ? i : 0], 0, 0,
+				              "--roles: knob '%s' has no role: a role model could not tell its values apart "
+				              "(mph-space(5))", mph_space_knob_name(sp[i], k));
+				goto out;
+			}
+		}
+		mask |= mph_space_roles(sp[i]);
+	}
+	for (i = 0; i < ntraces; i++) {
+		if (roles) {
+			mph_space *v = mph_space_role_view(sp[i], mask, err);
+			if (v == NULL) goto out;
+			mph_space_free(sp[i]);
+			sp[i] = v;
+		}
+		if (nmetrics != 1 && nmetrics != ntraces) {
+			mph_error_set(err, NULL, 0, 0, "--metric: %zu metrics for %zu traces: give one for all, or one for each",
+			              nmetrics, ntraces);
+			goto out;
+		}
+		if ((parts[i] = mph_trace_load(traces[i], sp[i], metrics[nmetrics == 1 ? 0 : i], st->train.fail_value, err)) == NULL)
+			goto out;
+	}
+	if ((t = mph_trace_pool(parts, ntraces, err)) != NULL) done = 1;
+out:
+	for (i = 0; i < ntraces; i++) {
+		mph_trace_free(parts[i]);
+		if (i > 0 || !done) mph_space_free(sp[i]);
+	}
+	if (done) *space = sp[0];
+	free(metrics);
+	free(sp);
+	free(parts);
+	return t;
+}
+
 /* What the model learnt from, beside the training record the library
  * writes. */
 static void record(mph_model *m, int argc, char **argv, const mph_trace *t)
@@ -233,6 +296,7 @@ int main(int argc, char **argv)
 		{"output", required_argument, NULL, 'o'},
 		{"query", required_argument, NULL, OPT_QUERY},
 		{"quiet", no_argument, NULL, 'q'},
+		{"roles", no_argument, NULL, OPT_ROLES},
 		{"seed", required_argument, NULL, OPT_SEED},
 		{"shots", required_argument, NULL, OPT_SHOTS},
 		{"space", required_argument, NULL, 's'},
@@ -242,8 +306,11 @@ int main(int argc, char **argv)
 		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0}};
 	settings st;
-	const char *output = NULL, *space_path = NULL, *only = NULL, *exclude = NULL, *trace_path;
-	int ch, li = 0, verbose = 0, quiet = 0, first_order = 0, rc = 1;
+	const char *output = NULL, *only = NULL, *exclude = NULL, *trace_path;
+	const char **space_paths = tool_alloc((size_t)argc * sizeof *space_paths);
+	size_t nspaces = 0, ntraces = 0, i;
+	int ch, li = 0, verbose = 0, quiet = 0, first_order = 0, roles = 0, rc = 1;
+	char metric0[256];
 	long x;
 	mph_error err;
 	mph_space *s = NULL;
@@ -256,11 +323,11 @@ int main(int argc, char **argv)
 	defaults(&st);
 	while ((ch = getopt_long(argc, argv, "hM:o:qs:v", longopts, &li)) != -1) {
 		switch (ch) {
-		case 'h': help(); return tool_stdout_status();
+		case 'h': help(); free(space_paths); return tool_stdout_status();
 		case 'M': st.metric = optarg; break;
 		case 'o': output = optarg; break;
 		case 'q': quiet = 1; break;
-		case 's': space_path = optarg; break;
+		case 's': space_paths[nspaces++] = optarg; break;
 		case 'v': verbose = 1; break;
 		case OPT_ADAPT_LR: if (tool_double_opt("--adapt-lr", optarg, 0, 1e6, &st.train.adapt.lr)) goto usage; break;
 		case OPT_ADAPT_STEPS:
@@ -281,22 +348,37 @@ int main(int argc, char **argv)
 		case OPT_META_BATCH: case OPT_NORM: case OPT_OUTER_LR: case OPT_QUERY: case OPT_SHOTS:
 			if (tool_train_opt(longopts[li].name, optarg, &st.train) != 0) goto usage;
 			break;
+		case OPT_ROLES: roles = 1; break;
 		case OPT_TASKS: only = optarg; break;
 		case OPT_THREADS:
 			if (tool_long_opt("--threads", optarg, 1, 1024, &x)) goto usage;
 			st.train.meta.threads = (int)x;
 			break;
-		case OPT_VERSION: printf("mph-metatrain %s\n", MPH_VERSION); return tool_stdout_status();
+		case OPT_VERSION: printf("mph-metatrain %s\n", MPH_VERSION); free(space_paths); return tool_stdout_status();
 		default: goto usage;
 		}
 	}
-	if (optind + 1 != argc) {
-		tool_usage_error(optind == argc ? "missing TRACE" : "too many arguments");
+	if (optind == argc) {
+		tool_usage_error("missing TRACE");
 		goto usage;
 	}
 	trace_path = argv[optind];
-	if (space_path == NULL && strcmp(trace_path, "-") == 0) {
-		tool_usage_error("reading the trace from standard input needs -s SPACE");
+	ntraces = (size_t)(argc - optind);
+	if (nspaces > 1 && nspaces != ntraces) {
+		tool_usage_error("%zu spaces for %zu traces: give one -s for all, or one for each", nspaces, ntraces);
+		goto usage;
+	}
+	for (i = 0; i < ntraces; i++)
+		if (nspaces == 0 && strcmp(argv[optind + (int)i], "-") == 0) {
+			tool_usage_error("reading the trace from standard input needs -s SPACE");
+			goto usage;
+		}
+	if (nspaces > 1 && !roles) {
+		tool_usage_error("traces over different spaces pool only with --roles");
+		goto usage;
+	}
+	if ((roles || ntraces > 1) && nspaces == 0) {
+		tool_usage_error("%s needs -s SPACE", roles ? "--roles" : "more than one TRACE");
 		goto usage;
 	}
 	if (first_order && mode == MPH_META_PRETRAIN) {
@@ -305,16 +387,25 @@ int main(int argc, char **argv)
 	}
 	st.train.meta.mode = first_order ? MPH_META_FOMAML : mode;
 
-	s = space_path ? mph_space_load(space_path, &err) : tool_space_from_trace(trace_path, st.metric, &err);
-	if (s == NULL) goto fail;
-	if ((all = mph_trace_load(trace_path, s, st.metric, st.train.fail_value, &err)) == NULL) goto fail;
+	{	/* the model predicts the first trace's metric */
+		size_t n;
+		char **m = tool_split(st.metric, &n);
+		snprintf(metric0, sizeof metric0, "%s", m[0]);
+		free(m);
+	}
+	if (nspaces == 0) {
+		if ((s = tool_space_from_trace(trace_path, metric0, &err)) == NULL) goto fail;
+		if ((all = mph_trace_load(trace_path, s, metric0, st.train.fail_value, &err)) == NULL) goto fail;
+	} else if ((all = load_traces(space_paths, nspaces, (const char *const *)argv + optind, ntraces, roles,
+	                              &st, &s, &err)) == NULL)
+		goto fail;
 	if ((t = select_tasks(all, only, exclude, &err)) == NULL) {
 		mph_error_locate(&err, trace_path, -1);
 		goto fail;
 	}
 	progress_init(&prog, st.train.members);
 	if (!quiet && (verbose || prog.tty)) start_progress(&st, &prog, t, s);
-	if ((model = mph_model_train(t, NULL, s, st.metric, &st.train, &err)) == NULL) {
+	if ((model = mph_model_train(t, NULL, s, metric0, &st.train, &err)) == NULL) {
 		mph_error_locate(&err, trace_path, -1);
 		goto fail;
 	}
@@ -329,8 +420,10 @@ fail:
 	mph_trace_free(all);
 	mph_trace_free(t);
 	mph_space_free(s);
+	free(space_paths);
 	return rc;
 usage:
+	free(space_paths);
 	fputs(usage_line, stderr);
 	return 2;
 }

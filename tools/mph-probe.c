@@ -104,9 +104,7 @@ static int sim_run(const struct opts *o, mph_csv *in, const mph_probe_batch *b, 
 	s.model = o->target;
 	s.batch = *b;
 	if (s.zoo == NULL) {
-		tool_share_dir(zoo, sizeof zoo - 4);
-		strcat(zoo, "/zoo");
-		s.zoo = zoo;
+		s.zoo = tool_share_path("zoo", zoo, sizeof zoo);
 	}
 	return mph_sim_probe(&s, in, out, err);
 }
@@ -169,7 +167,7 @@ static int live_run(const struct opts *o, mph_csv *in, const mph_probe_batch *b,
 	const char *env[2] = { share, NULL };
 	l.batch = *b;
 	/* the adapters and probes under share/ are $MPH_SHARE/... from anywhere */
-	tool_share_dir(share + strlen(share), sizeof share - strlen(share));
+	tool_share_path("", share + strlen(share), sizeof share - strlen(share));
 	l.exec.extra_env = env;
 	l.note = live_note;
 	l.note_ctx = (void *)o;

@@ -58,7 +58,7 @@ static void run_free(run_state *r)
 static int load_model(const settings *st, run_state *r, mph_error *err)
 {
 	if ((r->model = mph_model_load(st->model, err)) == NULL) return -1;
-	if (mph_model_check_space(r->model, r->space, st->model, err) != 0) return -1;
+	if (mph_model_fit_space(r->model, r->space, st->model, err) != 0) return -1;
 	return mph_search_check_metric(r->model, st->model, r->obj, st->objective, err);
 }
 

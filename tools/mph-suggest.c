@@ -1,9 +1,13 @@
 /* mph-suggest: choose the next configurations to stress-test, from the
  * candidates on stdin, the trials so far, the objective and a model. */
 #include <getopt.h>
+#include <stdlib.h>
 #include <math.h>
 #include <sys/stat.h>
 #include "tool.h"
+
+/* The meta-model mph-suggest uses without -m: share/mph/models/ (make models). */
+#define DEFAULT_MODEL "zoo-roles.json"
 
 static const char usage_line[] =
 	"usage: mph-suggest [-h] [-a ALGO] [-m MODEL] [-n N] [-O OBJECTIVE] [-s SPACE] [-t TRIALS]\n"
@@ -30,7 +34,9 @@ static void help(void)
 	       "                       vizier, gp-ucb, gp-ei, random, grid [%s]\n"
 	       "  -m, --model FILE     meta-model (morphling*), pretrained model (finetune,\n"
 	       "                       vizier), or the architecture for ernest; its space binds\n"
-	       "                       the candidate columns\n"
+	       "                       the candidate columns. Without -m and -a, with -s: the\n"
+	       "                       shipped meta-model %s when the space's\n"
+	       "                       knob roles fit it, else gp-ucb (stderr says which)\n"
 	       "  -n, --count N        configurations to suggest (a batch, by kriging\n"
 	       "                       believer) [1]\n"
 	       "  -O, --objective FILE what to maximise or minimise (mph-objective(5));\n"
@@ -61,7 +67,7 @@ static void help(void)
 	       "CANDIDATES defaults to standard input. Ernest trains from scratch with Adam,\n"
 	       "%d steps, lr %s. Exit status: 0 suggested, 1 bad data, 2 usage, 3 the\n"
 	       "stopping rule fired, 4 every candidate is measured. See mph-suggest(1).\n",
-	       usage_line, mph_algo_name(d.algo), (unsigned long long)d.seed,
+	       usage_line, mph_algo_name(d.algo), DEFAULT_MODEL, (unsigned long long)d.seed,
 	       mph_fmt_double(delta, d.delta), gp.kappa, ucb.kappa,
 	       mph_fmt_double(xi, d.xi), d.acq == MPH_ACQ_UCB ? "ucb" : "ei", d.members,
 	       mph_fmt_double(ei, so.ei), so.patience, d.scratch.steps, mph_fmt_double(lr, d.scratch.lr));
@@ -69,6 +75,7 @@ static void help(void)
 
 typedef struct {
 	const char *model, *objective, *space, *history, *candidates;
+	int default_model; /* no -m nor -a: the shipped model if it fits */
 	mph_algo algo;
 	long count;
 	mph_search_args search;
@@ -131,10 +138,37 @@ static void run_free(run_state *r)
 	mph_model_free(r->model);
 }
 
+/* No -m and no -a: the meta-model shipped in share/mph/models (trained on
+ * the zoo by role) when the roles of the space's knobs fit it; otherwise
+ * gp-ucb, which needs no model. Either way one line on stderr says so. */
+static void use_default_model(settings *st, run_state *r)
+{
+	static char path[4200]; /* st->model points here */
+	char roles[256], *real;
+	mph_error why;
+	tool_share_path("models/" DEFAULT_MODEL, path, sizeof path);
+	if ((real = realpath(path, NULL)) != NULL) {
+		snprintf(path, sizeof path, "%s", real);
+		free(real);
+	}
+	if ((r->model = mph_model_load(path, &why)) != NULL &&
+	    mph_model_fit_space(r->model, r->space, NULL, &why) == 0) {
+		st->model = path;
+		fprintf(stderr, "%s: model %s (shipped; the space's roles it knows: %s)\n", tool_prog, path,
+		        mph_roles_text(mph_space_roles(r->space) & mph_model_roles(r->model), roles, sizeof roles));
+		return;
+	}
+	mph_model_free(r->model);
+	r->model = NULL;
+	st->algo = MPH_ALGO_GP_UCB;
+	fprintf(stderr, "%s: no model fits %s (shipped %s: %s): searching with %s\n", tool_prog, st->space,
+	        DEFAULT_MODEL, why.text, mph_algo_name(st->algo));
+}
+
 /* Loads the inputs, asks the library for st->count suggestions and writes
  * them: 0, EXIT_STOP or EXIT_EXHAUSTED (the header only, the reason on
  * stderr), or -1 with err filled. */
-static int suggest(const settings *st, run_state *r, mph_error *err)
+static int suggest(settings *st, run_state *r, mph_error *err)
 {
 	const mph_space *sp;
 	mph_search_opts so;
@@ -145,10 +179,17 @@ static int suggest(const settings *st, run_state *r, mph_error *err)
 	if (st->model && (r->model = mph_model_load(st->model, err)) == NULL) return -1;
 	if (st->space) {
 		if ((r->space = mph_space_load(st->space, err)) == NULL) return -1;
-		if (r->model && mph_model_check_space(r->model, r->space, st->model, err) != 0) return -1;
+		if (r->model && mph_model_fit_space(r->model, r->space, st->model, err) != 0) return -1;
+		if (st->default_model) use_default_model(st, r);
 	}
 	sp = r->model ? mph_model_space(r->model) : r->space;
 	if (st->objective && (r->obj = mph_objective_load(st->objective, err)) == NULL) return -1;
+	if (r->model && r->obj && mph_model_roles(r->model) &&
+	    strcmp(mph_model_metric(r->model), mph_objective_metric(r->obj)) != 0) {
+		fprintf(stderr, "%s: role model %s learnt '%s': it stands for '%s'\n", tool_prog, st->model,
+		        mph_model_metric(r->model), mph_objective_metric(r->obj));
+		if (mph_model_use_metric(r->model, mph_objective_metric(r->obj), err) != 0) return -1;
+	}
 	if (r->model && r->obj && mph_algo_needs_model(st->algo) &&
 	    mph_search_check_metric(r->model, st->model, r->obj, st->objective, err) != 0)
 		return -1;
@@ -215,10 +256,10 @@ int main(int argc, char **argv)
 		{"version", no_argument, NULL, OPT_VERSION},
 		{"xi", required_argument, NULL, OPT_SEARCH},
 		{NULL, 0, NULL, 0}};
-	settings st = {NULL, NULL, NULL, NULL, "-", MPH_ALGO_MORPHLING_GP, 1, {0}, 0, 0, {0.0, 0}};
+	settings st = {NULL, NULL, NULL, NULL, "-", 0, MPH_ALGO_MORPHLING_GP, 1, {0}, 0, 0, {0.0, 0}};
 	run_state r = {0};
 	mph_error err;
-	int ch, li = 0, rc;
+	int ch, li = 0, rc, algo_given = 0;
 
 	tool_start(argv, "mph-suggest");
 	mph_search_args_init(&st.search);
@@ -231,6 +272,7 @@ int main(int argc, char **argv)
 				tool_usage_error("--algo: unknown algorithm: '%s'", optarg);
 				goto usage;
 			}
+			algo_given = 1;
 			break;
 		case 'h': help(); return tool_stdout_status();
 		case 'm': st.model = optarg; break;
@@ -250,7 +292,8 @@ int main(int argc, char **argv)
 	if (argc - optind > 1) { tool_usage_error("too many arguments"); goto usage; }
 	if (st.stop_set && !st.stop) { tool_usage_error("--stop-ei and --stop-patience go with --stop"); goto usage; }
 	if (optind < argc) st.candidates = argv[optind];
-	if (mph_algo_needs_model(st.algo) && st.model == NULL) {
+	st.default_model = !algo_given && st.model == NULL && st.space != NULL;
+	if (mph_algo_needs_model(st.algo) && st.model == NULL && !st.default_model) {
 		tool_usage_error("--algo %s needs --model", mph_algo_name(st.algo));
 		goto usage;
 	}

@@ -48,22 +48,6 @@ static void tool_warn(const char *fmt, ...)
 
 /* Allocation in a tool: on failure say so and exit 1 (the library, which
  * cannot exit, aborts on its own). Zero bytes is one. */
-/* share/mph beside the program: BINDIR/../share/mph, in the source tree as
- * in an installation (so the installed tools find their files from any
- * directory); "share/mph" when the program's path is unknown. */
-static const char *tool_share_dir(char *buf, size_t size) __attribute__((unused));
-static const char *tool_share_dir(char *buf, size_t size)
-{
-	char exe[4096];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	char *slash;
-	if (n <= 0) return "share/mph";
-	exe[n] = '\0';
-	if ((slash = strrchr(exe, '/')) != NULL) *slash = '\0';
-	snprintf(buf, size, "%s/../share/mph", exe);
-	return buf;
-}
-
 static void *tool_alloc(size_t n) __attribute__((unused));
 static void *tool_alloc(size_t n)
 {
@@ -178,6 +162,26 @@ static json_t *tool_recorded_args(int argc, char **argv)
 		json_array_append_new(a, json_string(argv[i]));
 	}
 	return a;
+}
+
+/* A file of share/mph beside the program: BINDIR/../share/mph/REL, in the
+ * source tree as in an installation (so the installed tools find their files
+ * from any directory); share/mph/REL when the program cannot tell where it
+ * is. REL "" is the folder itself. */
+static const char *tool_share_path(const char *rel, char *buf, size_t size) __attribute__((unused));
+static const char *tool_share_path(const char *rel, char *buf, size_t size)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	char *slash;
+	if (n <= 0) {
+		snprintf(buf, size, "share/mph%s%s", *rel ? "/" : "", rel);
+		return buf;
+	}
+	exe[n] = '\0';
+	if ((slash = strrchr(exe, '/')) != NULL) *slash = '\0';
+	snprintf(buf, size, "%s/../share/mph%s%s", exe, *rel ? "/" : "", rel);
+	return buf;
 }
 
 /* The space of a trace file, every column but the metric a candidate knob. */

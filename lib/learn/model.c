@@ -168,6 +168,52 @@ static json_t *network_to_json(const mph_mlp *mlp)
 	return net;
 }
 
+/* The roles a role model encodes, by name in role order. */
+static json_t *roles_to_json(const mph_space *s)
+{
+	json_t *a = json_array();
+	unsigned roles = mph_space_view_roles(s);
+	int r;
+	for (r = 1; r < MPH_ROLE_COUNT; r++)
+		if (roles & 1u << r) json_array_append_new(a, json_string(mph_role_name((mph_role)r)));
+	return a;
+}
+
+/* A model file's "roles": the space it embeds becomes its role view. */
+static mph_space *roles_from_json(json_t *ja, mph_space *s, const char *file, mph_error *err)
+{
+	unsigned roles = 0;
+	size_t i;
+	json_t *v;
+	mph_space *view;
+	if (!json_is_array(ja) || json_array_size(ja) == 0) {
+		mph_error_file(err, file, "'roles' must be a non-empty array of role names");
+		goto fail;
+	}
+	json_array_foreach(ja, i, v) {
+		mph_role r;
+		if (!json_is_string(v) || mph_role_parse(json_string_value(v), &r) != 0 || r == MPH_ROLE_NONE) {
+			mph_error_file(err, file, "roles[%zu]: not a role: '%s'", i, json_is_string(v) ? json_string_value(v) : "?");
+			goto fail;
+		}
+		if (roles & 1u << r) {
+			mph_error_file(err, file, "roles[%zu]: '%s' twice", i, json_string_value(v));
+			goto fail;
+		}
+		roles |= 1u << r;
+	}
+	if (mph_roles_closure(roles) != roles) {
+		mph_error_file(err, file, "'roles': gpu_mem_share and gpu_mem_gb go together");
+		goto fail;
+	}
+	view = mph_space_role_view(s, roles, err);
+	mph_space_free(s);
+	return view;
+fail:
+	mph_space_free(s);
+	return NULL;
+}
+
 json_t *mph_model_to_json(const mph_model *m)
 {
 	json_t *j = json_object(), *net, *nm;
@@ -176,6 +222,7 @@ json_t *mph_model_to_json(const mph_model *m)
 	json_object_set_new(j, "format", json_string(MPH_MODEL_FORMAT));
 	json_object_set_new(j, "version", json_integer(MPH_MODEL_VERSION));
 	json_object_set_new(j, "space", mph_space_to_json(m->space));
+	if (mph_space_view_roles(m->space)) json_object_set_new(j, "roles", roles_to_json(m->space));
 	json_object_set_new(j, "metric", json_string(m->metric));
 	json_object_set_new(j, "fail_value", json_real(m->fail_value));
 
@@ -355,7 +402,7 @@ mph_model *mph_model_from_json(json_t *j, const char *file, mph_error *err)
 	mph_train_opts ad;
 	double fail_value;
 	static const char *const keys[] = {"adapt", "fail_value", "format", "metric", "network",
-	                                   "normalisation", "provenance", "space", "version", NULL};
+	                                   "normalisation", "provenance", "roles", "space", "version", NULL};
 	if (!json_is_object(j)) {
 		mph_error_file(err, file, "not a model file: expected a JSON object");
 		return NULL;
@@ -400,6 +447,8 @@ mph_model *mph_model_from_json(json_t *j, const char *file, mph_error *err)
 		return NULL;
 	}
 	if ((s = mph_space_from_json(v, file, err)) == NULL) return NULL;
+	if (json_object_get(j, "roles") && (s = roles_from_json(json_object_get(j, "roles"), s, file, err)) == NULL)
+		return NULL;
 	net = json_object_get(j, "network");
 	if (json_is_array(net) && json_array_size(net) == 0) {
 		mph_error_file(err, file, "'network' must be an object or a non-empty array of them");
@@ -460,6 +509,9 @@ int mph_model_check_space(const mph_model *m, const mph_space *s, const char *fi
 	const mph_space *ms = m->space;
 	size_t k, nk = mph_space_nknobs(ms);
 	if (mph_space_digest(ms) == mph_space_digest(s)) return 0;
+	if (mph_space_view_roles(ms))
+		return mph_error_file(err, file, "space differs from the model's: a role model is fitted to a space "
+		                      "by its knobs' roles (mph_model_fit_space)");
 	if (mph_space_nknobs(s) != nk)
 		return mph_error_file(err, file, "space differs from the model's: %zu knobs, the model has %zu",
 		           mph_space_nknobs(s), nk);
@@ -480,6 +532,84 @@ int mph_model_check_space(const mph_model *m, const mph_space *s, const char *fi
 				           mph_space_value_str(ms, k, i));
 	}
 	return mph_error_file(err, file, "space differs from the model's: the encoding differs");
+}
+
+/* ---- role models ---- */
+
+unsigned mph_model_roles(const mph_model *m) { return mph_space_view_roles(m->space); }
+
+/* A network with extra inputs whose weights are zero: it computes what mlp
+ * computes, and adaptation can still learn from the new inputs. Layer 0's
+ * rows are (weights of nin inputs), then its biases; the rest as they are. */
+static mph_mlp *widen_inputs(const mph_mlp *mlp, size_t nin)
+{
+	size_t nh = mph_mlp_nhidden(mlp), hidden[MPH_MLP_MAX_HIDDEN], l, r, old = mph_mlp_nin(mlp);
+	size_t out0, rest;
+	mph_mlp *w;
+	const double *p;
+	double *q;
+	for (l = 0; l < nh; l++) hidden[l] = mph_mlp_hidden(mlp, l);
+	w = mph_mlp_new(nin, nh, hidden);
+	out0 = nh ? hidden[0] : 1;
+	p = mph_mlp_params_const(mlp);
+	q = mph_mlp_params(w);
+	for (r = 0; r < out0; r++) {
+		memcpy(q, p, old * sizeof *q);
+		memset(q + old, 0, (nin - old) * sizeof *q);
+		p += old;
+		q += nin;
+	}
+	rest = mph_mlp_nparams(mlp) - out0 * old;
+	memcpy(q, p, rest * sizeof *q);
+	return w;
+}
+
+int mph_model_fit_space(mph_model *m, const mph_space *s, const char *file, mph_error *err)
+{
+	unsigned roles = mph_model_roles(m), known;
+	mph_space *view;
+	size_t k, nin;
+	char buf[256];
+	if (!roles || mph_space_digest(m->space) == mph_space_digest(s)) return mph_model_check_space(m, s, file, err);
+	known = mph_space_roles(s) & roles;
+	if (!known)
+		return mph_error_file(err, file, "no knob of the space has a role the model knows (%s)",
+		                      mph_roles_text(roles, buf, sizeof buf));
+	if ((view = mph_space_role_view(s, roles, err)) == NULL) return -1;
+	if (mph_space_digest(view) == mph_space_digest(m->space)) { /* its own space */
+		mph_space_free(view);
+		return 0;
+	}
+	/* a model adapted with inputs beyond its roles has learnt those knobs
+	 * of its own space, which another space does not have */
+	if (mph_space_nfeatures(m->space) != mph_space_role_nfeatures(m->space)) {
+		mph_space_free(view);
+		return mph_error_file(err, file, "space differs from the model's: it was fitted to a space with knobs "
+		                      "outside its roles, and can only be used with that space");
+	}
+	nin = mph_space_nfeatures(view);
+	if (nin != mph_mlp_nin(m->mlp)) {
+		for (k = 0; k < m->nmembers; k++) {
+			mph_mlp *w = widen_inputs(m->members[k], nin);
+			mph_mlp_free(m->members[k]);
+			m->members[k] = w;
+		}
+		m->mlp = m->members[0];
+	}
+	if (m->own_space) mph_space_free(m->space);
+	m->space = view;
+	m->own_space = 1;
+	return 0;
+}
+
+int mph_model_use_metric(mph_model *m, const char *metric, mph_error *err)
+{
+	if (!mph_model_roles(m))
+		return mph_error_set(err, NULL, 0, 0, "only a role model stands for another metric than its own ('%s')",
+		                     m->metric);
+	free(m->metric);
+	m->metric = mph_strdup(metric);
+	return 0;
 }
 
 /* ---- use ---- */

@@ -9,12 +9,12 @@ static void task_push(mph_task *t, size_t *cap, const size_t *idx, size_t nk, co
 {
 	if (t->n == *cap) {
 		*cap = *cap ? 2 * *cap : 64;
-		t->idx = mph_realloc(t->idx, *cap * nk * sizeof *t->idx);
+		t->idx = mph_realloc(t->idx, *cap * (nk ? nk : 1) * sizeof *t->idx);
 		t->x = mph_realloc(t->x, *cap * nf * sizeof *t->x);
 		t->y = mph_realloc(t->y, *cap * sizeof *t->y);
 		t->failed = mph_realloc(t->failed, *cap * sizeof *t->failed);
 	}
-	memcpy(t->idx + t->n * nk, idx, nk * sizeof *idx);
+	if (nk) memcpy(t->idx + t->n * nk, idx, nk * sizeof *idx);
 	memcpy(t->x + t->n * nf, x, nf * sizeof *x);
 	t->y[t->n] = y;
 	t->failed[t->n] = (unsigned char)failed;
@@ -145,4 +145,39 @@ fail:
 	free(cols); free(idx); free(x); free(caps);
 	mph_trace_free(t);
 	return NULL;
+}
+
+mph_trace *mph_trace_pool(mph_trace **parts, size_t n, mph_error *err)
+{
+	mph_trace *t;
+	size_t i, k, nt = 0;
+	uint64_t h[2];
+	if (n == 0) return mph_error_set(err, NULL, 0, 0, "no trace to pool"), NULL;
+	for (i = 0; i < n; i++) {
+		if (parts[i]->nfeatures != parts[0]->nfeatures)
+			return mph_error_set(err, NULL, 0, 0, "traces encode %zu and %zu features: they cannot be pooled",
+			                     parts[0]->nfeatures, parts[i]->nfeatures), NULL;
+		nt += parts[i]->ntasks;
+	}
+	t = mph_calloc(1, sizeof *t);
+	t->nfeatures = parts[0]->nfeatures;
+	t->nknobs = parts[0]->nknobs;
+	for (i = 1; i < n; i++)
+		if (parts[i]->nknobs != t->nknobs) t->nknobs = 0;
+	t->tasks = mph_calloc(nt ? nt : 1, sizeof *t->tasks);
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < parts[i]->ntasks; k++) {
+			mph_task *tk = &t->tasks[t->ntasks++];
+			/* with parts over different spaces nknobs is 0: configurations
+			 * of different spaces do not compare, only features do */
+			*tk = parts[i]->tasks[k];
+		}
+		h[0] = t->digest;
+		h[1] = parts[i]->digest;
+		t->digest = i == 0 ? parts[0]->digest : mph_hash64(h, sizeof h, 0x706f6f6cULL);
+		parts[i]->ntasks = 0;
+		mph_trace_free(parts[i]);
+		parts[i] = NULL;
+	}
+	return t;
 }

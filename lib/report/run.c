@@ -250,7 +250,7 @@ int mph_report_read_stop(mph_report *r, const char *path, mph_error *err)
 int mph_report_predict(mph_report *r, const mph_model *meta, uint64_t seed, mph_error *err)
 {
 	const mph_space *s = r->s;
-	size_t nk = mph_space_nknobs(s), nf = mph_space_nfeatures(s), nx, ny, n = 0, i, cap = 1024;
+	size_t nk = mph_space_nknobs(s), nf = mph_space_nfeatures(mph_model_space(meta)), nx, ny, n = 0, i, cap = 1024;
 	size_t *all = NULL, *idx = mph_calloc(nk ? nk : 1, sizeof *idx);
 	double *x = NULL, *y = NULL, *pred = NULL, fv = mph_model_fail_value(meta);
 	mph_model *m = NULL;
@@ -280,11 +280,12 @@ int mph_report_predict(mph_report *r, const mph_model *meta, uint64_t seed, mph_
 	}
 	x = mph_malloc((r->nt > n ? r->nt : n) * (nf ? nf : 1) * sizeof *x);
 	y = mph_malloc((r->nt ? r->nt : 1) * sizeof *y);
-	mph_history_encode(h, s, x, y);
+	/* in the model's encoding: a role model's is its own (same knobs) */
+	mph_history_encode(h, mph_model_space(meta), x, y);
 	m = mph_model_clone(meta);
 	mph_rng_seed(&rng, seed);
 	if (mph_model_adapt(m, x, y, r->nt, NULL, &rng, err) != 0) goto out;
-	for (i = 0; i < n; i++) mph_space_encode(s, all + i * nk, x + i * nf);
+	for (i = 0; i < n; i++) mph_space_encode(mph_model_space(meta), all + i * nk, x + i * nf);
 	pred = mph_malloc((n ? n : 1) * sizeof *pred);
 	mph_model_predict(m, x, n, pred);
 	if ((cand = mph_candidates_from_configs(s, all, n, r->o, err)) == NULL) goto out;

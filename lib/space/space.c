@@ -24,6 +24,7 @@ typedef struct {
 	double *attr;
 	int onehot, use_attr;
 	size_t feat0;   /* first feature of this knob */
+	mph_role role;  /* MPH_ROLE_UNSET when the spec gives none */
 } knob;
 
 struct mph_space {
@@ -37,6 +38,8 @@ struct mph_space {
 	int *corner;    /* initial design: corner knob? */
 	size_t *fixed;  /* initial design: value index of the others */
 	uint64_t digest;
+	unsigned view_roles; /* a role view (mph_space_role_view): the roles it encodes */
+	size_t nrolefeat;    /* leading features from roles */
 };
 
 static const char *type_names[] = {"int", "float", "ordinal", "categorical"};
@@ -185,9 +188,9 @@ static int parse_attributes(knob *kb, json_t *jattr, const char *file, mph_error
 
 static int parse_knob(knob *kb, json_t *jk, size_t index, const char *file, mph_error *err)
 {
-	static const char *const keys[] = {"name", "type", "values", "range", "step", "factor", "log",
+	static const char *const keys[] = {"name", "type", "values", "range", "step", "factor", "log", "role",
 	                                   "attributes", "encode", "description", NULL};
-	json_t *jname, *jtype, *jlog, *jenc, *jattr;
+	json_t *jname, *jtype, *jlog, *jenc, *jattr, *jrole;
 	char where[64];
 	size_t t;
 	snprintf(where, sizeof where, "knobs[%zu]", index);
@@ -231,24 +234,51 @@ static int parse_knob(knob *kb, json_t *jk, size_t index, const char *file, mph_
 		} else
 			return mph_error_file(err, file, "%s: \"encode\" must be onehot, attributes or both", where);
 	}
+	kb->role = MPH_ROLE_UNSET;
+	if ((jrole = json_object_get(jk, "role")) != NULL &&
+	    (!json_is_string(jrole) || mph_role_parse(json_string_value(jrole), &kb->role) != 0))
+		return mph_error_file(err, file, "%s: unknown role '%.40s' (expected cpu, batch, replicas, concurrency, "
+		                      "gpu_mem_share, gpu_mem_gb, gpu_power, gpu_type or none)",
+		                      where, json_is_string(jrole) ? json_string_value(jrole) : "?");
 	return 0;
 }
 
 static long resolve_knob(void *ctx, const char *name) { return mph_space_knob_index(ctx, name); }
 
+static void free_features(mph_space *s)
+{
+	size_t i;
+	if (s->feat_name) for (i = 0; i < s->nfeat; i++) free(s->feat_name[i]);
+	free(s->feat_name);
+	s->feat_name = NULL;
+	s->nfeat = 0;
+}
+
+/* In a role view, the knobs whose role it encodes have no features of their
+ * own: the role features stand for them. */
+static int in_roles(const mph_space *s, const knob *kb)
+{
+	return s->view_roles && kb->role != MPH_ROLE_UNSET && kb->role != MPH_ROLE_NONE &&
+	       (s->view_roles & 1u << kb->role);
+}
+
 static void build_features(mph_space *s)
 {
-	size_t k, i, f = 0;
-	for (k = 0; k < s->nk; k++) {
+	size_t k, i, f;
+	s->nrolefeat = mph_roles_nfeatures(s->view_roles);
+	for (k = 0, f = s->nrolefeat; k < s->nk; k++) {
 		knob *kb = &s->k[k];
 		kb->feat0 = f;
+		if (in_roles(s, kb)) continue;
 		f += kb->type != MPH_KNOB_CATEGORICAL ? 1 : (kb->onehot ? kb->n : 0) + (kb->use_attr ? kb->nattr : 0);
 	}
 	s->nfeat = f;
 	s->feat_name = mph_malloc((f ? f : 1) * sizeof *s->feat_name);
-	for (k = 0, f = 0; k < s->nk; k++) {
+	mph_roles_feature_names(s->view_roles, s->feat_name);
+	for (k = 0, f = s->nrolefeat; k < s->nk; k++) {
 		knob *kb = &s->k[k];
 		char buf[512];
+		if (in_roles(s, kb)) continue;
 		if (kb->type != MPH_KNOB_CATEGORICAL) {
 			s->feat_name[f++] = mph_strdup(kb->name);
 			continue;
@@ -363,14 +393,19 @@ mph_space *mph_space_from_json(json_t *j, const char *file, mph_error *err)
 		}
 		s->ncons = json_array_size(jc);
 	}
+	if (mph_space_roles_check(s, file, err)) goto fail;
 	build_features(s);
 	s->corner = mph_calloc(s->nk, sizeof *s->corner);
 	s->fixed = mph_calloc(s->nk, sizeof *s->fixed);
 	for (k = 0; k < s->nk; k++) s->corner[k] = s->k[k].type != MPH_KNOB_CATEGORICAL && s->k[k].n > 1;
 	if (json_object_get(j, "initial") && parse_initial(s, json_object_get(j, "initial"), file, err)) goto fail;
 	{
-		json_t *canon = mph_space_to_json(s), *knobs = json_object_get(canon, "knobs");
-		char *text = json_dumps(knobs, JSON_SORT_KEYS | JSON_COMPACT | JSON_REAL_PRECISION(17));
+		json_t *canon = mph_space_to_json(s), *knobs = json_object_get(canon, "knobs"), *jk;
+		char *text;
+		/* roles do not change the plain encoding: a spec that gains roles
+		 * still fits the models trained on it */
+		json_array_foreach(knobs, i, jk) json_object_del(jk, "role");
+		text = json_dumps(knobs, JSON_SORT_KEYS | JSON_COMPACT | JSON_REAL_PRECISION(17));
 		s->digest = mph_hash64(text, strlen(text), 0);
 		free(text);
 		json_decref(canon);
@@ -406,7 +441,66 @@ mph_space *mph_space_clone(const mph_space *s)
 	mph_space *c = mph_space_from_json(j, NULL, NULL);
 	json_decref(j);
 	if (c == NULL) abort();
+	if (s->view_roles) {
+		/* the initial design set since loading is kept, as a copy should */
+		memcpy(c->corner, s->corner, s->nk * sizeof *c->corner);
+		memcpy(c->fixed, s->fixed, s->nk * sizeof *c->fixed);
+		c->view_roles = s->view_roles;
+		c->digest = s->digest;
+		free_features(c);
+		build_features(c);
+	}
 	return c;
+}
+
+mph_space *mph_space_role_view(const mph_space *s, unsigned roles, mph_error *err)
+{
+	mph_space *v;
+	uint64_t h[2];
+	char buf[256];
+	roles = mph_roles_closure(roles);
+	if (roles == 0) {
+		mph_error_set(err, NULL, 0, 0, "a role encoding needs at least one role");
+		return NULL;
+	}
+	v = mph_space_clone(s);
+	memcpy(v->corner, s->corner, s->nk * sizeof *v->corner);
+	memcpy(v->fixed, s->fixed, s->nk * sizeof *v->fixed);
+	v->view_roles = roles;
+	free_features(v);
+	build_features(v);
+	/* encodes otherwise than the plain space: another digest */
+	h[0] = s->digest;
+	h[1] = roles;
+	mph_roles_text(roles, buf, sizeof buf);
+	v->digest = mph_hash64(h, sizeof h, mph_hash64(buf, strlen(buf), 0));
+	return v;
+}
+
+unsigned mph_space_view_roles(const mph_space *s) { return s->view_roles; }
+size_t mph_space_role_nfeatures(const mph_space *s) { return s->nrolefeat; }
+mph_role mph_space_knob_role(const mph_space *s, size_t k) { return s->k[k].role; }
+
+unsigned mph_space_roles(const mph_space *s)
+{
+	unsigned r = 0;
+	size_t k;
+	for (k = 0; k < s->nk; k++)
+		if (s->k[k].role != MPH_ROLE_UNSET && s->k[k].role != MPH_ROLE_NONE) r |= 1u << s->k[k].role;
+	return r;
+}
+
+long mph_space_attr_index(const mph_space *s, size_t k, const char *name)
+{
+	size_t a;
+	for (a = 0; a < s->k[k].nattr; a++)
+		if (strcmp(s->k[k].attr_name[a], name) == 0) return (long)a;
+	return -1;
+}
+
+double mph_space_attr(const mph_space *s, size_t k, size_t i, size_t a)
+{
+	return s->k[k].attr[i * s->k[k].nattr + a];
 }
 
 json_t *mph_space_to_json(const mph_space *s)
@@ -425,6 +519,7 @@ json_t *mph_space_to_json(const mph_space *s)
 		}
 		json_object_set_new(jk, "values", vals);
 		if (kb->log) json_object_set_new(jk, "log", json_true());
+		if (kb->role != MPH_ROLE_UNSET) json_object_set_new(jk, "role", json_string(mph_role_name(kb->role)));
 		if (kb->nattr) {
 			json_t *attrs = json_object();
 			for (i = 0; i < kb->n; i++) {
@@ -470,8 +565,7 @@ void mph_space_free(mph_space *s)
 	free(s->k);
 	for (i = 0; i < s->ncons; i++) mph_expr_free(s->cons[i]);
 	free(s->cons);
-	if (s->feat_name) for (i = 0; i < s->nfeat; i++) free(s->feat_name[i]);
-	free(s->feat_name);
+	free_features(s);
 	free(s->corner);
 	free(s->fixed);
 	free(s->name);
@@ -589,9 +683,11 @@ static double scale01(double x, double lo, double hi, int logscale)
 void mph_space_encode(const mph_space *s, const size_t *idx, double *x)
 {
 	size_t k, i, a;
+	if (s->view_roles) mph_roles_encode(s, s->view_roles, idx, x);
 	for (k = 0; k < s->nk; k++) {
 		const knob *kb = &s->k[k];
 		double *f = x + kb->feat0;
+		if (in_roles(s, kb)) continue;
 		if (kb->type != MPH_KNOB_CATEGORICAL) {
 			*f = scale01(kb->v[idx[k]], kb->v[0], kb->v[kb->n - 1], kb->log);
 			continue;

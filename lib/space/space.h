@@ -58,6 +58,20 @@ long mph_space_knob_index(const mph_space *s, const char *name); /* -1 if none *
 uint64_t mph_space_digest(const mph_space *s);
 const char *mph_space_feature_name(const mph_space *s, size_t f);
 
+/* ---- knob roles (roles.c) ---- */
+/* Attribute a of value i of categorical knob k; the index of an attribute
+ * by name, -1 if the knob has none of that name. */
+long mph_space_attr_index(const mph_space *s, size_t k, const char *name);
+double mph_space_attr(const mph_space *s, size_t k, size_t i, size_t a);
+/* The space's roles make sense (mph-space(5)): one knob a role, numeric
+ * values a role can take, a GPU type's datasheet attributes. */
+int mph_space_roles_check(const mph_space *s, const char *file, mph_error *err);
+/* Role features of a closed role set: how many, their names (newly
+ * allocated, "role.cpu", ...), and their values for configuration idx. */
+size_t mph_roles_nfeatures(unsigned roles);
+void mph_roles_feature_names(unsigned roles, char **names);
+void mph_roles_encode(const mph_space *s, unsigned roles, const size_t *idx, double *x);
+
 /* ---- objective ---- */
 const char *mph_objective_name(const mph_objective *o);   /* the metric when unnamed */
 
