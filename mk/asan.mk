@@ -9,9 +9,9 @@
 # run them unchanged. A file a rule rewrites (the zoo's trace, made again by
 # the sanitized simulator: it must come out byte for byte the same) is
 # replaced in the mirror only; ../shared (the real traces some tests use)
-# is linked beside the mirror when it exists. A sanitizer report fails the test whose tool
-# made it (exit status, stderr). The Makefile includes this file alone when
-# asan=1 (and through mk/*.mk, to no effect, otherwise).
+# is linked beside the mirror when it exists. A sanitizer report fails the
+# test whose tool made it (exit status, stderr). The Makefile includes this
+# file alone when asan=1 (and through mk/*.mk, to no effect, otherwise).
 #
 # No LeakSanitizer suppression is needed: OpenBLAS's thread pool and
 # buffers, libcurl's and jansson's globals are still reachable at exit, which
