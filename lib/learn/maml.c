@@ -18,7 +18,6 @@ typedef struct {
 	size_t np;
 	int steps;
 	double *theta;    /* (steps + 1) x np: the inner-loop trajectory */
-	double *g, *hv;
 	double *tape;     /* steps tapes of the support set, one per inner step */
 	size_t tapecap;
 } maml_ws;
@@ -29,8 +28,6 @@ static void ws_init(maml_ws *ws, const mph_mlp *m, int steps)
 	ws->np = mph_mlp_nparams(m);
 	ws->steps = steps;
 	ws->theta = mph_malloc((size_t)(steps + 1) * ws->np * sizeof(double));
-	ws->g = mph_malloc(ws->np * sizeof(double));
-	ws->hv = mph_malloc(ws->np * sizeof(double));
 	ws->tape = NULL;
 	ws->tapecap = 0;
 }
@@ -38,7 +35,7 @@ static void ws_init(maml_ws *ws, const mph_mlp *m, int steps)
 static void ws_free(maml_ws *ws)
 {
 	mph_mlp_free(ws->w);
-	free(ws->theta); free(ws->g); free(ws->hv); free(ws->tape);
+	free(ws->theta); free(ws->tape);
 }
 
 /* theta_{j+1} = theta_j - lr grad L_S(theta_j); the meta-gradient is
@@ -144,7 +141,6 @@ typedef struct {
 	double *Xs, *ys, *Xq, *yq; /* nb episodes */
 	size_t *nq;
 	double *g, *loss;          /* nb x np gradients, nb query losses */
-	maml_ws *ws;               /* nb workspaces */
 	double *am, *av, b1t, b2t; /* Adam */
 	int it;                    /* iterations done */
 	size_t handed, done;       /* tasks of this iteration handed out, finished */
@@ -215,7 +211,7 @@ static void job_sample(meta_job *j)
 static int job_init(meta_job *j, mph_mlp *m, const mph_trace *t, const mph_meta_opts *o,
                     mph_rng *rng)
 {
-	size_t maxn, k, ns = (size_t)o->shots, nqs = (size_t)o->shots + (size_t)o->query;
+	size_t maxn, ns = (size_t)o->shots, nqs = (size_t)o->shots + (size_t)o->query;
 	memset(j, 0, sizeof *j);
 	j->m = m; j->t = t; j->o = o; j->rng = rng;
 	if ((j->rc = job_check(m, t, o, &maxn, &j->err)) != 0) {
@@ -234,8 +230,6 @@ static int job_init(meta_job *j, mph_mlp *m, const mph_trace *t, const mph_meta_
 	j->nq = mph_malloc(j->nb * sizeof *j->nq);
 	j->g = mph_malloc(j->nb * j->np * sizeof(double));
 	j->loss = mph_malloc(j->nb * sizeof(double));
-	j->ws = mph_malloc(j->nb * sizeof *j->ws);
-	for (k = 0; k < j->nb; k++) ws_init(&j->ws[k], m, o->mode == MPH_META_PRETRAIN ? 0 : o->inner_steps);
 	j->am = mph_calloc(j->np, sizeof(double));
 	j->av = mph_calloc(j->np, sizeof(double));
 	j->b1t = j->b2t = 1.0;
@@ -246,17 +240,30 @@ static int job_init(meta_job *j, mph_mlp *m, const mph_trace *t, const mph_meta_
 
 static void job_free(meta_job *j)
 {
-	size_t k;
-	if (j->ws != NULL)
-		for (k = 0; k < j->nb; k++) ws_free(&j->ws[k]);
-	free(j->ws);
 	free(j->tperm); free(j->rperm); free(j->Xs); free(j->ys); free(j->Xq); free(j->yq);
 	free(j->nq); free(j->g); free(j->loss); free(j->am); free(j->av);
 }
 
-/* Task k of the current iteration, into its own slot; touches nothing
- * another task of any job touches. */
-static void job_task(meta_job *j, size_t k)
+/* The thread's workspace, fit for j's network: scratch only, so which
+ * thread's it is changes no result. */
+static maml_ws *ws_for(maml_ws *ws, int *ready, const meta_job *j)
+{
+	int steps = j->o->mode == MPH_META_PRETRAIN ? 0 : j->o->inner_steps;
+	size_t l;
+	int same = *ready && ws->np == j->np && ws->steps == steps &&
+	           mph_mlp_nin(ws->w) == mph_mlp_nin(j->m) && mph_mlp_nhidden(ws->w) == mph_mlp_nhidden(j->m);
+	for (l = 0; same && l < mph_mlp_nhidden(j->m); l++) same = mph_mlp_hidden(ws->w, l) == mph_mlp_hidden(j->m, l);
+	if (!same) {
+		if (*ready) ws_free(ws);
+		ws_init(ws, j->m, steps);
+		*ready = 1;
+	}
+	return ws;
+}
+
+/* Task k of the current iteration, into its own slot, with the calling
+ * thread's workspace; touches nothing another task of any job touches. */
+static void job_task(meta_job *j, size_t k, maml_ws *ws)
 {
 	const mph_meta_opts *o = j->o;
 	size_t ns = (size_t)o->shots, nqs = ns + (size_t)o->query, nq = j->nq[k], nf = j->nf;
@@ -265,14 +272,14 @@ static void job_task(meta_job *j, size_t k)
 	const double *p = mph_mlp_params_const(j->m);
 	if (o->mode == MPH_META_PRETRAIN) {
 		/* The pooled regression sees support and query alike. */
-		mph_mlp *w = j->ws[k].w;
+		mph_mlp *w = ws->w;
 		memcpy(Xq + nq * nf, Xs, ns * nf * sizeof(double));
 		memcpy(yq + nq, ys, ns * sizeof(double));
 		mph_mlp_bind(w, p);
 		j->loss[k] = mph_mlp_loss_grad(w, Xq, yq, nq + ns, g);
 		mph_mlp_bind(w, NULL);
 	} else {
-		j->loss[k] = task_grad(&j->ws[k], p, Xs, ys, ns, Xq, yq, nq, o->inner_lr,
+		j->loss[k] = task_grad(ws, p, Xs, ys, ns, Xq, yq, nq, o->inner_lr,
 		                       o->mode == MPH_META_FOMAML, g);
 	}
 }
@@ -342,6 +349,8 @@ static void report(meta_pool *pl, size_t k)
 static void *worker(void *arg)
 {
 	meta_pool *pl = arg;
+	maml_ws ws; /* one a thread: memory for the threads, not for the tasks */
+	int ready = 0;
 	pthread_mutex_lock(&pl->mu);
 	while (pl->active > 0) {
 		meta_job *j = NULL;
@@ -358,7 +367,7 @@ static void *worker(void *arg)
 			continue;
 		}
 		pthread_mutex_unlock(&pl->mu);
-		job_task(j, k);
+		job_task(j, k, ws_for(&ws, &ready, j));
 		pthread_mutex_lock(&pl->mu);
 		if (++j->done < j->nb) continue;
 		/* the last task of the iteration: no one else touches j now */
@@ -371,6 +380,7 @@ static void *worker(void *arg)
 		pthread_cond_broadcast(&pl->cv);
 	}
 	pthread_mutex_unlock(&pl->mu);
+	if (ready) ws_free(&ws);
 	return NULL;
 }
 
