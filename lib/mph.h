@@ -580,6 +580,15 @@ int mph_algo_needs_objective(mph_algo a);
  * searches with; NULL for the algorithms that need neither. */
 const mph_model *mph_algo_pick_model(mph_algo a, const mph_model *meta, const mph_model *pretrained);
 
+/* Local steps against a confidently wrong surrogate (search/region.c):
+ * once the best trial is `age` trials old, every `every`-th step measures
+ * the best-predicted open configuration one knob step (an ordered knob's
+ * next value either side, a categorical knob's any other value) from one
+ * of the `top` best trials; none open: the usual pick. age 0: off. */
+typedef struct {
+	int age, top, every;
+} mph_local_opts;
+
 typedef struct {
 	mph_algo algo;
 	uint64_t seed;
@@ -593,6 +602,7 @@ typedef struct {
 	                         best, each value of a categorical knob that no
 	                         trial has [0: it helped on the zoo, cost 2 samples
 	                         at the median on the Falcon traces] */
+	mph_local_opts local; /* morphling-gp: local steps once the best is old */
 	mph_train_opts adapt; /* fine-tuning; steps < 0: the model's own [-1] */
 	mph_train_opts scratch; /* ernest [Adam, 200 steps, lr 3e-3, full batch] */
 	size_t nhidden, hidden[MPH_MLP_MAX_HIDDEN]; /* ernest without a model [2 x 128] */
@@ -611,6 +621,7 @@ typedef struct {
 	int cover;
 	int adapt_steps;      /* fine-tuning override; -1: the model's own */
 	double adapt_lr;      /* -1: the model's own */
+	mph_local_opts local; /* age < 0: the algorithm's default */
 } mph_search_args;
 void mph_search_args_init(mph_search_args *g);
 /* o for algorithm a: its defaults, then what g gives. An adaptation override

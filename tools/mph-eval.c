@@ -431,6 +431,7 @@ static const struct option longopts[] = {
 	{"inner-steps", required_argument, NULL, OPT_TRAIN},
 	{"iters", required_argument, NULL, OPT_TRAIN},
 	{"kappa", required_argument, NULL, OPT_SEARCH},
+	{"local", required_argument, NULL, OPT_SEARCH},
 	{"keep-going", no_argument, NULL, OPT_KEEP_GOING},
 	{"kfold", required_argument, NULL, OPT_KFOLD},
 	{"levels", required_argument, NULL, OPT_LEVELS},

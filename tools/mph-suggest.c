@@ -177,6 +177,7 @@ int main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{"history", required_argument, NULL, 't'},
 		{"kappa", required_argument, NULL, OPT_SEARCH},
+		{"local", required_argument, NULL, OPT_SEARCH},
 		{"members", required_argument, NULL, OPT_SEARCH},
 		{"model", required_argument, NULL, 'm'},
 		{"objective", required_argument, NULL, 'O'},
