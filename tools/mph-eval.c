@@ -83,6 +83,7 @@ static void help(void)
 	       "      --no-initial       no initial design: the algorithm chooses from the start\n\n"
 	       "Search (as mph-suggest; unset: each algorithm's default):\n"
 	       "      --delta X, --kappa X, --xi X, --acq ucb|ei, --members N, --cover,\n"
+	       "      --local AGE[,TOP[,EVERY]],\n"
 	       "      --adapt-steps N, --adapt-lr X\n\n"
 	       "Models trained here, per fold and meta-seed (as mph-metatrain):\n"
 	       "      --meta-seeds N,... training seeds; each gives its own runs [%s]\n"

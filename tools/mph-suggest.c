@@ -8,7 +8,8 @@
 static const char usage_line[] =
 	"usage: mph-suggest [-h] [-a ALGO] [-m MODEL] [-n N] [-O OBJECTIVE] [-s SPACE] [-t TRIALS]\n"
 	"                   [--seed N] [--delta X] [--kappa X] [--xi X] [--acq ucb|ei] [--members N]\n"
-	"                   [--cover] [--adapt-steps N] [--adapt-lr X] [CANDIDATES]\n";
+	"                   [--cover] [--local AGE[,TOP[,EVERY]]] [--adapt-steps N] [--adapt-lr X]\n"
+	"                   [CANDIDATES]\n";
 
 static void help(void)
 {
@@ -44,6 +45,10 @@ static void help(void)
 	       "      --members N      adaptations in morphling-ens [%d]\n"
 	       "      --cover          morphling-gp: first measure each value of a categorical\n"
 	       "                       knob (e.g. a GPU type) that no trial has\n"
+	       "      --local AGE[,TOP[,EVERY]]  morphling-gp: once the best trial is AGE\n"
+	       "                       trials old, every EVERY-th step [1] the best-predicted\n"
+	       "                       configuration one knob step from the TOP [3] best\n"
+	       "                       trials; off (or 0): never [off]\n"
 	       "      --adapt-steps N  fine-tuning steps [the model's own]\n"
 	       "      --adapt-lr X     fine-tuning learning rate [the model's own]\n"
 	       "  -h, --help           this help\n"

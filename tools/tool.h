@@ -272,20 +272,19 @@ static int tool_search_opt(const char *name, const char *arg, mph_search_args *g
 	if (strcmp(name, "local") == 0) {
 		/* off, or AGE[,TOP[,EVERY]] */
 		long v[3] = {0, 0, 0};
-		int nv = 0;
+		int nv = 0, bad = 0;
 		const char *p = arg;
 		char *end;
 		if (strcmp(arg, "off") == 0) { g->local.age = 0; return 0; }
 		for (;;) {
 			errno = 0;
 			v[nv] = strtol(p, &end, 10);
-			if (end == p || errno != 0 || v[nv] < (nv == 0 ? 0 : 1) || v[nv] > 1000000) break;
+			bad = end == p || errno != 0 || v[nv] < (nv == 0 ? 0 : 1) || v[nv] > 1000000;
 			nv++;
-			if (*end == '\0' || nv == 3) break;
-			if (*end != ',') break;
+			if (bad || *end == '\0' || *end != ',' || nv == 3) break;
 			p = end + 1;
 		}
-		if (nv == 0 || *end != '\0') {
+		if (bad || *end != '\0') {
 			tool_usage_error("--local: expected off or AGE[,TOP[,EVERY]] (whole numbers, TOP and EVERY at least 1): '%s'", arg);
 			return -1;
 		}
