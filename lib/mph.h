@@ -581,10 +581,11 @@ int mph_algo_needs_objective(mph_algo a);
 const mph_model *mph_algo_pick_model(mph_algo a, const mph_model *meta, const mph_model *pretrained);
 
 /* Local steps against a confidently wrong surrogate (search/region.c):
- * once the best trial is `age` trials old, every `every`-th step measures
- * the best-predicted open configuration one knob step (an ordered knob's
- * next value either side, a categorical knob's any other value) from one
- * of the `top` best trials; none open: the usual pick. age 0: off. */
+ * once the best trial is `age` trials old, every `every`-th step measures,
+ * of the open configurations that differ from one of the `top` best trials
+ * in at most MPH_LOCAL_KNOBS knobs, the best-predicted among those that
+ * differ in fewest; none open: the usual pick. age 0: off. */
+#define MPH_LOCAL_KNOBS 2
 typedef struct {
 	int age, top, every;
 } mph_local_opts;

@@ -163,17 +163,20 @@ search() {
 	assert_equal "$output" "$with"
 }
 
-@test "morphling-gp --local: once the best trial is old, its best-predicted neighbour" {
+@test "morphling-gp --local: once the best trial is old, the best-predicted configuration a knob from it" {
 	start # 7, 10, 12 (x=6 y=1 kind=a), oom: the best is one trial old
 	run -0 bash -c "mph-suggest -a morphling-gp -m $MODELS/meta.json -O objective.json --history '$TRIALS' '$ALL' | tail -1"
 	free=$output
-	# the acquisition alone goes elsewhere here: not one knob step from 6,1,a
-	[[ "$free" != 5,1,a,* && "$free" != 6,2,a,* && "$free" != 6,1,b,* ]]
-	# the neighbours 5,1,a 6,2,a 6,1,b, by the model's prediction: the local pick is the best of them
-	for n in 5,1,a 6,2,a 6,1,b; do
+	# the acquisition alone goes elsewhere here: more than one knob from 6,1,a
+	[[ "$free" != 6,* && "$free" != *,1,a,* && "$free" != 6,1,b,* ]]
+	# the open configurations one knob from 6,1,a (x 2..5; y 2, 3; kind b), by the
+	# model's prediction: the local pick is the best of them
+	awk -F, 'NR > 1 && ($1 == 6) + ($2 == 1) + ($3 == "a") == 2 && !($1 == 1 || $2 == 4)' "$ALL" > "$BATS_TEST_TMPDIR/ring"
+	assert_equal "$(wc -l < "$BATS_TEST_TMPDIR/ring")" 7
+	while read -r n; do
 		mph-suggest -a morphling-gp -m "$MODELS/meta.json" -O objective.json --history "$TRIALS" \
 			<(echo x,y,kind; echo "$n") | tail -1
-	done | sort -t, -k5,5gr | head -1 | cut -d, -f1-5 > "$BATS_TEST_TMPDIR/expected"
+	done < "$BATS_TEST_TMPDIR/ring" | sort -t, -k5,5gr | head -1 | cut -d, -f1-5 > "$BATS_TEST_TMPDIR/expected"
 	mph-suggest -a morphling-gp -m "$MODELS/meta.json" -O objective.json --history "$TRIALS" --local 1,1 "$ALL" |
 		tail -1 | cut -d, -f1-5 > "$BATS_TEST_TMPDIR/local"
 	cmp "$BATS_TEST_TMPDIR/expected" "$BATS_TEST_TMPDIR/local"
@@ -182,9 +185,16 @@ search() {
 		run -0 bash -c "mph-suggest -a morphling-gp -m $MODELS/meta.json -O objective.json --history '$TRIALS' --local $a '$ALL' | tail -1"
 		assert_equal "$output" "$free"
 	done
-	# every 2nd step from age 0: age 1 is not one of them
-	run -0 bash -c "mph-suggest -a morphling-gp -m $MODELS/meta.json -O objective.json --history '$TRIALS' --local 0,1,2 '$ALL' | tail -1"
+	# one more trial below the best: 2 old, and every 2nd step (the default) from age 1
+	# leaves this one to the acquisition; every step does not
+	awk -F, '$1 == 1 && $2 == 2 && $3 == "a"' truth.csv >> "$TRIALS"
+	run -0 bash -c "mph-suggest -a morphling-gp -m $MODELS/meta.json -O objective.json --history '$TRIALS' '$ALL' | tail -1"
+	free=$output
+	[[ "$free" != 6,* && "$free" != *,1,a,* && "$free" != 6,1,b,* ]]
+	run -0 bash -c "mph-suggest -a morphling-gp -m $MODELS/meta.json -O objective.json --history '$TRIALS' --local 1,1 '$ALL' | tail -1"
 	assert_equal "$output" "$free"
+	run -0 bash -c "mph-suggest -a morphling-gp -m $MODELS/meta.json -O objective.json --history '$TRIALS' --local 1,1,1 '$ALL' | tail -1"
+	[[ "$output" == 6,[23],a,* || "$output" == [2-5],1,a,* || "$output" == 6,1,b,* ]]
 	# the other algorithms have no local steps
 	run -0 mph-suggest -a morphling -m "$MODELS/meta.json" -O objective.json --history "$TRIALS" "$ALL"
 	free=$output

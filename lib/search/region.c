@@ -4,15 +4,17 @@
  * the optimum within a few samples and then rank the optimum itself low
  * for the rest of the search: the measured neighbourhood looks settled to
  * the model, so UCB spends its samples elsewhere. The knob lattice knows
- * better: near-optimal configurations of a service are mostly a knob step
- * apart. Once the best trial is old, some steps go to the best-predicted
- * open neighbour of the best trials instead (TUNING.md section 7).
+ * better: on the shared traces a missed optimum differs from one of the best
+ * trials in one or two knobs (a knob whose value hardly matters changed by
+ * several steps, say), while its neighbours one step away can be far below
+ * it. Once the best trial is old, every few steps go to the open
+ * configuration predicted best among those fewest knobs away from one of
+ * the best trials instead (TUNING.md section 7).
  *
  * Everything here is a function of the trials in order (their age is
  * recomputed from the history), so one process per step and mph-eval's one
  * object choose alike. */
 #include <math.h>
-#include <stdlib.h>
 #include "search/search.h"
 
 /* How many trials came after the one that last raised the best utility
@@ -38,87 +40,50 @@ int mph_local_due(const mph_local_opts *o, const mph_trial *t, size_t nt)
 	return age >= (size_t)o->age && (age - (size_t)o->age) % every == 0;
 }
 
-typedef struct {
-	uint64_t id;
-	size_t cand;
-} id_cand;
-
-static int cmp_id(const void *a, const void *b)
+/* The best trials that worked, best first (ties: the earlier trial); at
+ * most top of them (top <= 0: all). Returns how many. */
+static size_t top_trials(const mph_trial *t, size_t nt, int top, size_t *ord)
 {
-	uint64_t x = ((const id_cand *)a)->id, y = ((const id_cand *)b)->id;
-	return x < y ? -1 : x > y;
-}
-
-static int cmp_rank(const void *a, const void *b, const double *u)
-{
-	size_t i = *(const size_t *)a, j = *(const size_t *)b;
-	double x = isnan(u[i]) ? -INFINITY : u[i], y = isnan(u[j]) ? -INFINITY : u[j];
-	if (x != y) return x > y ? -1 : 1;
-	return i < j ? -1 : i > j; /* ties: the earlier trial */
-}
-
-/* qsort has no context argument in C11: rank by insertion, nt is small */
-static void rank_trials(size_t *ord, size_t n, const double *u)
-{
-	size_t i, j;
-	for (i = 1; i < n; i++) {
-		size_t v = ord[i];
-		for (j = i; j > 0 && cmp_rank(&ord[j - 1], &v, u) > 0; j--) ord[j] = ord[j - 1];
-		ord[j] = v;
+	size_t i, j, n = 0;
+	for (i = 0; i < nt; i++) {
+		if (t[i].failed || !isfinite(t[i].utility)) continue;
+		for (j = n; j > 0 && t[ord[j - 1]].utility < t[i].utility; j--) ord[j] = ord[j - 1];
+		ord[j] = i;
+		n++;
 	}
+	return top > 0 && (size_t)top < n ? (size_t)top : n;
 }
 
 long mph_local_pick(const mph_space *sp, const mph_candidates *c, const mph_trial *t, size_t nt,
-                    const unsigned char *taken, const double *score, int top)
+                    const unsigned char *taken, const double *score, int top, size_t maxd)
 {
-	size_t n = mph_candidates_n(c), nk = mph_space_nknobs(sp), i, k, v, r, ntop;
-	id_cand *map = mph_malloc((n ? n : 1) * sizeof *map);
+	size_t n = mph_candidates_n(c), nk = mph_space_nknobs(sp), i, r, k, ntop, bestd = (size_t)-1;
 	size_t *ord = mph_malloc((nt ? nt : 1) * sizeof *ord);
-	size_t *idx = mph_malloc((nk ? nk : 1) * sizeof *idx);
-	double *u = mph_malloc((nt ? nt : 1) * sizeof *u);
+	size_t *cfg;
 	long pick = -1;
 	double best = -INFINITY;
 
-	for (i = 0; i < n; i++) {
-		map[i].id = mph_candidates_id(c, i);
-		map[i].cand = i;
-	}
-	qsort(map, n, sizeof *map, cmp_id);
-	for (i = 0; i < nt; i++) {
-		ord[i] = i;
-		u[i] = t[i].failed || !isfinite(t[i].utility) ? -INFINITY : t[i].utility;
-	}
-	rank_trials(ord, nt, u);
-	ntop = top > 0 && (size_t)top < nt ? (size_t)top : nt;
-	for (r = 0; r < ntop; r++) {
-		if (!isfinite(u[ord[r]])) break; /* only trials that worked */
-		for (k = 0; k < nk; k++) {
-			size_t nv = mph_space_nvalues(sp, k), orig;
-			mph_space_config_from_id(sp, t[ord[r]].id, idx);
-			orig = idx[k];
-			for (v = 0; v < nv; v++) {
-				id_cand key, *hit;
-				if (v == orig) continue;
-				/* an ordered knob steps to its next value; a categorical one
-				 * has no order, so every other value is one step away */
-				if (mph_space_knob_type(sp, k) != MPH_KNOB_CATEGORICAL && v + 1 != orig && v != orig + 1)
-					continue;
-				idx[k] = v;
-				key.id = mph_space_config_id(sp, idx);
-				idx[k] = orig;
-				hit = bsearch(&key, map, n, sizeof *map, cmp_id);
-				if (hit == NULL || taken[hit->cand] || isnan(score[hit->cand])) continue;
-				if (pick < 0 || score[hit->cand] > best ||
-				    (score[hit->cand] == best && hit->cand < (size_t)pick)) {
-					pick = (long)hit->cand;
-					best = score[hit->cand];
-				}
-			}
+	ntop = top_trials(t, nt, top, ord);
+	cfg = mph_malloc((ntop ? ntop : 1) * (nk ? nk : 1) * sizeof *cfg);
+	for (r = 0; r < ntop; r++) mph_space_config_from_id(sp, t[ord[r]].id, cfg + r * nk);
+	for (i = 0; i < n && ntop > 0; i++) {
+		const size_t *x = mph_candidates_config(c, i);
+		size_t d = (size_t)-1;
+		if (taken[i] || isnan(score[i])) continue;
+		/* knobs that differ from the nearest top trial */
+		for (r = 0; r < ntop && d > 1; r++) {
+			size_t h = 0;
+			for (k = 0; k < nk; k++) h += x[k] != cfg[r * nk + k];
+			if (h < d) d = h;
+		}
+		if (d == 0 || d > maxd) continue;
+		if (d < bestd || (d == bestd && score[i] > best)) {
+			bestd = d;
+			best = score[i];
+			pick = (long)i;
 		}
 	}
-	free(map);
 	free(ord);
-	free(idx);
-	free(u);
+	free(cfg);
 	return pick;
 }

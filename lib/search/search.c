@@ -93,7 +93,7 @@ void mph_search_opts_init(mph_search_opts *o, mph_algo a)
 	o->cover = 0;
 	o->local.age = 0; /* off (TUNING.md section 7) */
 	o->local.top = 3;
-	o->local.every = 1;
+	o->local.every = 2;
 	o->adapt.steps = -1; /* the model's own */
 	o->scratch = mph_train_scratch;
 	o->hidden[0] = o->hidden[1] = 128;
@@ -805,11 +805,12 @@ long mph_search_suggest(mph_search *s, const mph_candidates *c, const mph_histor
 			int pass;
 			size_t *off = NULL;
 			unsigned char *cov = NULL;
-			/* once the best trial is old, a knob step from the best trials
-			 * (region.c): the surrogate may rank the optimum low forever */
+			/* once the best trial is old, a configuration a knob or two from
+			 * the best trials (region.c): the surrogate may rank the
+			 * optimum low forever */
 			if (a == MPH_ALGO_MORPHLING_GP && mph_local_due(&s->o.local, s->trials, s->nt))
 				pick = mph_local_pick(s->space, c, s->trials, s->nt, s->taken, s->pred_utility,
-				                      s->o.local.top);
+				                      s->o.local.top, MPH_LOCAL_KNOBS);
 			if (pick < 0 && s->o.cover && a == MPH_ALGO_MORPHLING_GP) {
 				off = mph_malloc((mph_space_nknobs(s->space) + 1) * sizeof *off);
 				cov = coverage(s, off);

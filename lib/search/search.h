@@ -28,10 +28,11 @@ size_t mph_search_gp_refit_point(size_t n);
 size_t mph_local_age(const mph_trial *t, size_t nt);
 /* The next step is a local one under o. */
 int mph_local_due(const mph_local_opts *o, const mph_trial *t, size_t nt);
-/* The open candidate (taken[i] == 0) with the highest score among those one
- * knob step from one of the top best trials that worked (top <= 0: all);
- * ties go to the earlier candidate; -1 when there is none. */
+/* Of the open candidates (taken[i] == 0, score not NaN) that differ from
+ * one of the top best trials that worked (top <= 0: all) in at most maxd
+ * knobs, those that differ in fewest; of them the highest score (ties: the
+ * earlier candidate). -1 when there is none. */
 long mph_local_pick(const mph_space *sp, const mph_candidates *c, const mph_trial *t, size_t nt,
-                    const unsigned char *taken, const double *score, int top);
+                    const unsigned char *taken, const double *score, int top, size_t maxd);
 
 #endif
