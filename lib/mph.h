@@ -603,7 +603,7 @@ typedef struct {
 	                         best, each value of a categorical knob that no
 	                         trial has [0: it helped on the zoo, cost 2 samples
 	                         at the median on the Falcon traces] */
-	mph_local_opts local; /* local steps once the best is old [morphling-gp: 10, 3, 2; else off] */
+	mph_local_opts local; /* local steps once the best is old [morphling-gp: 5, 3, 2; else off] */
 	mph_train_opts adapt; /* fine-tuning; steps < 0: the model's own [-1] */
 	mph_train_opts scratch; /* ernest [Adam, 200 steps, lr 3e-3, full batch] */
 	size_t nhidden, hidden[MPH_MLP_MAX_HIDDEN]; /* ernest without a model [2 x 128] */

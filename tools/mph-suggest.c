@@ -48,7 +48,7 @@ static void help(void)
 	       "      --local AGE[,TOP[,EVERY]]  morphling-gp: once the best trial is AGE\n"
 	       "                       trials old, every EVERY-th step [2] the best-predicted\n"
 	       "                       configuration fewest knobs (at most 2) away from one\n"
-	       "                       of the TOP [3] best trials; off (or 0): never [10]\n"
+	       "                       of the TOP [3] best trials; off (or 0): never [5]\n"
 	       "      --adapt-steps N  fine-tuning steps [the model's own]\n"
 	       "      --adapt-lr X     fine-tuning learning rate [the model's own]\n"
 	       "  -h, --help           this help\n"

@@ -91,10 +91,10 @@ void mph_search_opts_init(mph_search_opts *o, mph_algo a)
 	o->acq = MPH_ACQ_UCB;
 	o->members = 5;
 	o->cover = 0;
-	/* morphling-gp: local steps once the best is 10 trials old
-	 * (TUNING.md section 7: on the held-out Falcon and zoo models, 2 and 0
+	/* morphling-gp: local steps once the best is 5 trials old
+	 * (TUNING.md section 7: on the held-out Falcon and zoo models, 1 and 0
 	 * runs of 54 and 96 never found the optimum instead of 4 and 6) */
-	o->local.age = a == MPH_ALGO_MORPHLING_GP ? 10 : 0;
+	o->local.age = a == MPH_ALGO_MORPHLING_GP ? 5 : 0;
 	o->local.top = 3;
 	o->local.every = 2;
 	o->adapt.steps = -1; /* the model's own */
