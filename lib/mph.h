@@ -638,6 +638,16 @@ int mph_algo_needs_objective(mph_algo a);
  * searches with; NULL for the algorithms that need neither. */
 const mph_model *mph_algo_pick_model(mph_algo a, const mph_model *meta, const mph_model *pretrained);
 
+/* Local steps against a confidently wrong surrogate (search/region.c):
+ * once the best trial is `age` trials old, every `every`-th step measures,
+ * of the open configurations that differ from one of the `top` best trials
+ * in at most MPH_LOCAL_KNOBS knobs, the best-predicted among those that
+ * differ in fewest; none open: the usual pick. age 0: off. */
+#define MPH_LOCAL_KNOBS 2
+typedef struct {
+	int age, top, every;
+} mph_local_opts;
+
 typedef struct {
 	mph_algo algo;
 	uint64_t seed;
@@ -656,6 +666,7 @@ typedef struct {
 	                         met the constraints (lowest when the objective
 	                         maximises, highest when it minimises), not the
 	                         model's fixed fail value [0] */
+	mph_local_opts local; /* local steps once the best is old [morphling-gp: 5, 3, 2; else off] */
 	mph_train_opts adapt; /* fine-tuning; steps < 0: the model's own [-1] */
 	mph_train_opts scratch; /* ernest [Adam, 200 steps, lr 3e-3, full batch] */
 	size_t nhidden, hidden[MPH_MLP_MAX_HIDDEN]; /* ernest without a model [2 x 128] */
@@ -675,6 +686,7 @@ typedef struct {
 	int fail_worst;
 	int adapt_steps;      /* fine-tuning override; -1: the model's own */
 	double adapt_lr;      /* -1: the model's own */
+	mph_local_opts local; /* age < 0: the algorithm's default */
 } mph_search_args;
 void mph_search_args_init(mph_search_args *g);
 /* o for algorithm a: its defaults, then what g gives. An adaptation override

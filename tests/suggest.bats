@@ -163,6 +163,49 @@ search() {
 	assert_equal "$output" "$with"
 }
 
+@test "morphling-gp --local: once the best trial is old, the best-predicted configuration a knob from it" {
+	start # 7, 10, 12 (x=6 y=1 kind=a), oom: the best is one trial old
+	run -0 bash -c "mph-suggest -a morphling-gp -m $MODELS/meta.json -O objective.json --history '$TRIALS' '$ALL' | tail -1"
+	free=$output
+	# the acquisition alone goes elsewhere here: more than one knob from 6,1,a
+	[[ "$free" != 6,* && "$free" != *,1,a,* && "$free" != 6,1,b,* ]]
+	# the open configurations one knob from 6,1,a (x 2..5; y 2, 3; kind b), by the
+	# model's prediction: the local pick is the best of them
+	awk -F, 'NR > 1 && ($1 == 6) + ($2 == 1) + ($3 == "a") == 2 && !($1 == 1 || $2 == 4)' "$ALL" > "$BATS_TEST_TMPDIR/ring"
+	assert_equal "$(wc -l < "$BATS_TEST_TMPDIR/ring")" 7
+	while read -r n; do
+		mph-suggest -a morphling-gp -m "$MODELS/meta.json" -O objective.json --history "$TRIALS" \
+			<(echo x,y,kind; echo "$n") | tail -1
+	done < "$BATS_TEST_TMPDIR/ring" | sort -t, -k5,5gr | head -1 | cut -d, -f1-5 > "$BATS_TEST_TMPDIR/expected"
+	mph-suggest -a morphling-gp -m "$MODELS/meta.json" -O objective.json --history "$TRIALS" --local 1,1 "$ALL" |
+		tail -1 | cut -d, -f1-5 > "$BATS_TEST_TMPDIR/local"
+	cmp "$BATS_TEST_TMPDIR/expected" "$BATS_TEST_TMPDIR/local"
+	# not old enough, off, or 0: the acquisition's pick
+	for a in 2 off 0 2,1,1; do
+		run -0 bash -c "mph-suggest -a morphling-gp -m $MODELS/meta.json -O objective.json --history '$TRIALS' --local $a '$ALL' | tail -1"
+		assert_equal "$output" "$free"
+	done
+	# one more trial below the best: 2 old, and every 2nd step (the default) from age 1
+	# leaves this one to the acquisition; every step does not
+	awk -F, '$1 == 1 && $2 == 2 && $3 == "a"' truth.csv >> "$TRIALS"
+	run -0 bash -c "mph-suggest -a morphling-gp -m $MODELS/meta.json -O objective.json --history '$TRIALS' '$ALL' | tail -1"
+	free=$output
+	[[ "$free" != 6,* && "$free" != *,1,a,* && "$free" != 6,1,b,* ]]
+	run -0 bash -c "mph-suggest -a morphling-gp -m $MODELS/meta.json -O objective.json --history '$TRIALS' --local 1,1 '$ALL' | tail -1"
+	assert_equal "$output" "$free"
+	run -0 bash -c "mph-suggest -a morphling-gp -m $MODELS/meta.json -O objective.json --history '$TRIALS' --local 1,1,1 '$ALL' | tail -1"
+	[[ "$output" == 6,[23],a,* || "$output" == [2-5],1,a,* || "$output" == 6,1,b,* ]]
+	# the other algorithms have no local steps
+	run -0 mph-suggest -a morphling -m "$MODELS/meta.json" -O objective.json --history "$TRIALS" "$ALL"
+	free=$output
+	run -0 mph-suggest -a morphling -m "$MODELS/meta.json" -O objective.json --history "$TRIALS" --local 1,1 "$ALL"
+	assert_equal "$output" "$free"
+	for a in x 1,0 1,2,3,4 '' 1, -1; do
+		run -2 --separate-stderr mph-suggest -a morphling-gp -m "$MODELS/meta.json" -O objective.json --local "$a" "$ALL"
+		assert_equal "${stderr_lines[0]}" "mph-suggest: --local: expected off or AGE[,TOP[,EVERY]] (whole numbers, TOP and EVERY at least 1): '$a'"
+	done
+}
+
 @test "a failed trial is never suggested again and counts as worth nothing" {
 	head -1 truth.csv > "$TRIALS"
 	grep -E '^6,4,|^4,3,a' truth.csv >> "$TRIALS"
@@ -275,8 +318,8 @@ search_stop() {
 	assert_equal "$stderr" "mph-suggest: --algo: unknown algorithm: 'nope'
 $USAGE
                    [--seed N] [--delta X] [--kappa X] [--xi X] [--acq ucb|ei] [--members N]
-                   [--cover] [--fail-worst] [--adapt-steps N] [--adapt-lr X] [--stop]
-                   [--stop-ei X] [--stop-patience K] [CANDIDATES]"
+                   [--cover] [--fail-worst] [--local AGE[,TOP[,EVERY]]] [--adapt-steps N]
+                   [--adapt-lr X] [--stop] [--stop-ei X] [--stop-patience K] [CANDIDATES]"
 	run -2 --separate-stderr mph-suggest -a gp-ucb -s space.json "$ALL"
 	assert_equal "${stderr_lines[0]}" "mph-suggest: --algo gp-ucb needs --objective"
 	run -2 --separate-stderr mph-suggest -a morphling -O objective.json -s space.json "$ALL"

@@ -105,6 +105,7 @@ static void help(void)
 	       "                         by the search seed and the task) instead of the corners\n\n"
 	       "Search (as mph-suggest; unset: each algorithm's default):\n"
 	       "      --delta X, --kappa X, --xi X, --acq ucb|ei, --members N, --cover, --fail-worst,\n"
+	       "      --local AGE[,TOP[,EVERY]],\n"
 	       "      --adapt-steps N, --adapt-lr X\n\n"
 	       "Models trained here, per fold and meta-seed (as mph-metatrain):\n"
 	       "      --meta-seeds N,... training seeds; each gives its own runs [%s]\n"
@@ -494,6 +495,7 @@ static const struct option longopts[] = {
 	{"inner-steps", required_argument, NULL, OPT_TRAIN},
 	{"iters", required_argument, NULL, OPT_TRAIN},
 	{"kappa", required_argument, NULL, OPT_SEARCH},
+	{"local", required_argument, NULL, OPT_SEARCH},
 	{"keep-going", no_argument, NULL, OPT_KEEP_GOING},
 	{"kfold", required_argument, NULL, OPT_KFOLD},
 	{"levels", required_argument, NULL, OPT_LEVELS},

@@ -12,8 +12,8 @@
 static const char usage_line[] =
 	"usage: mph-suggest [-h] [-a ALGO] [-m MODEL] [-n N] [-O OBJECTIVE] [-s SPACE] [-t TRIALS]\n"
 	"                   [--seed N] [--delta X] [--kappa X] [--xi X] [--acq ucb|ei] [--members N]\n"
-	"                   [--cover] [--fail-worst] [--adapt-steps N] [--adapt-lr X] [--stop]\n"
-	"                   [--stop-ei X] [--stop-patience K] [CANDIDATES]\n";
+	"                   [--cover] [--fail-worst] [--local AGE[,TOP[,EVERY]]] [--adapt-steps N]\n"
+	"                   [--adapt-lr X] [--stop] [--stop-ei X] [--stop-patience K] [CANDIDATES]\n";
 
 static void help(void)
 {
@@ -55,6 +55,10 @@ static void help(void)
 	       "                       knob (e.g. a GPU type) that no trial has\n"
 	       "      --fail-worst     the models learn a failed or constraint-violating trial\n"
 	       "                       as the worst metric that worked, not the fail value\n"
+	       "      --local AGE[,TOP[,EVERY]]  morphling-gp: once the best trial is AGE\n"
+	       "                       trials old, every EVERY-th step [2] the best-predicted\n"
+	       "                       configuration fewest knobs (at most 2) away from one\n"
+	       "                       of the TOP [3] best trials; off (or 0): never [5]\n"
 	       "      --adapt-steps N  fine-tuning steps [the model's own]\n"
 	       "      --adapt-lr X     fine-tuning learning rate [the model's own]\n"
 	       "      --stop           the stopping rule: suggest nothing (exit 3) once the best\n"
@@ -245,6 +249,7 @@ int main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{"history", required_argument, NULL, 't'},
 		{"kappa", required_argument, NULL, OPT_SEARCH},
+		{"local", required_argument, NULL, OPT_SEARCH},
 		{"members", required_argument, NULL, OPT_SEARCH},
 		{"model", required_argument, NULL, 'm'},
 		{"objective", required_argument, NULL, 'O'},

@@ -2,6 +2,7 @@
  * reporting, number options. Header-only so each tool stays one file. */
 #ifndef MPH_TOOL_H
 #define MPH_TOOL_H
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -290,6 +291,30 @@ static int tool_search_opt(const char *name, const char *arg, mph_search_args *g
 	}
 	if (strcmp(name, "adapt-lr") == 0) return tool_double_opt(opt, arg, 0, 1e6, &g->adapt_lr) ? -1 : 0;
 	if (strcmp(name, "seed") == 0) return tool_seed_opt(opt, arg, &g->seed) ? -1 : 0;
+	if (strcmp(name, "local") == 0) {
+		/* off, or AGE[,TOP[,EVERY]] */
+		long v[3] = {0, 0, 0};
+		int nv = 0, bad = 0;
+		const char *p = arg;
+		char *end;
+		if (strcmp(arg, "off") == 0) { g->local.age = 0; return 0; }
+		for (;;) {
+			errno = 0;
+			v[nv] = strtol(p, &end, 10);
+			bad = end == p || errno != 0 || v[nv] < (nv == 0 ? 0 : 1) || v[nv] > 1000000;
+			nv++;
+			if (bad || *end == '\0' || *end != ',' || nv == 3) break;
+			p = end + 1;
+		}
+		if (bad || *end != '\0') {
+			tool_usage_error("--local: expected off or AGE[,TOP[,EVERY]] (whole numbers, TOP and EVERY at least 1): '%s'", arg);
+			return -1;
+		}
+		g->local.age = (int)v[0];
+		g->local.top = (int)v[1];
+		g->local.every = (int)v[2];
+		return 0;
+	}
 	return 1;
 }
 

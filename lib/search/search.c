@@ -91,6 +91,12 @@ void mph_search_opts_init(mph_search_opts *o, mph_algo a)
 	o->acq = MPH_ACQ_UCB;
 	o->members = 5;
 	o->cover = 0;
+	/* morphling-gp: local steps once the best is 5 trials old
+	 * (TUNING.md section 7: on the held-out Falcon and zoo models, 1 and 0
+	 * runs of 54 and 96 never found the optimum instead of 4 and 6) */
+	o->local.age = a == MPH_ALGO_MORPHLING_GP ? 5 : 0;
+	o->local.top = 3;
+	o->local.every = 2;
 	o->adapt.steps = -1; /* the model's own */
 	o->scratch = mph_train_scratch;
 	o->hidden[0] = o->hidden[1] = 128;
@@ -108,6 +114,8 @@ void mph_search_args_init(mph_search_args *g)
 	g->fail_worst = 0;
 	g->adapt_steps = -1;
 	g->adapt_lr = -1;
+	g->local.age = -1;
+	g->local.top = g->local.every = 0;
 }
 
 void mph_search_opts_apply(mph_search_opts *o, mph_algo a, const mph_search_args *g, const mph_model *model)
@@ -121,6 +129,9 @@ void mph_search_opts_apply(mph_search_opts *o, mph_algo a, const mph_search_args
 	if (g->members > 0) o->members = g->members;
 	if (g->cover) o->cover = 1;
 	if (g->fail_worst) o->fail_worst = 1;
+	if (g->local.age >= 0) o->local.age = g->local.age;
+	if (g->local.top > 0) o->local.top = g->local.top;
+	if (g->local.every > 0) o->local.every = g->local.every;
 	if (g->adapt_steps >= 0 || g->adapt_lr >= 0) {
 		/* an override of one setting keeps the model's others */
 		if (model != NULL) o->adapt = model->adapt;
@@ -857,7 +868,13 @@ long mph_search_suggest(mph_search *s, const mph_candidates *c, const mph_histor
 			int pass;
 			size_t *off = NULL;
 			unsigned char *cov = NULL;
-			if (s->o.cover && a == MPH_ALGO_MORPHLING_GP) {
+			/* once the best trial is old, a configuration a knob or two from
+			 * the best trials (region.c): the surrogate may rank the
+			 * optimum low forever */
+			if (a == MPH_ALGO_MORPHLING_GP && mph_local_due(&s->o.local, s->trials, s->nt))
+				pick = mph_local_pick(s->space, c, s->trials, s->nt, s->taken, s->pred_utility,
+				                      s->o.local.top, MPH_LOCAL_KNOBS);
+			if (pick < 0 && s->o.cover && a == MPH_ALGO_MORPHLING_GP) {
 				off = mph_malloc((mph_space_nknobs(s->space) + 1) * sizeof *off);
 				cov = coverage(s, off);
 			}

@@ -23,4 +23,16 @@ int mph_algo_uses_gp(mph_algo a);
  * fit is cached, the GP conditioned on all n). */
 size_t mph_search_gp_refit_point(size_t n);
 
+/* ---- local steps (region.c) ---- */
+/* Trials after the one that last raised the best utility. */
+size_t mph_local_age(const mph_trial *t, size_t nt);
+/* The next step is a local one under o. */
+int mph_local_due(const mph_local_opts *o, const mph_trial *t, size_t nt);
+/* Of the open candidates (taken[i] == 0, score not NaN) that differ from
+ * one of the top best trials that worked (top <= 0: all) in at most maxd
+ * knobs, those that differ in fewest; of them the highest score (ties: the
+ * earlier candidate). -1 when there is none. */
+long mph_local_pick(const mph_space *sp, const mph_candidates *c, const mph_trial *t, size_t nt,
+                    const unsigned char *taken, const double *score, int top, size_t maxd);
+
 #endif
