@@ -6,8 +6,10 @@
 #   PROBE      mph-probe's arguments: the mode and its options, e.g.
 #              --replay trace.csv --task resnet50, or --exec 'CMD'   [required]
 #   BUDGET     trials of the search, the initial design included     [20]
-#   MODEL      meta-model for mph-suggest -m; empty: -a $(ALGO)      []
-#   ALGO       the algorithm without a MODEL                          [gp-ucb]
+#   MODEL      meta-model for mph-suggest -m; empty: the shipped one  []
+#              (share/mph/models/zoo-roles.json) when the space's knob
+#              roles fit it, else gp-ucb: mph-suggest says which
+#   ALGO       mph-suggest -a: the algorithm (with MODEL, or instead)  []
 #   STOP       mph-suggest's stopping rule; empty: the budget only   [--stop]
 #   CONFIRM    configurations re-measured before the choice          [3]
 #   REPEATS    trials each of them has before the choice             [3]
@@ -38,7 +40,7 @@ TUNE_DIR ?= tune
 TRIALS := $(TUNE_DIR)/trials.csv
 BUDGET ?= 20
 MODEL ?=
-ALGO ?= gp-ucb
+ALGO ?=
 STOP ?= --stop
 CONFIRM ?= 3
 REPEATS ?= 3
@@ -54,7 +56,7 @@ QUIET ?=
 # ---- the pieces of the recipes --------------------------------------------
 mph_candidates = $(if $(CANDIDATES),cat '$(CANDIDATES)',$(MPH_SPACE) '$(SPACE)')
 mph_initial = $(if $(INITIAL),cat '$(INITIAL)',$(MPH_SPACE) -i '$(SPACE)')
-mph_suggest = $(MPH_SUGGEST) $(if $(MODEL),-m '$(MODEL)',-a $(ALGO)) -s '$(SPACE)' -O '$(OBJECTIVE)' --seed $(SEED) \
+mph_suggest = $(MPH_SUGGEST) $(if $(MODEL),-m '$(MODEL)') $(if $(ALGO),-a $(ALGO)) -s '$(SPACE)' -O '$(OBJECTIVE)' --seed $(SEED) \
 	$(STOP) $(SUGGEST_FLAGS)
 mph_awk = awk -f '$(MPH_SHARE)/tune.awk' -v knobs="$$knobs"
 # measure < CONFIGS [mph-probe options]: into the trials file (progress
