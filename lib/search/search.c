@@ -907,3 +907,87 @@ long mph_search_suggest(mph_search *s, const mph_candidates *c, const mph_histor
 	}
 	return (long)k;
 }
+
+/* ---- the model's view of every candidate (recommend.c) ---------------------- */
+
+/* What the search's model believes of every candidate, measured or not,
+ * after the trials of h: the predicted utility (the mean) and its sd (NaN
+ * where the algorithm has none). The residual-GP algorithms: the adapted
+ * model plus the GP on its residuals, fitted with its noise term, so that a
+ * measurement is weighed against its neighbours'; gp-ucb and gp-ei: the GP
+ * on the utilities; the other learnt ones: the adapted model. 1 when the
+ * algorithm has no model (random, grid) or h is empty, 0 when filled, -1 on
+ * error. Every cache is the suggestion's: the next step on the same trials
+ * adapts nothing again. */
+int mph_search_posterior(mph_search *s, const mph_candidates *c, const mph_history *h, double *mean,
+                         double *sd, mph_error *err)
+{
+	size_t n = mph_candidates_n(c), i, j, ng = 0;
+	const mph_objective *obj = mph_candidates_objective(c);
+	mph_algo a = s->o.algo;
+	double *prior, *resid, *r;
+	int gp = a == MPH_ALGO_VIZIER || a == MPH_ALGO_MORPHLING_GP;
+
+	if (mph_space_digest(mph_candidates_space(c)) != mph_space_digest(s->space))
+		return mph_error_set(err, NULL, 0, 0, "candidates come from another space than the search's");
+	if (obj == NULL && mph_algo_needs_objective(a))
+		return mph_error_set(err, NULL, 0, 0, "algorithm '%s' needs an objective", mph_algo_name(a));
+	if (a == MPH_ALGO_RANDOM || a == MPH_ALGO_GRID || mph_history_n(h) == 0) return 1;
+	reserve_cand(s, n);
+	s->cand_digest = 0x63616e64ULL;
+	for (i = 0; i < n; i++) {
+		uint64_t id = mph_candidates_id(c, i);
+		s->cand_digest = mph_hash64(&id, sizeof id, s->cand_digest);
+	}
+	s->nt = 0;
+	s->maximize = obj == NULL || mph_objective_maximize(obj);
+	for (i = 0; i < mph_history_n(h); i++) push_trial(s, mph_history_get(h, i));
+	s->frozen = 0;
+	s->trial_y = mph_realloc(s->trial_y, s->nt * sizeof *s->trial_y);
+	s->fail_u = fail_utility(s, obj);
+	for (i = 0; i < n; i++) sd[i] = NAN;
+	if (a == MPH_ALGO_GP_UCB || a == MPH_ALGO_GP_EI) {
+		for (i = 0; i < s->nt; i++) s->trial_y[i] = trial_utility(s, i);
+		if (gp_fit_or_condition(s, s->trials, s->trial_x, s->trial_y, s->nt, err) != 0) return -1;
+		if (mph_gp_predict(s->gp, mph_candidates_x(c), n, mean, sd) != 0)
+			return mph_error_set(err, NULL, 0, 0, "gaussian process: prediction failed");
+		for (i = 0; i < n; i++) sd[i] = sqrt(sd[i]);
+		return 0;
+	}
+	prior = s->scratch[1];
+	resid = s->scratch[0];
+	s->trial_pred = mph_realloc(s->trial_pred, s->nt * sizeof *s->trial_pred);
+	if (adapted_predict(s, c, s->nt, a == MPH_ALGO_VIZIER ? ADAPT_NORM_ONLY : ADAPT_FULL, prior,
+	                    s->trial_pred, err) != 0)
+		return -1;
+	for (i = 0; i < n; i++) resid[i] = 0.0;
+	if (gp) {
+		const double *y = targets(s);
+		r = s->trial_y;
+		s->gp_trials = mph_realloc(s->gp_trials, s->nt * sizeof *s->gp_trials);
+		s->gp_x = mph_realloc(s->gp_x, s->nt * (s->d ? s->d : 1) * sizeof *s->gp_x);
+		s->gp_y = mph_realloc(s->gp_y, s->nt * sizeof *s->gp_y);
+		for (i = 0; i < s->nt; i++) r[i] = y[i] - s->trial_pred[i];
+		/* morphling-gp's GP sees the trials that worked (score_residual_gp) */
+		for (i = 0; i < s->nt; i++) {
+			if (a == MPH_ALGO_MORPHLING_GP && s->trials[i].failed) continue;
+			s->gp_trials[ng] = s->trials[i];
+			for (j = 0; j < s->d; j++) s->gp_x[ng * s->d + j] = s->trial_x[i * s->d + j];
+			s->gp_y[ng++] = r[i];
+		}
+		if (ng == 0) {
+			if (gp_fit_or_condition(s, s->trials, s->trial_x, r, s->nt, err) != 0) return -1;
+		} else if (gp_fit_or_condition(s, s->gp_trials, s->gp_x, s->gp_y, ng, err) != 0) {
+			return -1;
+		}
+		if (mph_gp_predict(s->gp, mph_candidates_x(c), n, resid, sd) != 0)
+			return mph_error_set(err, NULL, 0, 0, "gaussian process: prediction failed");
+	}
+	for (i = 0; i < n; i++) {
+		double usd;
+		if (cand_utility_sd(s, c, i, prior[i] + resid[i], gp ? sqrt(sd[i]) : 0.0, &mean[i], &usd, err) != 0)
+			return -1;
+		sd[i] = gp ? usd : NAN;
+	}
+	return 0;
+}
