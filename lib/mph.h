@@ -1140,17 +1140,10 @@ typedef struct {
 	 * ranking are measured confirm_times more (fresh noise, not shown to
 	 * the search) and the recommendation made on all their rows. 0: none. */
 	size_t confirm_top, confirm_times;
-	/* How the recommendation is chosen: MPH_RECOMMEND_MEDIAN, the median of
-	 * each configuration's rows (mph-pick --median); MPH_RECOMMEND_MODEL,
-	 * the search model's mean over the rows (mph_recommend, mph-suggest
-	 * --recommend); MPH_RECOMMEND_MODEL_MEDIAN, the model's ranking for the
-	 * confirmations, their median for the choice. */
-	int recommend;
 	void (*on_step)(void *ctx, const mph_eval_task *t, const mph_eval_step *st);
 	void *ctx;
 } mph_eval_run_opts;
 void mph_eval_run_opts_init(mph_eval_run_opts *o);
-enum { MPH_RECOMMEND_MEDIAN, MPH_RECOMMEND_MODEL, MPH_RECOMMEND_MODEL_MEDIAN };
 /* One search: the initial design, then one suggestion of s at a time, until
  * the optimum is measured (or, with a stopping rule or noise, the rule
  * fires), cap samples are taken or nothing is left.

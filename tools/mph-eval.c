@@ -24,7 +24,6 @@ typedef struct {
 	double noise;             /* --noise SD */
 	long confirm_top, confirm_times; /* --confirm N,R */
 	long random_initial;      /* --random-initial K */
-	int recommend;            /* --recommend RULE */
 	mph_search_args search;   /* seed: the first run's */
 	mph_model_train_opts train;
 } settings;
@@ -131,7 +130,7 @@ enum {
 	OPT_BUDGETS = 256, OPT_CAP, OPT_CORNERS, OPT_FIRST_ORDER, OPT_FIX, OPT_FROM_LOG, OPT_GROUP_SEP,
 	OPT_HIDDEN, OPT_KEEP_GOING, OPT_KFOLD, OPT_LEVELS, OPT_LOG, OPT_LOO, OPT_META_SEEDS, OPT_NO_INITIAL,
 	OPT_SEARCH, OPT_SUMMARY, OPT_TEST_TASKS, OPT_TRAIN, OPT_TRAIN_TASKS, OPT_VERSION, OPT_STOP,
-	OPT_STOP_OPT, OPT_NOISE, OPT_CONFIRM, OPT_RANDOM_INITIAL, OPT_RECOMMEND
+	OPT_STOP_OPT, OPT_NOISE, OPT_CONFIRM, OPT_RANDOM_INITIAL
 };
 
 /* ---- lists of numbers ---- */
@@ -280,7 +279,6 @@ static int run_task(eval_ctx *ec, const mph_eval_task *t, mph_model *meta, mph_m
 			ro.random_initial = (size_t)st->random_initial;
 			ro.confirm_top = (size_t)st->confirm_top;
 			ro.confirm_times = (size_t)st->confirm_times;
-			ro.recommend = st->recommend;
 			ro.on_step = log_step;
 			ro.ctx = &lc;
 			n = mph_eval_run(t, s, &ro, best, err);
@@ -514,7 +512,6 @@ static const struct option longopts[] = {
 	{"outer-lr", required_argument, NULL, OPT_TRAIN},
 	{"pretrained", required_argument, NULL, 'p'},
 	{"random-initial", required_argument, NULL, OPT_RANDOM_INITIAL},
-	{"recommend", required_argument, NULL, OPT_RECOMMEND},
 	{"query", required_argument, NULL, OPT_TRAIN},
 	{"quiet", no_argument, NULL, 'q'},
 	{"runs", required_argument, NULL, 'r'},
@@ -565,15 +562,6 @@ static int set_option(settings *st, int ch, const char *name, const char *arg)
 	case OPT_STOP_OPT: st->stop_set = 1; return tool_stop_opt(name, arg, &st->stop_opts) != 0 ? -1 : 0;
 	case OPT_RANDOM_INITIAL: return tool_long_opt("--random-initial", arg, 1, 100000000, &st->random_initial);
 	case OPT_NOISE: return tool_double_opt("--noise", arg, 0, 10, &st->noise);
-	case OPT_RECOMMEND:
-		if (strcmp(arg, "median") == 0) st->recommend = MPH_RECOMMEND_MEDIAN;
-		else if (strcmp(arg, "model") == 0) st->recommend = MPH_RECOMMEND_MODEL;
-		else if (strcmp(arg, "model-median") == 0) st->recommend = MPH_RECOMMEND_MODEL_MEDIAN;
-		else {
-			tool_usage_error("--recommend: expected median, model or model-median: '%s'", arg);
-			return -1;
-		}
-		return 0;
 	case OPT_CONFIRM: {
 		size_t n;
 		long *v = parse_longs("--confirm", arg, 1, 1000, &n);

@@ -206,86 +206,32 @@ static int measure(const mph_eval_task *t, size_t c, double noise, mph_rng *rng,
 	return 0;
 }
 
-/* Measures candidate c again for a confirmation: into rows[m] (key: the
- * candidate index) and, when hh is non-NULL, as a trial into hh. */
-static int confirm_one(const mph_eval_task *t, const mph_eval_run_opts *o, size_t c, mph_repeat_row *row,
-                       mph_history *hh, mph_rng *rng, mph_error *err)
+/* The configuration mph-pick --median recommends from the rows seen (key:
+ * candidate index), after confirm_top of its ranking are each measured
+ * confirm_times more: its candidate index, or -1 when no row is valid. */
+static long recommend(const mph_eval_task *t, const mph_eval_run_opts *o, mph_repeat_row *rows, size_t n,
+                      mph_repeat *rep, size_t *ranked, mph_rng *rng, mph_error *err)
 {
-	mph_trial tr;
-	double v;
-	if (measure(t, c, o->noise, rng, &tr, &v, &row->cost, err) != 0) return -1;
-	row->key = c;
-	row->valid = !isnan(tr.utility);
-	row->metric = tr.metric;
-	if (hh) mph_history_add(hh, &tr);
-	return 0;
-}
-
-/* The configuration recommended from the rows seen (key: candidate index;
- * the search's trials in h), after confirm_top of its ranking are each
- * measured confirm_times more: by o->recommend, the median of each
- * configuration's rows (mph-pick --median) or the search model's mean
- * (mph_recommend, on h and the confirmations). Its candidate index, or -1
- * when no row is valid, -2 on error. */
-static long recommend(const mph_eval_task *t, const mph_eval_run_opts *o, mph_search *search, const mph_history *h,
-                      mph_repeat_row *rows, size_t n, mph_repeat *rep, size_t *ranked, mph_rng *rng,
-                      double *value, mph_error *err)
-{
-	size_t nr, j, k, m = n, nc = mph_candidates_n(t->cand);
-	int model = o->recommend != MPH_RECOMMEND_MEDIAN;
-	int confirm = o->confirm_top > 0 && o->confirm_times > 0;
-	long rc = -2, got;
-	size_t *order = NULL;
-	double *mean = NULL, *sd = NULL;
-	mph_history *hh = NULL;
-
-	if (!model) {
-		if (mph_repeats_group(mph_candidates_objective(t->cand), rows, n, rep, ranked, &nr, err) < 0) return -2;
-		if (nr == 0) return -1;
-		if (confirm) {
-			size_t top = nr < o->confirm_top ? nr : o->confirm_top;
-			for (j = 0; j < top; j++)
-				for (k = 0; k < o->confirm_times; k++)
-					if (confirm_one(t, o, (size_t)rows[rep[ranked[j]].first].key, &rows[m++], NULL, rng, err) != 0)
-						return -2;
-			if (mph_repeats_group(mph_candidates_objective(t->cand), rows, m, rep, ranked, &nr, err) < 0) return -2;
+	size_t nr, j, k, m = n;
+	if (mph_repeats_group(mph_candidates_objective(t->cand), rows, n, rep, ranked, &nr, err) < 0) return -2;
+	if (nr == 0) return -1;
+	if (o->confirm_top > 0 && o->confirm_times > 0) {
+		size_t top = nr < o->confirm_top ? nr : o->confirm_top;
+		for (j = 0; j < top; j++) {
+			size_t c = (size_t)rows[rep[ranked[j]].first].key;
+			for (k = 0; k < o->confirm_times; k++) {
+				mph_trial tr;
+				double v;
+				if (measure(t, c, o->noise, rng, &tr, &v, &rows[m].cost, err) != 0) return -2;
+				rows[m].key = c;
+				rows[m].valid = !isnan(tr.utility);
+				rows[m].metric = tr.metric;
+				m++;
+			}
 		}
-		*value = rep[ranked[0]].res.score;
-		return (long)rows[rep[ranked[0]].first].key;
+		if (mph_repeats_group(mph_candidates_objective(t->cand), rows, m, rep, ranked, &nr, err) < 0) return -2;
 	}
-	order = mph_malloc(nc * sizeof *order);
-	mean = mph_malloc(nc * sizeof *mean);
-	sd = mph_malloc(nc * sizeof *sd);
-	if ((got = mph_recommend(search, t->cand, h, order, mean, sd, err)) < 0) goto out;
-	if (got == 0) { rc = -1; goto out; }
-	rc = (long)order[0];
-	if (!confirm) goto out;
-	hh = mph_history_new();
-	for (j = 0; j < mph_history_n(h); j++) mph_history_add(hh, mph_history_get(h, j));
-	for (j = 0; j < (size_t)got && j < o->confirm_top; j++)
-		for (k = 0; k < o->confirm_times; k++)
-			if (confirm_one(t, o, order[j], &rows[m++], hh, rng, err) != 0) { rc = -2; goto out; }
-	if (o->recommend == MPH_RECOMMEND_MODEL_MEDIAN) {
-		/* the median of the confirmed configurations' rows */
-		if (mph_repeats_group(mph_candidates_objective(t->cand), rows + n, m - n, rep, ranked, &nr, err) < 0) {
-			rc = -2;
-			goto out;
-		}
-		if (nr > 0) rc = (long)rows[n + rep[ranked[0]].first].key;
-		goto out;
-	}
-	if ((got = mph_recommend(search, t->cand, hh, order, mean, sd, err)) < 0) { rc = -2; goto out; }
-	rc = got == 0 ? -1 : (long)order[0];
-out:
-	/* its value: the median of its rows */
-	if (rc >= 0 && mph_repeats_group(mph_candidates_objective(t->cand), rows, m, rep, ranked, &nr, err) < 0) rc = -2;
-	for (j = 0; rc >= 0 && j < nr; j++)
-		if (rows[rep[ranked[j]].first].key == (uint64_t)rc) *value = rep[ranked[j]].res.score;
-	mph_history_free(hh);
-	free(order);
-	free(mean);
-	free(sd);
-	return rc;
+	return (long)rows[rep[ranked[0]].first].key;
 }
 
 long mph_eval_run(const mph_eval_task *t, mph_search *search, const mph_eval_run_opts *o,
@@ -362,9 +308,9 @@ long mph_eval_run(const mph_eval_task *t, mph_search *search, const mph_eval_run
 			 * so that they change nothing the search sees */
 			mph_rng_seed(&confirm_rng, mph_hash64(&n, sizeof n, mph_hash64(t->name, strlen(t->name),
 			                                                               o->seed ^ 0x636f6e66ULL)));
-			if ((rec = recommend(t, o, search, h, rows, n + 1, rep, ranked, &confirm_rng, &best, err)) < -1) goto out;
+			if ((rec = recommend(t, o, rows, n + 1, rep, ranked, &confirm_rng, err)) < -1) goto out;
 			nbest = rec < 0 ? 0 : t->norm[rec];
-			if (rec < 0) best = NAN;
+			best = rec < 0 ? NAN : rep[ranked[0]].res.score;
 		} else {
 			if (!isnan(tr.utility) && tr.utility > best_u) {
 				best_u = tr.utility;

@@ -35,19 +35,4 @@ int mph_local_due(const mph_local_opts *o, const mph_trial *t, size_t nt);
 long mph_local_pick(const mph_space *sp, const mph_candidates *c, const mph_trial *t, size_t nt,
                     const unsigned char *taken, const double *score, int top, size_t maxd);
 
-/* ---- recommendations (recommend.c) ---- */
-/* The search's model over every candidate after the trials of h (search.c):
- * predicted utility mean and sd (NaN where the algorithm has none). 0, 1
- * when the algorithm has no model or h no trial, -1 on error. */
-int mph_search_posterior(mph_search *s, const mph_candidates *c, const mph_history *h, double *mean,
-                         double *sd, mph_error *err);
-/* The configurations measured in h that worked (a row with a utility),
- * best first by the model's mean (mph_search_posterior; without a model,
- * the mean of their measured utilities; ties: the earlier candidate), as
- * candidate indices into order (room for n); mean and sd get the
- * posterior of every candidate (room for n each). How many are ranked,
- * or -1 on error. */
-long mph_recommend(mph_search *s, const mph_candidates *c, const mph_history *h, size_t *order,
-                   double *mean, double *sd, mph_error *err);
-
 #endif
