@@ -1051,8 +1051,8 @@ long mph_repeats_group(const mph_objective *o, const mph_repeat_row *rows, size_
  * function of the rows alone, so that a loop of measure-and-ask ends where
  * an uninterrupted one does. */
 typedef struct {
-	size_t top;   /* contenders [6] */
-	size_t most;  /* rows a contender is measured at most [10] */
+	size_t top;   /* contenders [8] */
+	size_t most;  /* rows a contender is measured at most [8] */
 	double z;     /* standard errors behind the leader that end a race [2] */
 } mph_race_opts;
 void mph_race_opts_init(mph_race_opts *o);

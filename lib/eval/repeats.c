@@ -122,8 +122,8 @@ void mph_repeats_keys(const char *const *const *fields, size_t n, const unsigned
 
 void mph_race_opts_init(mph_race_opts *o)
 {
-	o->top = 6;
-	o->most = 10;
+	o->top = 8;
+	o->most = 8;
 	o->z = 2.0;
 }
 

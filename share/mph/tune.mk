@@ -11,13 +11,15 @@
 #              roles fit it, else gp-ucb: mph-suggest says which
 #   ALGO       mph-suggest -a: the algorithm (with MODEL, or instead)  []
 #   STOP       mph-suggest's stopping rule; empty: the budget only   [--stop]
-#   CONFIRM    configurations re-measured before the choice          [3]
-#   REPEATS    trials each of them has before the choice             [3]
-#   RACE       TOP,MOST[,Z]: instead, race the TOP best configurations
-#              (mph-pick --race): measure those still in the race once
-#              more until one leads by Z standard errors or each has
-#              MOST trials; the leader is the choice (TUNING.md section
-#              8: 8,10 for noisy measurements)                       []
+#   RACE       TOP,MOST[,Z]: before the choice, race the TOP
+#              configurations whose first trial is best (mph-pick
+#              --race): those still in the race are measured once more
+#              until one leads the others by Z standard errors of the
+#              noise the repeats show (Z: 2) or each has MOST trials;
+#              the leader is the choice (TUNING.md section 8). Empty:
+#              CONFIRM and REPEATS instead                         [8,8]
+#   CONFIRM    with RACE empty: configurations re-measured            [3]
+#   REPEATS    with RACE empty: trials each of them has               [3]
 #   PARALLEL   configurations measured at once (make -j N sets it)   [1]
 #   SEED       mph-suggest's seed                                     [1]
 #   SLO        more latency constraints for the warning, e.g.
@@ -49,7 +51,7 @@ ALGO ?=
 STOP ?= --stop
 CONFIRM ?= 3
 REPEATS ?= 3
-RACE ?=
+RACE ?= 8,8
 PARALLEL ?= $(or $(patsubst -j%,%,$(filter -j%,$(MAKEFLAGS))),1)
 SEED ?= 1
 SLO ?=
