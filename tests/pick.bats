@@ -241,12 +241,14 @@ $USAGE" --all --pareto -O "$OBJ/rps.json" paper.csv
 	fails_with 2 "mph-pick: too many arguments
 $USAGE" -O "$OBJ/rps.json" paper.csv ties.csv
 	run -2 --separate-stderr mph-pick --bogus -O "$OBJ/rps.json" paper.csv
-	assert_equal "${stderr_lines[1]}" "$USAGE"
+	assert_equal "${stderr_lines[1]}
+${stderr_lines[2]}" "$USAGE"
 }
 
 @test "--help, --version" {
 	run -0 mph-pick --help
-	assert_line --index 0 "$USAGE"
+	assert_equal "${lines[0]}
+${lines[1]}" "$USAGE"
 	assert_output --partial "-n, --top N"
 	run -0 mph-pick --version
 	assert_output --regexp '^mph-pick [0-9]+\.[0-9]+\.[0-9]+$'
