@@ -377,7 +377,7 @@ $MC
 }
 
 @test "--median: -s and -k are checked" {
-	fails_with 2 "mph-pick: -s and -k go with --median
+	fails_with 2 "mph-pick: -s and -k go with --median or --race
 $USAGE" -k cpu -O "$OBJ/rps.json" repeats.csv
 	fails_with 2 "mph-pick: -s and -k exclude each other
 $USAGE" --median -k cpu -s "$SHARE/spaces/morphling.json" -O "$OBJ/rps.json" repeats.csv

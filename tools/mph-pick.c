@@ -342,7 +342,7 @@ int main(int argc, char **argv)
 	median |= racing;
 	if (racing && nmodes == 0) top = 1000000000; /* every contender */
 	if (argc - optind > 1) { tool_usage_error("too many arguments"); goto usage; }
-	if ((space_path || knobs_arg) && !median) { tool_usage_error("-s and -k go with --median"); goto usage; }
+	if ((space_path || knobs_arg) && !median) { tool_usage_error("-s and -k go with --median or --race"); goto usage; }
 	if (space_path && knobs_arg) { tool_usage_error("-s and -k exclude each other"); goto usage; }
 	if (optind < argc) trials = argv[optind];
 
