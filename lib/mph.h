@@ -1040,6 +1040,35 @@ typedef struct {
 long mph_repeats_group(const mph_objective *o, const mph_repeat_row *rows, size_t n, mph_repeat *out,
                        size_t *ranked, size_t *nranked, mph_error *err);
 
+/* The race between the best configurations (TUNING.md section 8): the
+ * contenders are the top configurations by their first row (the search's
+ * measurement; utility, then lower cost, then measured first), each judged
+ * on the mean utility of its valid rows. Once some contender has two valid
+ * rows, the noise's sd is pooled over the contenders' repeats, and one
+ * whose mean trails the leader's by more than z standard errors of the
+ * difference is out of the race. While more than one is in it, those in it
+ * with fewer than most rows are to be measured once more (again): a
+ * function of the rows alone, so that a loop of measure-and-ask ends where
+ * an uninterrupted one does. */
+typedef struct {
+	size_t top;   /* contenders [8] */
+	size_t most;  /* rows a contender is measured at most [8] */
+	double z;     /* standard errors behind the leader that end a race [2] */
+} mph_race_opts;
+void mph_race_opts_init(mph_race_opts *o);
+typedef struct {
+	size_t group;         /* index into the groups of mph_repeats_group */
+	size_t nrows, nvalid; /* its rows; those that count */
+	double mean;          /* mean utility of its valid rows */
+	int alive, again;     /* still in the race; to measure once more */
+} mph_race;
+/* Over the rows and their groups (mph_repeats_group's out, ng of them),
+ * into out (room for top) the contenders, the leader first and the others
+ * by mean, their count in ncontenders. Returns the leader's group (the
+ * recommendation), -1 when no configuration worked, -2 on error. */
+long mph_repeats_race(const mph_objective *o, const mph_repeat_row *rows, size_t n, const mph_repeat *g,
+                      size_t ng, const mph_race_opts *ro, mph_race *out, size_t *ncontenders, mph_error *err);
+
 /* Which columns of a trials file (header, ncols) are the configuration, into
  * is_key: the knobs named (each must be a column), or, with knobs NULL,
  * every column but the objective's metric and those a measurement writes
@@ -1140,6 +1169,11 @@ typedef struct {
 	 * ranking are measured confirm_times more (fresh noise, not shown to
 	 * the search) and the recommendation made on all their rows. 0: none. */
 	size_t confirm_top, confirm_times;
+	/* Instead, before each recommendation, a race between the best
+	 * configurations (mph_repeats_race, fresh noise, not shown to the
+	 * search) until it is over; the recommendation is its leader. NULL:
+	 * none. */
+	const mph_race_opts *race;
 	void (*on_step)(void *ctx, const mph_eval_task *t, const mph_eval_step *st);
 	void *ctx;
 } mph_eval_run_opts;

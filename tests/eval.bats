@@ -335,17 +335,45 @@ eval_configs() { # LOG NKNOBS
 	ev -a gp-ucb -r 3 --cap 20 --noise 0.5 | cmp - noisy.csv
 }
 
+# The median true worth of the recommendation at 20 samples in a log.
+median20() {
+	mph-eval --from-log --budgets 20 --levels 100 "$1" | awk -F, '$2 == "best" { print $7 }'
+}
+
 @test "mph-eval --confirm: re-measuring the best few changes the recommendation, never the search" {
-	ev -a gp-ucb -r 3 --cap 20 --noise 0.3 > once.csv
+	ev -a gp-ucb -r 3 --cap 20 --noise 0.3 --race off > once.csv
 	ev -a gp-ucb -r 3 --cap 20 --noise 0.3 --confirm 3,5 > confirmed.csv
 	cmp <(cut -d, -f1-11 once.csv) <(cut -d, -f1-11 confirmed.csv)
 	run -1 bash -c "cmp <(cut -d, -f13 once.csv) <(cut -d, -f13 confirmed.csv)"
 	# confirmed, the recommendation is worth more on the whole
-	run -0 mph-eval --from-log --budgets 20 --levels 100 once.csv
-	once=$(awk -F, '$2 == "best" { print $7 }' <<< "$output")
-	run -0 mph-eval --from-log --budgets 20 --levels 100 confirmed.csv
-	confirmed=$(awk -F, '$2 == "best" { print $7 }' <<< "$output")
+	once=$(median20 once.csv)
+	confirmed=$(median20 confirmed.csv)
+	[ -n "$once" ] && [ -n "$confirmed" ]
 	awk -v a="$once" -v b="$confirmed" 'BEGIN { exit !(b >= a) }'
+}
+
+@test "mph-eval --race: under --noise by default (8,8,2); the recommendation changes, never the search" {
+	ev -a gp-ucb -r 3 --cap 20 --noise 0.3 > default.csv
+	ev -a gp-ucb -r 3 --cap 20 --noise 0.3 --race 8,8,2 | cmp - default.csv
+	ev -a gp-ucb -r 3 --cap 20 --noise 0.3 --race off > once.csv
+	ev -a gp-ucb -r 3 --cap 20 --noise 0.3 --race 3,4 > small.csv
+	cmp <(cut -d, -f1-11 once.csv) <(cut -d, -f1-11 default.csv)
+	cmp <(cut -d, -f1-11 once.csv) <(cut -d, -f1-11 small.csv)
+	run -1 bash -c "cmp <(cut -d, -f13 once.csv) <(cut -d, -f13 default.csv)"
+	run -1 bash -c "cmp <(cut -d, -f13 small.csv) <(cut -d, -f13 default.csv)"
+	# raced, the recommendation is worth more on the whole
+	once=$(median20 once.csv)
+	raced=$(median20 default.csv)
+	[ -n "$once" ] && [ -n "$raced" ]
+	awk -v a="$once" -v b="$raced" 'BEGIN { exit !(b > a) }'
+	# without noise the race ends at once (no spread) on the best measured:
+	# norm_best as a plain run's at every step it took
+	ev -a gp-ucb -r 2 --test-tasks t1,t3 --cap 12 > clean.csv
+	ev -a gp-ucb -r 2 --test-tasks t1,t3 --cap 12 --race 8,8 > raced.csv
+	run -0 bash -c "join -t, <(awk -F, 'NR > 1 { print \$1 \$4 \$5 \",\" \$13 }' clean.csv | sort) \
+		<(awk -F, 'NR > 1 { print \$1 \$4 \$5 \",\" \$13 }' raced.csv | sort) | awk -F, '\$2 != \$3' | wc -l"
+	assert_output 0
+	[ "$(wc -l < raced.csv)" -gt "$(wc -l < clean.csv)" ]
 }
 
 @test "mph-eval: --stop, --noise and --confirm usage errors" {
@@ -359,6 +387,10 @@ eval_configs() { # LOG NKNOBS
 	assert_equal "${stderr_lines[0]}" "mph-eval: --confirm: expected N,R (configurations, times): '3'"
 	run -2 --separate-stderr ev -a random --confirm 3,0
 	assert_equal "${stderr_lines[0]}" "mph-eval: --confirm: illegal number: '0' (expected 1..1000)"
+	run -2 --separate-stderr ev -a random --race 3
+	assert_equal "${stderr_lines[0]}" "mph-eval: --race: expected TOP,MOST[,Z] (TOP 1 to 1000, MOST 2 to 1000, Z 0 to 100): '3'"
+	run -2 --separate-stderr ev -a random --noise 0.1 --race 3,4 --confirm 3,2
+	assert_equal "${stderr_lines[0]}" "mph-eval: --confirm and --race exclude each other"
 }
 
 @test "mph-eval --random-initial: K configurations of each task at random, seeded, not the corners" {

@@ -25,7 +25,8 @@ ROW1="1,0.1,1,T4,52,120,ok,smallest,0.26"
 ROW2="5,0.1,8,T4,61.2,300,ok,many cores,0.34"
 ROW3="2,0.2,16,T4,70.4,250,ok,,0.32"
 ROW4='5,0.6,128,V100,400,800,ok,"fast, dear",1.86'
-USAGE="usage: mph-pick [--all | -n N | --pareto] [--median [-s SPACE | -k K,...]] -O OBJECTIVE [TRIALS]"
+USAGE="usage: mph-pick [--all | -n N | --pareto] [--median | --race TOP,MOST[,Z]] [-s SPACE | -k K,...]
+                -O OBJECTIVE [TRIALS]"
 
 # Runs mph-pick expecting failure with exactly this message on stderr and
 # nothing on stdout.
@@ -240,12 +241,14 @@ $USAGE" --all --pareto -O "$OBJ/rps.json" paper.csv
 	fails_with 2 "mph-pick: too many arguments
 $USAGE" -O "$OBJ/rps.json" paper.csv ties.csv
 	run -2 --separate-stderr mph-pick --bogus -O "$OBJ/rps.json" paper.csv
-	assert_equal "${stderr_lines[1]}" "$USAGE"
+	assert_equal "${stderr_lines[1]}
+${stderr_lines[2]}" "$USAGE"
 }
 
 @test "--help, --version" {
 	run -0 mph-pick --help
-	assert_line --index 0 "$USAGE"
+	assert_equal "${lines[0]}
+${lines[1]}" "$USAGE"
 	assert_output --partial "-n, --top N"
 	run -0 mph-pick --version
 	assert_output --regexp '^mph-pick [0-9]+\.[0-9]+\.[0-9]+$'
@@ -374,10 +377,68 @@ $MC
 }
 
 @test "--median: -s and -k are checked" {
-	fails_with 2 "mph-pick: -s and -k go with --median
+	fails_with 2 "mph-pick: -s and -k go with --median or --race
 $USAGE" -k cpu -O "$OBJ/rps.json" repeats.csv
 	fails_with 2 "mph-pick: -s and -k exclude each other
 $USAGE" --median -k cpu -s "$SHARE/spaces/morphling.json" -O "$OBJ/rps.json" repeats.csv
 	fails_with 1 "mph-pick: repeats.csv:1: missing required column 'threads'" --median -k threads -O "$OBJ/rps.json" repeats.csv
 	fails_with 1 "mph-pick: nope.json: cannot open: No such file or directory" --median -s nope.json -O "$OBJ/rps.json" repeats.csv
+}
+
+# race.csv by hand, plain rps (score = rps), first rows then repeats:
+#   config           rows (rps)        first  valid  mean  median  sum of squares
+#   A 1,0.1,1,T4     100, 96, 104      100    3      100   100     32
+#   B 2,0.2,16,T4    110, 90, 91       110    3      97    91      254
+#   C 4,0.4,64,T4    95, 99            95     2      97    97      8
+#   D 3,0.3,32,T4    80                80     1
+#   E 5,0.6,128,V100 60                60     1
+#   F 6,0.1,8,T4     timeout (500)            0
+# --race 3,...: the contenders are B, A, C (the best first rows; F's failed).
+# The noise's sd, pooled: sqrt((32 + 254 + 8) / (2 + 2 + 1)) = 7.668; A
+# leads (100); B and C trail by 3, within 2 standard errors of the
+# difference (7.668 sqrt(1/3 + 1/3) = 6.26, 7.668 sqrt(1/3 + 1/2) = 7.00),
+# so all three are in the race; at Z = 0.3 neither is (3 > 1.88, 3 > 2.10).
+RHEAD="cpu,gpu_mem,batch,gpu_type,rps,p99_ms,status,cost,objective,n,min,max,mean,again"
+RA="1,0.1,1,T4,100,120,ok,0.26,100,3,96,104,100"
+RB="2,0.2,16,T4,91,252,ok,0.32,91,3,90,110,97"
+RC="4,0.4,64,T4,97,400,ok,0.44,97,2,95,99,97"
+
+@test "--race: the best first rows race on their means; again: in the race with fewer than MOST rows" {
+	# MOST 3: only C has fewer
+	run -0 mph-pick --race 3,3 -O "$OBJ/rps.json" race.csv
+	assert_output "$RHEAD
+$RA,0
+$RB,0
+$RC,1"
+	# MOST 4: all three again
+	run -0 mph-pick --race 3,4 -s "$SHARE/spaces/morphling.json" -O "$OBJ/rps.json" race.csv
+	assert_output "$RHEAD
+$RA,1
+$RB,1
+$RC,1"
+	# Z 0.3: B and C are out, the race is over; -n 1 is the choice
+	run -0 mph-pick --race 3,4,0.3 -k cpu,gpu_mem,batch,gpu_type -O "$OBJ/rps.json" race.csv
+	assert_output "$RHEAD
+$RA,0
+$RB,0
+$RC,0"
+	run -0 mph-pick --race 3,4 -n 1 -O "$OBJ/rps.json" race.csv
+	assert_output "$RHEAD
+$RA,1"
+	# TOP 2: B and A; before any repeat there is no noise to judge by
+	run -0 mph-pick --race 2,4 -O "$OBJ/rps.json" - < <(head -6 race.csv)
+	assert_output "$RHEAD
+2,0.2,16,T4,110,250,ok,0.32,110,1,110,110,110,1
+1,0.1,1,T4,100,120,ok,0.26,100,1,100,100,100,1"
+}
+
+@test "--race: bad values and modes are usage errors" {
+	for v in 3 3,1 0,4 3,4,x 3,4,-1 3,4,2,1 a,4; do
+		fails_with 2 "mph-pick: --race: expected TOP,MOST[,Z] (TOP 1 to 1000, MOST 2 to 1000, Z 0 to 100): '$v'
+$USAGE" --race "$v" -O "$OBJ/rps.json" race.csv
+	done
+	fails_with 2 "mph-pick: --race excludes --all, --pareto and --median
+$USAGE" --race 3,4 --median -O "$OBJ/rps.json" race.csv
+	fails_with 2 "mph-pick: --race excludes --all, --pareto and --median
+$USAGE" --race 3,4 --all -O "$OBJ/rps.json" race.csv
 }

@@ -20,6 +20,7 @@ SPACE := $SHARE/spaces/morphling.json
 OBJECTIVE := $SHARE/objectives/rps-per-dollar.json
 PROBE := --replay $SHARE/zoo/trace.csv --task densenet169 --noise 0.05 --seed 7
 BUDGET := 14
+RACE :=
 CONFIRM := 2
 REPEATS := 2
 MPH_PICK := $PICK
@@ -65,6 +66,33 @@ configs() { tail -n +2 "$1" | cut -d, -f1-4; }
 	grep -q '<b>budget</b>: 14 of 14 trials spent' tune/report.html
 	run -0 make -s clean-tune
 	[ ! -e tune ]
+}
+
+@test "tune: by default a race before the choice (RACE 8,8): its leader is chosen once the race is over" {
+	sed -i '/^RACE :=$/d; /^CONFIRM :=/d; /^REPEATS :=/d' Makefile
+	run -0 --separate-stderr make -s tune $STOPARG QUIET=1
+	# the search's 14 distinct configurations, then repeats
+	assert_equal "$(configs tune/trials.csv | head -14 | sort -u | wc -l)" 14
+	[ "$(configs tune/trials.csv | wc -l)" -gt 14 ]
+	# the race on the final trials: over (none to measure again), its
+	# leader the choice
+	run -0 mph-pick --race 8,8 -s "$SHARE/spaces/morphling.json" -O "$SHARE/objectives/rps-per-dollar.json" tune/trials.csv
+	race=$output
+	run -0 awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "again") a = i; next } $a != 0' <<< "$race"
+	assert_output ""
+	assert_equal "$(cat tune/chosen.csv)" "$(head -2 <<< "$race")"
+	# only contenders were measured again, none more than 8 times, the
+	# choice at least twice
+	tail -n +2 <<< "$race" | cut -d, -f1-4 | sort > contenders.txt
+	configs tune/trials.csv | tail -n +15 | sort -u > repeated.txt
+	[ -s repeated.txt ]
+	assert_equal "$(comm -23 repeated.txt contenders.txt)" ""
+	assert_equal "$(configs tune/trials.csv | sort | uniq -c | awk '$1 > 8')" ""
+	[ "$(configs tune/trials.csv | grep -cx "$(sed -n 2p tune/chosen.csv | cut -d, -f1-4)")" -ge 2 ]
+	# a rerun measures nothing
+	cp tune/trials.csv before.csv
+	run -0 --separate-stderr make -s tune $STOPARG QUIET=1
+	cmp before.csv tune/trials.csv
 }
 
 @test "tune: SIGKILL of make's whole process group at 20+ random moments; resumed, the trials file is byte-identical" {

@@ -10,7 +10,7 @@
 static const char usage_line[] =
 	"usage: mph-eval [-hqv] -O OBJECTIVE [-a ALGO,...] [-m MODEL] [-p MODEL] [-s SPACE] [-r RUNS]\n"
 	"                [--seed N] [--cap N] [--summary] [--log FILE] [--stop] [--noise SD]\n"
-	"                [--confirm N,R] [split] [options] TRACE\n"
+	"                [--race TOP,MOST[,Z] | --race off | --confirm N,R] [split] [options] TRACE\n"
 	"       mph-eval --from-log [--budgets N,...] [--levels P,...] [--stop] LOG...\n";
 
 typedef struct {
@@ -24,6 +24,8 @@ typedef struct {
 	double noise;             /* --noise SD */
 	long confirm_top, confirm_times; /* --confirm N,R */
 	long random_initial;      /* --random-initial K */
+	int race;                 /* --race: 1 race, 0 off, -1 unset (a race under --noise) */
+	mph_race_opts race_opts;  /* --race TOP,MOST[,Z] */
 	mph_search_args search;   /* seed: the first run's */
 	mph_model_train_opts train;
 } settings;
@@ -40,12 +42,14 @@ static void defaults(settings *st)
 	mph_search_args_init(&st->search);
 	mph_model_train_opts_init(&st->train);
 	mph_stop_opts_init(&st->stop_opts);
+	mph_race_opts_init(&st->race_opts);
+	st->race = -1;
 }
 
 static void help(void)
 {
 	settings d;
-	char a[32], b[32], c[32], e[32];
+	char a[32], b[32], c[32], e[32], z[32];
 	defaults(&d);
 	printf("%s\n"
 	       "For each test task of TRACE (CSV with a `task` column, the knob columns and\n"
@@ -80,10 +84,16 @@ static void help(void)
 	       "      --stop-patience K  samples the best trial must be old [%ld]\n"
 	       "      --noise SD         each measurement the search sees is the trace's value\n"
 	       "                         times exp(SD N(0,1)); norm_best is then the true worth\n"
-	       "                         of the configuration mph-pick --median recommends, and\n"
+	       "                         of the configuration recommended (as --race says), and\n"
 	       "                         searches run to the cap [0]\n"
-	       "      --confirm N,R      before each recommendation, measure the best N\n"
-	       "                         configurations R more times each [none]\n"
+	       "      --race TOP,MOST[,Z] before each recommendation, race the best TOP\n"
+	       "                         configurations as mph-pick --race does (each measured\n"
+	       "                         at most MOST times; out Z standard errors behind the\n"
+	       "                         leader [%s]) and recommend its leader, as tune.mk\n"
+	       "                         does; off: recommend as mph-pick --median does from\n"
+	       "                         the search's measurements [%zu,%zu with --noise]\n"
+	       "      --confirm N,R      instead, measure the best N configurations by\n"
+	       "                         mph-pick --median R more times each [none]\n"
 	       "  -v, --verbose          one line per search and per model trained on stderr\n"
 	       "  -q, --quiet            not even a line per model trained when stderr is a\n"
 	       "                         terminal\n"
@@ -118,7 +128,7 @@ static void help(void)
 	       "      --fail-value X     metric of a failed configuration [%s]\n\n"
 	       "See mph-eval(1).\n",
 	       usage_line, d.algos, d.runs, (unsigned long long)d.search.seed, d.cap, d.budgets, d.levels,
-	       mph_fmt_double(e, d.stop_opts.ei), d.stop_opts.patience, d.meta_seeds, d.train.members,
+	       mph_fmt_double(e, d.stop_opts.ei), d.stop_opts.patience, mph_fmt_double(z, d.race_opts.z), d.race_opts.top, d.race_opts.most, d.meta_seeds, d.train.members,
 	       d.train.meta.iters, d.train.meta.meta_batch, d.train.meta.shots,
 	       d.train.meta.query, d.train.meta.inner_steps, mph_fmt_double(a, d.train.meta.inner_lr),
 	       mph_fmt_double(b, d.train.meta.outer_lr), mph_norm_name(d.train.meta.norm),
@@ -130,7 +140,7 @@ enum {
 	OPT_BUDGETS = 256, OPT_CAP, OPT_CORNERS, OPT_FIRST_ORDER, OPT_FIX, OPT_FROM_LOG, OPT_GROUP_SEP,
 	OPT_HIDDEN, OPT_KEEP_GOING, OPT_KFOLD, OPT_LEVELS, OPT_LOG, OPT_LOO, OPT_META_SEEDS, OPT_NO_INITIAL,
 	OPT_SEARCH, OPT_SUMMARY, OPT_TEST_TASKS, OPT_TRAIN, OPT_TRAIN_TASKS, OPT_VERSION, OPT_STOP,
-	OPT_STOP_OPT, OPT_NOISE, OPT_CONFIRM, OPT_RANDOM_INITIAL
+	OPT_STOP_OPT, OPT_NOISE, OPT_CONFIRM, OPT_RANDOM_INITIAL, OPT_RACE
 };
 
 /* ---- lists of numbers ---- */
@@ -279,6 +289,8 @@ static int run_task(eval_ctx *ec, const mph_eval_task *t, mph_model *meta, mph_m
 			ro.random_initial = (size_t)st->random_initial;
 			ro.confirm_top = (size_t)st->confirm_top;
 			ro.confirm_times = (size_t)st->confirm_times;
+			/* under noise, what tune.mk does unless told otherwise */
+			ro.race = st->race > 0 || (st->race < 0 && st->noise > 0 && st->confirm_top == 0) ? &st->race_opts : NULL;
 			ro.on_step = log_step;
 			ro.ctx = &lc;
 			n = mph_eval_run(t, s, &ro, best, err);
@@ -512,6 +524,7 @@ static const struct option longopts[] = {
 	{"outer-lr", required_argument, NULL, OPT_TRAIN},
 	{"pretrained", required_argument, NULL, 'p'},
 	{"random-initial", required_argument, NULL, OPT_RANDOM_INITIAL},
+	{"race", required_argument, NULL, OPT_RACE},
 	{"query", required_argument, NULL, OPT_TRAIN},
 	{"quiet", no_argument, NULL, 'q'},
 	{"runs", required_argument, NULL, 'r'},
@@ -562,6 +575,10 @@ static int set_option(settings *st, int ch, const char *name, const char *arg)
 	case OPT_STOP_OPT: st->stop_set = 1; return tool_stop_opt(name, arg, &st->stop_opts) != 0 ? -1 : 0;
 	case OPT_RANDOM_INITIAL: return tool_long_opt("--random-initial", arg, 1, 100000000, &st->random_initial);
 	case OPT_NOISE: return tool_double_opt("--noise", arg, 0, 10, &st->noise);
+	case OPT_RACE:
+		if (strcmp(arg, "off") == 0) { st->race = 0; return 0; }
+		st->race = 1;
+		return tool_race_opt("--race", arg, &st->race_opts);
 	case OPT_CONFIRM: {
 		size_t n;
 		long *v = parse_longs("--confirm", arg, 1, 1000, &n);
@@ -589,6 +606,7 @@ static int check_options(const settings *st)
 	int nsplit = (st->test_tasks != NULL) + (st->train_tasks != NULL) + st->loo + (st->kfold > 0);
 	if (st->objective == NULL) { tool_usage_error("missing -O OBJECTIVE"); return -1; }
 	if (st->stop_set && !st->stop) { tool_usage_error("--stop-ei and --stop-patience go with --stop"); return -1; }
+	if (st->race == 1 && st->confirm_top > 0) { tool_usage_error("--confirm and --race exclude each other"); return -1; }
 	if (nsplit > 1) {
 		tool_usage_error("--test-tasks, --train-tasks, --loo and --kfold exclude each other");
 		return -1;

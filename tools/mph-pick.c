@@ -5,10 +5,14 @@
 #include "tool.h"
 
 static const char usage_line[] =
-	"usage: mph-pick [--all | -n N | --pareto] [--median [-s SPACE | -k K,...]] -O OBJECTIVE [TRIALS]\n";
+	"usage: mph-pick [--all | -n N | --pareto] [--median | --race TOP,MOST[,Z]] [-s SPACE | -k K,...]\n"
+	"                -O OBJECTIVE [TRIALS]\n";
 
 static void help(void)
 {
+	mph_race_opts race;
+	char z[32];
+	mph_race_opts_init(&race);
 	printf("%s\n"
 	       "Scores each trial (CSV) by an objective (JSON, see mph-objective(5)), adds\n"
 	       "the columns cost and objective, drops failed trials (a status column other\n"
@@ -25,17 +29,29 @@ static void help(void)
 	       "                        the metric is the median, the other fields those of\n"
 	       "                        its middle row by metric (the lower of two); columns\n"
 	       "                        n (valid rows), min and max added\n"
-	       "  -s, --space FILE      with --median: the configuration is the space's knobs\n"
-	       "  -k, --knobs K,...     with --median: the configuration is these columns\n"
-	       "                        [every column but the metric and those mph-probe\n"
-	       "                        measures]\n"
+	       "      --race TOP,MOST[,Z]\n"
+	       "                        the race between the best configurations, for noisy\n"
+	       "                        measurements: the TOP configurations whose first\n"
+	       "                        row is best, each judged on its mean objective over\n"
+	       "                        its valid rows; once repeats give the noise, one\n"
+	       "                        more than Z standard errors behind the leader is out\n"
+	       "                        [%s]. Prints them as --median does, the leader (the\n"
+	       "                        choice) first, then by mean, with columns mean and\n"
+	       "                        again: 1 for those to measure once more (still in\n"
+	       "                        the race, fewer than MOST rows); none is 1 once the\n"
+	       "                        race is over. -n N: the first N [all]\n"
+	       "  -s, --space FILE      with --median or --race: the configuration is the\n"
+	       "                        space's knobs\n"
+	       "  -k, --knobs K,...     with --median or --race: the configuration is these\n"
+	       "                        columns [every column but the metric and those\n"
+	       "                        mph-probe measures]\n"
 	       "  -h, --help            this help\n"
 	       "      --version         print the version\n\n"
 	       "TRIALS is a file or - for standard input [-]. See mph-pick(1).\n",
-	       usage_line);
+	       usage_line, mph_fmt_double(z, race.z));
 }
 
-enum { OPT_ALL = 256, OPT_PARETO, OPT_VERSION, OPT_MEDIAN };
+enum { OPT_ALL = 256, OPT_PARETO, OPT_VERSION, OPT_MEDIAN, OPT_RACE };
 enum mode { BEST, PARETO, ALL };
 
 struct row {
@@ -46,6 +62,9 @@ struct row {
 	long rank;              /* 1-based among kept rows, 0 if dropped */
 	size_t n;               /* --median: valid measurements */
 	double min, max;        /* --median: of the metric */
+	size_t race;            /* --race: 1-based place in the race, 0 if not in it */
+	double mean;            /* --race: mean objective of its valid rows */
+	int again;              /* --race: to measure once more */
 };
 
 static char **copy_fields(const char *const *f, size_t n)
@@ -130,7 +149,7 @@ static int by_metric(const void *pa, const void *pb)
  * metrics; its first row when none is valid) with the median's score, in
  * order of first appearance. Frees the rows it replaces. */
 static int group_rows(mph_csv *c, const mph_objective *o, const char *const *knobs, size_t nknobs,
-                      struct row **rows, size_t *nrows, mph_error *err)
+                      const mph_race_opts *race, struct row **rows, size_t *nrows, mph_error *err)
 {
 	size_t ncols = mph_csv_ncols(c), n = *nrows, i, k, nranked;
 	unsigned char *is_key = tool_alloc(ncols + 1);
@@ -140,6 +159,8 @@ static int group_rows(mph_csv *c, const mph_objective *o, const char *const *kno
 	mph_repeat *rep = tool_alloc((n + 1) * sizeof *rep);
 	size_t *ranked = tool_alloc((n + 1) * sizeof *ranked);
 	struct row *out;
+	mph_race *rs = race ? tool_alloc((race->top + 1) * sizeof *rs) : NULL;
+	size_t nrace = 0;
 	long ng;
 	int rc = -1;
 	if (mph_repeats_key_columns(mph_csv_header(c), ncols, o, knobs, knobs ? nknobs : 0, is_key, err) != 0) {
@@ -155,6 +176,10 @@ static int group_rows(mph_csv *c, const mph_objective *o, const char *const *kno
 		rr[i].cost = (*rows)[i].r.cost;
 	}
 	if ((ng = mph_repeats_group(o, rr, n, rep, ranked, &nranked, err)) < 0) {
+		mph_error_locate(err, mph_csv_name(c), -1);
+		goto done;
+	}
+	if (race && mph_repeats_race(o, rr, n, rep, (size_t)ng, race, rs, &nrace, err) < -1) {
 		mph_error_locate(err, mph_csv_name(c), -1);
 		goto done;
 	}
@@ -177,6 +202,12 @@ static int group_rows(mph_csv *c, const mph_objective *o, const char *const *kno
 		out[k].max = rep[k].max;
 		if (rep[k].nvalid > 0) out[k].r = rep[k].res;
 	}
+	for (k = 0; k < nrace; k++) {
+		struct row *r = &out[rs[k].group];
+		r->race = k + 1;
+		r->mean = mph_objective_maximize(o) ? rs[k].mean : -rs[k].mean;
+		r->again = rs[k].again;
+	}
 	for (i = 0; i < n; i++) {
 		for (k = 0; k < ncols; k++) free((*rows)[i].fields[k]);
 		free((*rows)[i].fields);
@@ -193,14 +224,22 @@ done:
 	free(rr);
 	free(rep);
 	free(ranked);
+	free(rs);
 	return rc;
+}
+
+/* --race: by place in the race. */
+static int by_race(const void *pa, const void *pb)
+{
+	const struct row *a = *(struct row *const *)pa, *b = *(struct row *const *)pb;
+	return (a->race > b->race) - (a->race < b->race);
 }
 
 /* Where each added column goes: an existing column of that name is
  * overwritten in place (so mph-pick's output can be picked again). */
 struct layout {
 	size_t nin, nout;
-	long cost, objective, rank, excluded, n, min, max, metric;
+	long cost, objective, rank, excluded, n, min, max, metric, mean, again;
 	const char **header;
 };
 
@@ -217,8 +256,12 @@ static void write_row(FILE *fp, const struct layout *l, const struct row *r, int
 {
 	const char **out = tool_alloc(l->nout * sizeof *out);
 	char cost[32] = "", objective[32] = "", rank[32] = "", n[32] = "", min[32] = "", max[32] = "";
-	char metric[32] = "";
+	char metric[32] = "", mean[32] = "";
 	memcpy(out, r->fields, l->nin * sizeof *out);
+	if (l->mean >= 0) {
+		out[l->mean] = mph_fmt_double(mean, r->mean);
+		out[l->again] = r->again ? "1" : "0";
+	}
 	if (l->n >= 0) {
 		snprintf(n, sizeof n, "%zu", r->n);
 		if (r->n > 0) {
@@ -253,13 +296,15 @@ int main(int argc, char **argv)
 		{"median", no_argument, NULL, OPT_MEDIAN},
 		{"objective", required_argument, NULL, 'O'},
 		{"pareto", no_argument, NULL, OPT_PARETO},
+		{"race", required_argument, NULL, OPT_RACE},
 		{"space", required_argument, NULL, 's'},
 		{"top", required_argument, NULL, 'n'},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0}};
 	const char *objective_path = NULL, *trials = "-", *space_path = NULL, *knobs_arg = NULL;
 	enum mode mode = BEST;
-	int ch, nmodes = 0, rc = 1, median = 0;
+	int ch, nmodes = 0, rc = 1, median = 0, racing = 0;
+	mph_race_opts race;
 	char **knobs = NULL;
 	size_t nknobs = 0;
 	mph_space *space = NULL;
@@ -275,10 +320,12 @@ int main(int argc, char **argv)
 	FILE *fp;
 
 	tool_start(argv, "mph-pick");
+	mph_race_opts_init(&race);
 	while ((ch = getopt_long(argc, argv, "hk:n:O:s:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_ALL: mode = ALL; nmodes++; break;
 		case OPT_MEDIAN: median = 1; break;
+		case OPT_RACE: if (tool_race_opt("--race", optarg, &race)) goto usage; racing = 1; break;
 		case 'k': knobs_arg = optarg; break;
 		case 's': space_path = optarg; break;
 		case 'h': help(); return tool_stdout_status();
@@ -291,8 +338,11 @@ int main(int argc, char **argv)
 	}
 	if (objective_path == NULL) { tool_usage_error("missing -O OBJECTIVE"); goto usage; }
 	if (nmodes > 1) { tool_usage_error("--all, --top and --pareto exclude each other"); goto usage; }
+	if (racing && (mode != BEST || median)) { tool_usage_error("--race excludes --all, --pareto and --median"); goto usage; }
+	median |= racing;
+	if (racing && nmodes == 0) top = 1000000000; /* every contender */
 	if (argc - optind > 1) { tool_usage_error("too many arguments"); goto usage; }
-	if ((space_path || knobs_arg) && !median) { tool_usage_error("-s and -k go with --median"); goto usage; }
+	if ((space_path || knobs_arg) && !median) { tool_usage_error("-s and -k go with --median or --race"); goto usage; }
 	if (space_path && knobs_arg) { tool_usage_error("-s and -k exclude each other"); goto usage; }
 	if (optind < argc) trials = argv[optind];
 
@@ -309,7 +359,8 @@ int main(int argc, char **argv)
 		} else if (knobs_arg) {
 			knobs = tool_split(knobs_arg, &nknobs);
 		}
-		if (group_rows(c, o, (const char *const *)knobs, nknobs, &rows, &nrows, &err) != 0) goto fail;
+		if (group_rows(c, o, (const char *const *)knobs, nknobs, racing ? &race : NULL, &rows, &nrows, &err) != 0)
+			goto fail;
 	}
 
 	kept = tool_alloc((nrows + 1) * sizeof *kept);
@@ -317,23 +368,33 @@ int main(int argc, char **argv)
 		if (rows[i].excluded == NULL) kept[nkept++] = &rows[i];
 	qsort(kept, nkept, sizeof *kept, by_rank);
 	for (i = 0; i < nkept; i++) kept[i]->rank = (long)i + 1;
+	if (racing) {
+		/* the contenders only, in the race's order */
+		for (i = 0, nkept = 0; i < nrows; i++)
+			if (rows[i].race > 0) kept[nkept++] = &rows[i];
+		qsort(kept, nkept, sizeof *kept, by_race);
+	}
 	if (nkept == 0 && mode != ALL) {
 		mph_error_set(&err, mph_csv_name(c), 0, 0, "no feasible trial");
 		goto fail;
 	}
 
 	l.nin = mph_csv_ncols(c);
-	l.header = tool_alloc((l.nin + 7) * sizeof *l.header);
+	l.header = tool_alloc((l.nin + 9) * sizeof *l.header);
 	memcpy(l.header, mph_csv_header(c), l.nin * sizeof *l.header);
 	l.nout = l.nin;
 	l.cost = place(&l, mph_csv_header(c), "cost");
 	l.objective = place(&l, mph_csv_header(c), "objective");
-	l.n = l.min = l.max = -1;
+	l.n = l.min = l.max = l.mean = l.again = -1;
 	if (median) {
 		l.metric = mph_csv_col(c, mph_objective_metric(o));
 		l.n = place(&l, mph_csv_header(c), "n");
 		l.min = place(&l, mph_csv_header(c), "min");
 		l.max = place(&l, mph_csv_header(c), "max");
+	}
+	if (racing) {
+		l.mean = place(&l, mph_csv_header(c), "mean");
+		l.again = place(&l, mph_csv_header(c), "again");
 	}
 	if (mode == ALL) {
 		l.rank = place(&l, mph_csv_header(c), "rank");

@@ -330,4 +330,38 @@ static int tool_stop_opt(const char *name, const char *arg, mph_stop_opts *o)
 	return 1;
 }
 
+/* --race TOP,MOST[,Z] (mph-pick, mph-eval) into o: TOP contenders (at least
+ * 1), each measured at most MOST times (at least 2), Z standard errors
+ * (0 to 100). 0, or -1 after a usage error. */
+static int tool_race_opt(const char *opt, const char *arg, mph_race_opts *o) __attribute__((unused));
+static int tool_race_opt(const char *opt, const char *arg, mph_race_opts *o)
+{
+	size_t n, i;
+	char **v = tool_split(arg, &n);
+	long top = 0, most = 0;
+	double z = o->z;
+	int bad = n < 2 || n > 3;
+	for (i = 0; i < n && !bad; i++) {
+		char *end;
+		errno = 0;
+		if (i < 2) {
+			long x = strtol(v[i], &end, 10);
+			bad = end == v[i] || *end != '\0' || errno != 0 || x < (i == 0 ? 1 : 2) || x > 1000;
+			if (i == 0) top = x; else most = x;
+		} else {
+			z = strtod(v[i], &end);
+			bad = end == v[i] || *end != '\0' || errno != 0 || !(z >= 0 && z <= 100);
+		}
+	}
+	free(v);
+	if (bad) {
+		tool_usage_error("%s: expected TOP,MOST[,Z] (TOP 1 to 1000, MOST 2 to 1000, Z 0 to 100): '%s'", opt, arg);
+		return -1;
+	}
+	o->top = (size_t)top;
+	o->most = (size_t)most;
+	o->z = z;
+	return 0;
+}
+
 #endif

@@ -206,31 +206,58 @@ static int measure(const mph_eval_task *t, size_t c, double noise, mph_rng *rng,
 	return 0;
 }
 
-/* The configuration mph-pick --median recommends from the rows seen (key:
- * candidate index), after confirm_top of its ranking are each measured
- * confirm_times more: its candidate index, or -1 when no row is valid. */
-static long recommend(const mph_eval_task *t, const mph_eval_run_opts *o, mph_repeat_row *rows, size_t n,
-                      mph_repeat *rep, size_t *ranked, mph_rng *rng, mph_error *err)
+/* Measures candidate c once more, into row (key: the candidate index). */
+static int again(const mph_eval_task *t, const mph_eval_run_opts *o, size_t c, mph_repeat_row *row, mph_rng *rng,
+                 mph_error *err)
 {
+	mph_trial tr;
+	double v;
+	if (measure(t, c, o->noise, rng, &tr, &v, &row->cost, err) != 0) return -1;
+	row->key = c;
+	row->valid = !isnan(tr.utility);
+	row->metric = tr.metric;
+	return 0;
+}
+
+/* The configuration recommended from the rows seen (key: candidate index):
+ * mph-pick --median's after confirm_top of its ranking are each measured
+ * confirm_times more, or, with a race, its leader once the race is over
+ * (mph_repeats_race, as mph-pick --race in a loop). Its candidate index,
+ * or -1 when no row is valid; *group: its group in rep. */
+static long recommend(const mph_eval_task *t, const mph_eval_run_opts *o, mph_repeat_row *rows, size_t n,
+                      mph_repeat *rep, size_t *ranked, mph_race *race, size_t *group, mph_rng *rng, mph_error *err)
+{
+	const mph_objective *obj = mph_candidates_objective(t->cand);
 	size_t nr, j, k, m = n;
-	if (mph_repeats_group(mph_candidates_objective(t->cand), rows, n, rep, ranked, &nr, err) < 0) return -2;
+	long ng;
+	if ((ng = mph_repeats_group(obj, rows, n, rep, ranked, &nr, err)) < 0) return -2;
 	if (nr == 0) return -1;
+	if (o->race != NULL) {
+		for (;;) {
+			size_t nc, more = 0;
+			long lead = mph_repeats_race(obj, rows, m, rep, (size_t)ng, o->race, race, &nc, err);
+			if (lead < -1) return -2;
+			if (lead < 0) return -1;
+			for (j = 0; j < nc; j++)
+				if (race[j].again) {
+					if (again(t, o, (size_t)rows[rep[race[j].group].first].key, &rows[m++], rng, err) != 0) return -2;
+					more++;
+				}
+			if (more == 0) {
+				*group = (size_t)lead;
+				return (long)rows[rep[lead].first].key;
+			}
+			if ((ng = mph_repeats_group(obj, rows, m, rep, ranked, &nr, err)) < 0) return -2;
+		}
+	}
 	if (o->confirm_top > 0 && o->confirm_times > 0) {
 		size_t top = nr < o->confirm_top ? nr : o->confirm_top;
-		for (j = 0; j < top; j++) {
-			size_t c = (size_t)rows[rep[ranked[j]].first].key;
-			for (k = 0; k < o->confirm_times; k++) {
-				mph_trial tr;
-				double v;
-				if (measure(t, c, o->noise, rng, &tr, &v, &rows[m].cost, err) != 0) return -2;
-				rows[m].key = c;
-				rows[m].valid = !isnan(tr.utility);
-				rows[m].metric = tr.metric;
-				m++;
-			}
-		}
-		if (mph_repeats_group(mph_candidates_objective(t->cand), rows, m, rep, ranked, &nr, err) < 0) return -2;
+		for (j = 0; j < top; j++)
+			for (k = 0; k < o->confirm_times; k++)
+				if (again(t, o, (size_t)rows[rep[ranked[j]].first].key, &rows[m++], rng, err) != 0) return -2;
+		if (mph_repeats_group(obj, rows, m, rep, ranked, &nr, err) < 0) return -2;
 	}
+	*group = ranked[0];
 	return (long)rows[rep[ranked[0]].first].key;
 }
 
@@ -242,15 +269,24 @@ long mph_eval_run(const mph_eval_task *t, mph_search *search, const mph_eval_run
 	mph_suggestion sg;
 	mph_trial tr;
 	mph_rng noise_rng, confirm_rng;
-	size_t next_init = 0, n, i, extra = o->confirm_top * o->confirm_times, ninit = o->ninitial;
+	size_t next_init = 0, n, i, extra = o->confirm_top * o->confirm_times, ninit = o->ninitial, group = 0;
 	size_t *initial = NULL; /* a random initial design */
-	size_t room = (size_t)o->cap + extra + 1;
+	size_t room;
 	double best = NAN, best_u = -INFINITY, nbest = 0, value, cost;
-	int judged = o->noise > 0 || extra > 0; /* the recommendation, not the best measured */
-	mph_repeat_row *rows = judged ? mph_malloc(room * sizeof *rows) : NULL;
-	mph_repeat *rep = judged ? mph_malloc(room * sizeof *rep) : NULL;
-	size_t *ranked = judged ? mph_malloc(room * sizeof *ranked) : NULL;
+	int judged;
+	mph_repeat_row *rows;
+	mph_repeat *rep;
+	size_t *ranked;
+	mph_race *race = o->race ? mph_malloc((o->race->top ? o->race->top : 1) * sizeof *race) : NULL;
 	long rc = -1;
+
+	/* a race measures each of its contenders at most most times */
+	if (o->race) extra += o->race->top * o->race->most;
+	room = (size_t)o->cap + extra + 1;
+	judged = o->noise > 0 || extra > 0; /* the recommendation, not the best measured */
+	rows = judged ? mph_malloc(room * sizeof *rows) : NULL;
+	rep = judged ? mph_malloc(room * sizeof *rep) : NULL;
+	ranked = judged ? mph_malloc(room * sizeof *ranked) : NULL;
 
 	/* the same noise for every algorithm and meta-seed on a task and seed:
 	 * their differences are the searches' */
@@ -308,9 +344,9 @@ long mph_eval_run(const mph_eval_task *t, mph_search *search, const mph_eval_run
 			 * so that they change nothing the search sees */
 			mph_rng_seed(&confirm_rng, mph_hash64(&n, sizeof n, mph_hash64(t->name, strlen(t->name),
 			                                                               o->seed ^ 0x636f6e66ULL)));
-			if ((rec = recommend(t, o, rows, n + 1, rep, ranked, &confirm_rng, err)) < -1) goto out;
+			if ((rec = recommend(t, o, rows, n + 1, rep, ranked, race, &group, &confirm_rng, err)) < -1) goto out;
 			nbest = rec < 0 ? 0 : t->norm[rec];
-			best = rec < 0 ? NAN : rep[ranked[0]].res.score;
+			best = rec < 0 ? NAN : rep[group].res.score;
 		} else {
 			if (!isnan(tr.utility) && tr.utility > best_u) {
 				best_u = tr.utility;
@@ -334,6 +370,7 @@ out:
 	free(rows);
 	free(rep);
 	free(ranked);
+	free(race);
 	mph_history_free(h);
 	return rc;
 }

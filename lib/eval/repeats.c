@@ -117,3 +117,108 @@ void mph_repeats_keys(const char *const *const *fields, size_t n, const unsigned
 		}
 	}
 }
+
+/* ---- the race between the best configurations ---- */
+
+void mph_race_opts_init(mph_race_opts *o)
+{
+	o->top = 8;
+	o->most = 8;
+	o->z = 2.0;
+}
+
+/* Contenders by their first row: higher utility, then lower cost, then
+ * measured first. */
+static const double *first_u, *first_cost;
+static const mph_repeat *first_of;
+static int by_first(const void *pa, const void *pb)
+{
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+	if (first_u[a] != first_u[b]) return first_u[a] > first_u[b] ? -1 : 1;
+	if (first_cost[a] != first_cost[b]) return first_cost[a] < first_cost[b] ? -1 : 1;
+	return (first_of[a].first > first_of[b].first) - (first_of[a].first < first_of[b].first);
+}
+
+long mph_repeats_race(const mph_objective *o, const mph_repeat_row *rows, size_t n, const mph_repeat *g,
+                      size_t ng, const mph_race_opts *ro, mph_race *out, size_t *ncontenders, mph_error *err)
+{
+	size_t i, j, nc = 0, dof = 0, alive = 0;
+	double *u = mph_malloc((ng ? ng : 1) * 2 * sizeof *u), *cost = u + (ng ? ng : 1), ss = 0.0, sd = NAN;
+	size_t *idx = mph_malloc((ng ? ng : 1) * sizeof *idx);
+	long lead = -1;
+
+	*ncontenders = 0;
+	/* the contenders: the top configurations by their first measurement,
+	 * the search's, that worked */
+	for (j = 0; j < ng; j++) {
+		const mph_repeat_row *r = &rows[g[j].first];
+		mph_objective_result res;
+		if (!r->valid) continue;
+		if (mph_objective_score(o, r->metric, r->cost, &res, err) != 0) goto fail;
+		if (!isfinite(res.utility)) continue;
+		u[j] = res.utility;
+		cost[j] = res.cost;
+		idx[nc++] = j;
+	}
+	first_u = u;
+	first_cost = cost;
+	first_of = g;
+	qsort(idx, nc, sizeof *idx, by_first);
+	if (nc > ro->top) nc = ro->top;
+	/* each one's mean utility over its valid rows; the noise's sd pooled
+	 * over the contenders measured more than once */
+	for (i = 0; i < nc; i++) {
+		mph_race *c = &out[i];
+		double s = 0.0, s2 = 0.0;
+		c->group = idx[i];
+		c->nrows = c->nvalid = 0;
+		for (j = g[idx[i]].first; j < n; j++) {
+			mph_objective_result res;
+			if (rows[j].key != rows[g[idx[i]].first].key) continue;
+			c->nrows++;
+			if (!rows[j].valid) continue;
+			if (mph_objective_score(o, rows[j].metric, rows[j].cost, &res, err) != 0) goto fail;
+			if (!isfinite(res.utility)) continue;
+			s += res.utility;
+			s2 += res.utility * res.utility;
+			c->nvalid++;
+		}
+		c->mean = s / (double)c->nvalid;
+		if (c->nvalid > 1) {
+			double v = s2 - s * s / (double)c->nvalid;
+			ss += v > 0.0 ? v : 0.0;
+			dof += c->nvalid - 1;
+		}
+		if (lead < 0 || c->mean > out[lead].mean) lead = (long)i;
+	}
+	if (dof >= 2) sd = sqrt(ss / (double)dof);
+	for (i = 0; i < nc; i++) {
+		mph_race *c = &out[i];
+		const mph_race *l = &out[lead];
+		/* out of the race: worse than the leader by more than z standard
+		 * errors of the difference (none before the noise is known) */
+		c->alive = (long)i == lead || isnan(sd) ||
+		           l->mean - c->mean <= ro->z * sd * sqrt(1.0 / (double)l->nvalid + 1.0 / (double)c->nvalid);
+		alive += c->alive;
+	}
+	for (i = 0; i < nc; i++) out[i].again = alive > 1 && out[i].alive && out[i].nrows < ro->most;
+	/* the leader first, then by mean (ties: the earlier contender) */
+	if (lead > 0) {
+		mph_race l = out[lead];
+		memmove(out + 1, out, (size_t)lead * sizeof *out);
+		out[0] = l;
+	}
+	for (i = 2; i < nc; i++) {
+		mph_race c = out[i];
+		for (j = i; j > 1 && out[j - 1].mean < c.mean; j--) out[j] = out[j - 1];
+		out[j] = c;
+	}
+	*ncontenders = nc;
+	free(u);
+	free(idx);
+	return nc > 0 ? (long)out[0].group : -1;
+fail:
+	free(u);
+	free(idx);
+	return -2;
+}

@@ -7,6 +7,8 @@
 #                     times, at most -v max of them
 #   -v mode=count     TRIALS: how many trials of the configuration of the
 #                     one row of RANKED (as lacking) the file holds
+#   -v mode=again     RACE: the knob columns of the rows of mph-pick --race's
+#                     output whose column again is 1
 function split_csv(line, f,    n, i, c, q, cur) {
 	n = 0; cur = ""; q = 0
 	for (i = 1; i <= length(line); i++) {
@@ -39,7 +41,13 @@ BEGIN { nk = split(knobs, kn, ","); file = 0 }
 FNR == 1 { file++; n = split_csv($0, h); sub(/\r$/, "", $0)
 	if (file == 1) bind(h, n, c1, FILENAME); else bind(h, n, c2, FILENAME)
 	if (mode == "first") print
+	if (mode == "again") {
+		for (i = 1; i <= n; i++) if (h[i] == "again") ac = i
+		if (!ac) { printf "tune.awk: %s: no column 'again'\n", FILENAME > "/dev/stderr"; bad = 1; exit 1 }
+		print knobs
+	}
 	next }
+mode == "again" { split_csv($0, f); if (f[ac] == "1") print key(f, c1); next }
 mode == "first" { split_csv($0, f); k = key(f, c1); if (!(k in seen)) { seen[k] = 1; print } next }
 file == 1 { split_csv($0, f); ranked[++nr] = key(f, c1); next }
 { split_csv($0, f); held[key(f, c2)]++ }

@@ -11,8 +11,15 @@
 #              roles fit it, else gp-ucb: mph-suggest says which
 #   ALGO       mph-suggest -a: the algorithm (with MODEL, or instead)  []
 #   STOP       mph-suggest's stopping rule; empty: the budget only   [--stop]
-#   CONFIRM    configurations re-measured before the choice          [3]
-#   REPEATS    trials each of them has before the choice             [3]
+#   RACE       TOP,MOST[,Z]: before the choice, race the TOP
+#              configurations whose first trial is best (mph-pick
+#              --race): those still in the race are measured once more
+#              until one leads the others by Z standard errors of the
+#              noise the repeats show (Z: 2) or each has MOST trials;
+#              the leader is the choice (TUNING.md section 8). Empty:
+#              CONFIRM and REPEATS instead                         [8,8]
+#   CONFIRM    with RACE empty: configurations re-measured            [3]
+#   REPEATS    with RACE empty: trials each of them has               [3]
 #   PARALLEL   configurations measured at once (make -j N sets it)   [1]
 #   SEED       mph-suggest's seed                                     [1]
 #   SLO        more latency constraints for the warning, e.g.
@@ -44,6 +51,7 @@ ALGO ?=
 STOP ?= --stop
 CONFIRM ?= 3
 REPEATS ?= 3
+RACE ?= 8,8
 PARALLEL ?= $(or $(patsubst -j%,%,$(filter -j%,$(MAKEFLAGS))),1)
 SEED ?= 1
 SLO ?=
@@ -109,13 +117,15 @@ tune: tune-check $(CANDIDATES) $(INITIAL)
 	printf '%s\n' "$$why" > '$(TUNE_DIR)/stop.txt.tmp' && mv '$(TUNE_DIR)/stop.txt.tmp' '$(TUNE_DIR)/stop.txt'; \
 	echo "tune: the search stopped: $$why" >&2; budget=; \
 	while :; do \
+		$(if $(RACE),$(MPH_PICK) --race '$(RACE)' -s '$(SPACE)' -O '$(OBJECTIVE)' '$(TRIALS)' > '$(TUNE_DIR)/race.csv' || exit 1; \
+		$(mph_awk) -v mode=again '$(TUNE_DIR)/race.csv' > '$(TUNE_DIR)/again.csv' || exit 1; , \
 		$(MPH_PICK) --median -s '$(SPACE)' -n $(CONFIRM) -O '$(OBJECTIVE)' '$(TRIALS)' > '$(TUNE_DIR)/top.csv' || exit 1; \
 		$(mph_awk) -v mode=lacking -v repeats=$(REPEATS) -v max=$(PARALLEL) \
-			'$(TUNE_DIR)/top.csv' '$(TRIALS)' > '$(TUNE_DIR)/again.csv' || exit 1; \
+			'$(TUNE_DIR)/top.csv' '$(TRIALS)' > '$(TUNE_DIR)/again.csv' || exit 1;) \
 		[ $$(wc -l < '$(TUNE_DIR)/again.csv') -gt 1 ] || break; \
 		measure --again < '$(TUNE_DIR)/again.csv' || exit 1; \
 	done; \
-	$(MPH_PICK) --median -s '$(SPACE)' -O '$(OBJECTIVE)' '$(TRIALS)' > '$(TUNE_DIR)/chosen.csv.tmp' || exit 1; \
+	$(MPH_PICK) $(if $(RACE),--race '$(RACE)' -n 1,--median) -s '$(SPACE)' -O '$(OBJECTIVE)' '$(TRIALS)' > '$(TUNE_DIR)/chosen.csv.tmp' || exit 1; \
 	mv '$(TUNE_DIR)/chosen.csv.tmp' '$(TUNE_DIR)/chosen.csv'; \
 	$(mph_slos) | while read col op lim; do \
 		awk -F, -v col="$$col" -v lim="$$lim" -v m=$(SLO_MARGIN) 'NR == 1 { for (i = 1; i <= NF; i++) if ($$i == col) c = i } \

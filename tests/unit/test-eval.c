@@ -146,9 +146,68 @@ static void test_repeats(void)
 	json_decref(jo);
 }
 
+/* The race by hand, latency minimised (utility -metric), top 2:
+ *   key 1: 10, 12, 11      first 10  mean 11  sum of squares 2
+ *   key 2: 9, 13           first 9   mean 11  sum of squares 8
+ *   key 3: 20              first 20: not in the top 2
+ *   key 4: failed, then 5  its first row failed: no contender
+ * Contenders key 2, key 1 (by first row); equal means: the first
+ * contender leads; sd sqrt(10 / 3), both in the race; with MOST 3 only
+ * key 2 (2 rows) is to measure again. */
+static void test_race(void)
+{
+	json_error_t je;
+	json_t *jo = json_loads("{\"metric\": \"p99_ms\", \"direction\": \"min\", \"score\": \"metric\"}", 0, &je);
+	mph_objective *o = mph_objective_from_json(jo, "objective", NULL);
+	mph_repeat_row rows[8] = {
+		{1, 1, 10, NAN}, {2, 1, 9, NAN}, {3, 1, 20, NAN}, {4, 0, NAN, NAN},
+		{1, 1, 12, NAN}, {2, 1, 13, NAN}, {4, 1, 5, NAN}, {1, 1, 11, NAN}};
+	mph_repeat_row flat[4] = {{1, 1, 10, NAN}, {2, 1, 12, NAN}, {1, 1, 10, NAN}, {2, 1, 12, NAN}};
+	mph_repeat_row none[2] = {{1, 0, NAN, NAN}, {2, 0, NAN, NAN}};
+	mph_repeat rep[8];
+	mph_race race[8];
+	size_t ranked[8], nranked, nc = 99;
+	mph_race_opts ro;
+	mph_race_opts_init(&ro);
+	CHECK(ro.top == 8 && ro.most == 8 && ro.z == 2);
+	ro.top = 2;
+	ro.most = 3;
+	CHECK(o != NULL);
+	CHECK(mph_repeats_group(o, rows, 8, rep, ranked, &nranked, NULL) == 4);
+	CHECK(mph_repeats_race(o, rows, 8, rep, 4, &ro, race, &nc, NULL) == 1);
+	CHECK(nc == 2);
+	CHECK(race[0].group == 1 && race[0].nrows == 2 && race[0].nvalid == 2 && race[0].mean == -11);
+	CHECK(race[0].alive && race[0].again);
+	CHECK(race[1].group == 0 && race[1].nrows == 3 && race[1].nvalid == 3 && race[1].mean == -11);
+	CHECK(race[1].alive && !race[1].again);
+	/* MOST 4: both again; top 1: alone, nothing to race */
+	ro.most = 4;
+	CHECK(mph_repeats_race(o, rows, 8, rep, 4, &ro, race, &nc, NULL) == 1);
+	CHECK(race[0].again && race[1].again);
+	ro.top = 1;
+	CHECK(mph_repeats_race(o, rows, 8, rep, 4, &ro, race, &nc, NULL) == 1);
+	CHECK(nc == 1 && race[0].group == 1 && !race[0].again);
+	/* no spread in the repeats: any gap ends the race */
+	ro.top = 8;
+	ro.most = 8;
+	CHECK(mph_repeats_group(o, flat, 4, rep, ranked, &nranked, NULL) == 2);
+	CHECK(mph_repeats_race(o, flat, 4, rep, 2, &ro, race, &nc, NULL) == 0);
+	CHECK(nc == 2 && race[0].group == 0 && race[0].mean == -10 && race[1].mean == -12);
+	CHECK(race[0].alive && !race[1].alive && !race[0].again && !race[1].again);
+	/* before any repeat: no noise to judge by, all in the race */
+	CHECK(mph_repeats_race(o, flat, 2, rep, 2, &ro, race, &nc, NULL) == 0);
+	CHECK(nc == 2 && race[0].alive && race[1].alive && race[0].again && race[1].again);
+	/* nothing worked: no contender */
+	CHECK(mph_repeats_group(o, none, 2, rep, ranked, &nranked, NULL) == 2);
+	CHECK(mph_repeats_race(o, none, 2, rep, 2, &ro, race, &nc, NULL) == -1 && nc == 0);
+	mph_objective_free(o);
+	json_decref(jo);
+}
+
 int main(void)
 {
 	test_repeats();
+	test_race();
 	test_percentile();
 	test_stats();
 	test_split();

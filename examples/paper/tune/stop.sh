@@ -12,7 +12,8 @@
 #   stop    per-step logs to the cap with the rule never firing:
 #           OUT/log-DATASET-*.csv; then, for any setting,
 #           mph-eval --from-log --stop [--stop-patience K --stop-ei X] OUT/log-DATASET-*.csv
-#   noise   --noise SD [0.03], cap 50, confirming as CONFIRMS says ["none 3,2"]:
+#   noise   --noise SD [0.03], cap 50, choosing as CONFIRMS says ["none 3,2 race"]:
+#           none (--race off), N,R (--confirm N,R), race (tune.mk's, the default),
 #           OUT/noise-SD-DATASET-CONFIRM-*.csv; mph-eval --from-log over them
 # DATASETS [zoo falcon packrat] and SEEDS [1 2 3] narrow it down; files
 # that exist are kept, so a run can be resumed.
@@ -59,9 +60,9 @@ run() {
 		[ -f "$o" ] || "$bin/mph-eval" -q -O "$obj" -m "$model" -s "$space" --test-tasks "$test" $init \
 			-a morphling-gp --cap 100 --stop --stop-patience 100000000 --keep-going --log "$o" "$trace" > /dev/null ;;
 	noise)
-		for c in ${CONFIRMS:-none 3,2}; do
+		for c in ${CONFIRMS:-none 3,2 race}; do
 			o=$out/noise-${SD:-0.03}-$d-$c-$f-$s.csv
-			opt=""; [ "$c" = none ] || opt="--confirm $c"
+			case $c in none) opt="--race off" ;; race) opt="" ;; *) opt="--confirm $c" ;; esac
 			# shellcheck disable=SC2086
 			[ -f "$o" ] || "$bin/mph-eval" -q -O "$obj" -m "$model" -s "$space" --test-tasks "$test" $init \
 				-a morphling-gp --cap 50 --noise "${SD:-0.03}" $opt --keep-going --log "$o" "$trace" > /dev/null
