@@ -1207,6 +1207,10 @@ void mph_report_free(mph_report *r);
  * the trials vary most (distinct values; the space's order on ties), as
  * mph_report_load sets them. Forgets any prediction: set the knobs first. */
 int mph_report_set_knobs(mph_report *r, const char *knobs, mph_error *err);
+/* The choice as tune.mk makes it with RACE: the leader of the race between
+ * the best configurations (mph_repeats_race under ro) is ranked first, the
+ * others keep their order after it; the page says so. */
+int mph_report_set_race(mph_report *r, const mph_race_opts *ro, mph_error *err);
 /* Why the run stopped: the first line of a stop file (tune.mk's stop.txt,
  * "budget|rule|exhausted: message"); an empty file is an error. */
 int mph_report_read_stop(mph_report *r, const char *path, mph_error *err);

@@ -136,6 +136,28 @@ check_points() { # check_points FILE: every plot of the page at $1 holds what th
 	assert_equal "$(grep -o '<p id="stop">.*</p>' page.html)" "<p id=\"stop\"><b>budget</b>:$(cut -d: -f2- "$FIX/stop.txt")</p>"
 }
 
+@test "report: --race chooses the race's leader, as mph-pick --race and tune.mk's RACE do, not the best median" {
+	# X: median 110, mean 93.3; Y: median 100, mean 100. The median picks X,
+	# the race (on means) Y.
+	printf '%s\n' cpu,gpu_mem,batch,gpu_type,rps,p50_ms,status 2,0.2,16,T4,110,100,ok 1,0.1,1,T4,100,100,ok \
+		2,0.2,16,T4,110,100,ok 1,0.1,1,T4,99,100,ok 2,0.2,16,T4,60,100,ok 1,0.1,1,T4,101,100,ok > t.csv
+	O="$SHARE/objectives/rps.json"
+	chosen() { sed -n '/<table id="choice">/,/<\/table>/p' "$1" | grep '<tr class="chosen">' |
+		sed 's/<[^>]*>/ /g' | tr -s ' ' | cut -d' ' -f2-5 | tr ' ' ,; }
+	mph-report -s "$S" -O "$O" -o median.html t.csv
+	assert_equal "$(chosen median.html)" "$(mph-pick --median -k cpu,gpu_mem,batch,gpu_type -O "$O" t.csv | sed -n 2p | cut -d, -f1-4)"
+	assert_equal "$(chosen median.html)" 2,0.2,16,T4
+	grep -q 'Chosen on the median of its measurements (mph-pick --median)' median.html
+	mph-report -s "$S" -O "$O" --race 2,3 -o race.html t.csv
+	assert_equal "$(chosen race.html)" "$(mph-pick --race 2,3 -n 1 -k cpu,gpu_mem,batch,gpu_type -O "$O" t.csv | sed -n 2p | cut -d, -f1-4)"
+	assert_equal "$(chosen race.html)" 1,0.1,1,T4
+	grep -q 'Chosen by the race between the 2 configurations whose first measurement was best (mph-pick --race 2,3,2)' race.html
+	# the ranked table agrees: the leader's row is the one marked chosen
+	assert_equal "$(grep -c '<tr class="row chosen">' race.html)" 1
+	run -2 --separate-stderr mph-report -s "$S" -O "$O" --race 0,3 t.csv
+	assert_equal "${stderr_lines[0]}" "mph-report: --race: expected TOP,MOST[,Z] (TOP 1 to 1000, MOST 2 to 1000, Z 0 to 100): '0,3'"
+}
+
 @test "report: without --stop the page says the reason is not recorded; without -m there is no prediction" {
 	report -o page.html "$FIX/trials.csv"
 	assert_equal "$(grep -o '<p id="stop">[^<]*' page.html)" '<p id="stop">Not recorded (no --stop file): the run may not have finished.'
@@ -219,7 +241,7 @@ check_points() { # check_points FILE: every plot of the page at $1 holds what th
 	run -2 --separate-stderr report a.csv b.csv
 	assert_equal "${stderr_lines[0]}" 'mph-report: too many arguments'
 	run -0 mph-report --help
-	assert_line -n 0 'usage: mph-report -s SPACE -O OBJECTIVE [-m MODEL] [-k X,Y] [--stop FILE] [--seed N]'
+	assert_line -n 0 'usage: mph-report -s SPACE -O OBJECTIVE [-m MODEL] [-k X,Y] [--stop FILE] [--race TOP,MOST[,Z]]'
 	run -0 mph-report --version
 	assert_output "mph-report $(sed -n 's/^#define MPH_VERSION "\(.*\)"$/\1/p' "$MPH_ROOT/lib/mph.h")"
 }

@@ -5,8 +5,8 @@
 #include "tool.h"
 
 static const char usage_line[] =
-	"usage: mph-report -s SPACE -O OBJECTIVE [-m MODEL] [-k X,Y] [--stop FILE] [--seed N]\n"
-	"                  [--title TEXT] [-o FILE] [TRIALS]\n";
+	"usage: mph-report -s SPACE -O OBJECTIVE [-m MODEL] [-k X,Y] [--stop FILE] [--race TOP,MOST[,Z]]\n"
+	"                  [--seed N] [--title TEXT] [-o FILE] [TRIALS]\n";
 
 static void help(void)
 {
@@ -23,6 +23,10 @@ static void help(void)
 	       "  -k, --knobs X,Y       the knobs of the heat maps and the search path\n"
 	       "                        [the two with the most distinct values in the trials]\n"
 	       "      --stop FILE       why the run stopped (tune.mk's stop.txt)\n"
+	       "      --race TOP,MOST[,Z]\n"
+	       "                        the chosen configuration is the race's leader, as\n"
+	       "                        mph-pick --race chooses (tune.mk's RACE) [the best\n"
+	       "                        median, as mph-pick --median]\n"
 	       "      --seed N          seed of the model's adaptation [1]\n"
 	       "      --title TEXT      the page's title [the trials file's name]\n"
 	       "  -o, --output FILE     the page, complete or absent [-: standard output]\n"
@@ -32,11 +36,13 @@ static void help(void)
 	       usage_line);
 }
 
-enum { OPT_SEED = 256, OPT_STOP, OPT_TITLE, OPT_VERSION };
+enum { OPT_SEED = 256, OPT_STOP, OPT_RACE, OPT_TITLE, OPT_VERSION };
 
 typedef struct {
 	const char *space, *objective, *model, *knobs, *stop, *title, *output, *trials;
 	uint64_t seed;
+	int raced;
+	mph_race_opts race;
 } settings;
 
 typedef struct {
@@ -82,18 +88,20 @@ int main(int argc, char **argv)
 		{"model", required_argument, NULL, 'm'},
 		{"objective", required_argument, NULL, 'O'},
 		{"output", required_argument, NULL, 'o'},
+		{"race", required_argument, NULL, OPT_RACE},
 		{"seed", required_argument, NULL, OPT_SEED},
 		{"space", required_argument, NULL, 's'},
 		{"stop", required_argument, NULL, OPT_STOP},
 		{"title", required_argument, NULL, OPT_TITLE},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0}};
-	settings st = {NULL, NULL, NULL, NULL, NULL, NULL, "-", "-", 1};
+	settings st = {NULL, NULL, NULL, NULL, NULL, NULL, "-", "-", 1, 0, {0, 0, 0}};
 	run_state r = {0};
 	mph_error err;
 	int ch;
 
 	tool_start(argv, "mph-report");
+	mph_race_opts_init(&st.race);
 	while ((ch = getopt_long(argc, argv, "O:hk:m:o:s:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'O': st.objective = optarg; break;
@@ -104,6 +112,7 @@ int main(int argc, char **argv)
 		case 's': st.space = optarg; break;
 		case OPT_SEED: if (tool_seed_opt("--seed", optarg, &st.seed)) goto usage; break;
 		case OPT_STOP: st.stop = optarg; break;
+		case OPT_RACE: if (tool_race_opt("--race", optarg, &st.race)) goto usage; st.raced = 1; break;
 		case OPT_TITLE: st.title = optarg; break;
 		case OPT_VERSION: printf("mph-report %s\n", MPH_VERSION); return tool_stdout_status();
 		default: goto usage;
@@ -124,6 +133,7 @@ int main(int argc, char **argv)
 		goto usage;
 	}
 	if (st.stop && mph_report_read_stop(r.report, st.stop, &err) != 0) goto fail;
+	if (st.raced && mph_report_set_race(r.report, &st.race, &err) != 0) goto fail;
 	if (r.model && mph_report_predict(r.report, r.model, st.seed, &err) != 0) goto fail;
 	if (write_page(&st, &r, &err) != 0) goto fail;
 	run_free(&r);

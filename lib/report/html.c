@@ -366,6 +366,12 @@ static void chosen(FILE *fp, const mph_report *r)
 	fprintf(fp, "<td>%s</td>", mph_report_num(buf, c->max));
 	fprintf(fp, "<td>%s</td>", mph_report_num(buf, c->res.cost));
 	fprintf(fp, "<td>%s</td></tr></table>\n", mph_report_num(buf, c->res.score));
+	if (r->raced)
+		fprintf(fp, "<p class=\"note\">Chosen by the race between the %zu configurations whose first "
+		        "measurement was best (mph-pick --race %zu,%zu,%s): the leader on the mean of its "
+		        "measurements.</p>\n", r->race.top, r->race.top, r->race.most, mph_report_num(buf, r->race.z));
+	else
+		fputs("<p class=\"note\">Chosen on the median of its measurements (mph-pick --median).</p>\n", fp);
 	{
 		mph_report_frame f = {360, 200, 60, 20, 16, 40, 0.5, c->nvalid + 0.5, 0, 1, 1};
 		double pad = c->max > c->min ? 0.1 * (c->max - c->min) : 0.5 * fabs(c->median) + 0.5;

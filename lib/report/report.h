@@ -46,6 +46,8 @@ struct mph_report {
 	char *stop;                      /* the stop file's line, NULL without one */
 	double *pred;                    /* nvalues(kx) x nvalues(ky): best predicted score, NaN none */
 	size_t npred_configs;            /* configurations the model scored */
+	int raced;                       /* the choice is the race's leader (mph_report_set_race) */
+	mph_race_opts race;
 };
 
 /* ---- SVG and HTML pieces (lib/report/svg.c) ---- */

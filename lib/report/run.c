@@ -106,6 +106,42 @@ static int group(mph_report *r, mph_error *err)
 	return 0;
 }
 
+int mph_report_set_race(mph_report *r, const mph_race_opts *ro, mph_error *err)
+{
+	mph_repeat_row *rows = mph_malloc((r->nt ? r->nt : 1) * sizeof *rows);
+	mph_repeat *rep = mph_malloc((r->nt ? r->nt : 1) * sizeof *rep);
+	size_t *ranked = mph_malloc((r->nt ? r->nt : 1) * sizeof *ranked);
+	mph_race *rs = mph_malloc((ro->top ? ro->top : 1) * sizeof *rs);
+	size_t i, j, nr, nrace;
+	long ng, lead = -1;
+	int rc = -1;
+	/* the rows and groups of group(), again: the same order, so a group's
+	 * index is its configuration's in r->c */
+	for (i = 0; i < r->nt; i++) {
+		rows[i].key = r->t[i].id;
+		rows[i].valid = !isnan(r->t[i].res.score);
+		rows[i].metric = r->t[i].res.metric;
+		rows[i].cost = r->t[i].res.cost;
+	}
+	if ((ng = mph_repeats_group(r->o, rows, r->nt, rep, ranked, &nr, err)) < 0) goto out;
+	if ((lead = mph_repeats_race(r->o, rows, r->nt, rep, (size_t)ng, ro, rs, &nrace, err)) < -1) goto out;
+	r->raced = 1;
+	r->race = *ro;
+	rc = 0;
+	if (lead < 0) goto out;
+	for (i = 0; i < r->nranked && r->ranked[i] != (size_t)lead; i++) {}
+	if (i == r->nranked) goto out; /* cannot be: the leader has a valid row */
+	for (j = i; j > 0; j--) r->ranked[j] = r->ranked[j - 1];
+	r->ranked[0] = (size_t)lead;
+	for (i = 0; i < r->nranked; i++) r->c[r->ranked[i]].rank = (long)(i + 1);
+out:
+	free(rows);
+	free(rep);
+	free(ranked);
+	free(rs);
+	return rc;
+}
+
 mph_report *mph_report_load(const char *path, const mph_space *s, const mph_objective *o,
                             mph_error *err)
 {

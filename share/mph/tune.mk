@@ -152,7 +152,7 @@ status: tune-check
 
 report: tune-check
 	$(MPH_REPORT) -s '$(SPACE)' -O '$(OBJECTIVE)' $(if $(MODEL),-m '$(MODEL)') \
-		$(if $(wildcard $(TUNE_DIR)/stop.txt),--stop '$(TUNE_DIR)/stop.txt') \
+		$(if $(wildcard $(TUNE_DIR)/stop.txt),--stop '$(TUNE_DIR)/stop.txt') $(if $(RACE),--race '$(RACE)') \
 		-o '$(TUNE_DIR)/report.html' '$(TRIALS)'
 
 clean-tune:
