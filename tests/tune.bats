@@ -89,6 +89,10 @@ configs() { tail -n +2 "$1" | cut -d, -f1-4; }
 	assert_equal "$(comm -23 repeated.txt contenders.txt)" ""
 	assert_equal "$(configs tune/trials.csv | sort | uniq -c | awk '$1 > 8')" ""
 	[ "$(configs tune/trials.csv | grep -cx "$(sed -n 2p tune/chosen.csv | cut -d, -f1-4)")" -ge 2 ]
+	# the report's choice is the race's leader too
+	run -0 make -s report
+	assert_equal "$(sed -n '/<table id="choice">/,/<\/table>/p' tune/report.html | grep '<tr class="chosen">' |
+		sed 's/<[^>]*>/ /g' | tr -s ' ' | cut -d' ' -f2-5 | tr ' ' ,)" "$(sed -n 2p tune/chosen.csv | cut -d, -f1-4)"
 	# a rerun measures nothing
 	cp tune/trials.csv before.csv
 	run -0 --separate-stderr make -s tune $STOPARG QUIET=1
