@@ -15,7 +15,7 @@ CFLAGS  ?= -O2 -g
 # (deferred: on a fresh machine pkg-config arrives with the dependencies).
 BLAS_CFLAGS = $(shell pkg-config --cflags openblas 2>/dev/null)
 MPH_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Ilib $(BLAS_CFLAGS)
-LDLIBS  = -ljansson -lcsv -lcurl -llapacke -lopenblas -lm -lpthread
+LDLIBS  = -ljansson -lcsv -lcurl -lopenblas -lm -lpthread
 
 LIB_SRC   = $(sort $(wildcard lib/*/*.c))
 LIB_HDR   = lib/mph.h $(wildcard lib/*/*.h)

@@ -39,12 +39,16 @@ static char *slurp(FILE *fp, size_t *len)
  * convert exactly, deep nesting, duplicate keys) and every invalid document
  * go to jansson instead, so values and error messages are jansson's. */
 
-typedef struct {
+struct mph_json_reader {
 	const char *p, *end;
 	int depth;
 	char *key;     /* scratch for object keys, NUL-terminated */
 	size_t keycap;
-} reader;
+	const char *hook_key; /* the top-level key whose value goes to hook */
+	mph_json_hook hook;
+	void *ctx;
+};
+typedef struct mph_json_reader reader;
 
 static void skip_ws(reader *r)
 {
@@ -52,19 +56,40 @@ static void skip_ws(reader *r)
 }
 
 #ifdef __SIZEOF_INT128__
+/* 5^q below 2^64 */
+static const uint64_t pow5[28] = {
+	1ULL, 5ULL, 25ULL, 125ULL, 625ULL, 3125ULL, 15625ULL, 78125ULL, 390625ULL, 1953125ULL,
+	9765625ULL, 48828125ULL, 244140625ULL, 1220703125ULL, 6103515625ULL, 30517578125ULL,
+	152587890625ULL, 762939453125ULL, 3814697265625ULL, 19073486328125ULL, 95367431640625ULL,
+	476837158203125ULL, 2384185791015625ULL, 11920928955078125ULL, 59604644775390625ULL,
+	298023223876953125ULL, 1490116119384765625ULL, 7450580596923828125ULL};
+
 /* w / 10^q correctly rounded, 0 < w < 2^64, 0 < q <= 31: 10^q is 5^q 2^q,
  * and the quotient of w 2^(64 + lz) (at least 2^127) by 5^q (below 2^72)
  * has at least 56 bits, so its first 53, the next one and whether anything
  * below is non-zero decide the rounding. */
 static double div_pow10(uint64_t w, int q)
 {
-	unsigned __int128 p5 = 1, n, quo, rem, low, half;
-	int lz = __builtin_clzll(w), bits, shift, i;
-	uint64_t mant;
-	for (i = 0; i < q; i++) p5 *= 5;
-	n = (unsigned __int128)(w << lz) << 64;
-	quo = n / p5;
-	rem = n % p5;
+	unsigned __int128 p5, n, quo, rem, low, half;
+	int lz = __builtin_clzll(w), bits, shift;
+	uint64_t mant, bits64;
+	double v;
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (q <= 27) {
+		/* a divisor below 2^64: two hardware divisions, not libgcc's
+		 * 128-bit one (a tenth of the time to read a model file) */
+		uint64_t d = pow5[q], hi = w << lz, q1 = hi / d, r1 = hi % d, q0, r0;
+		__asm__("divq %4" : "=a"(q0), "=d"(r0) : "a"((uint64_t)0), "d"(r1), "rm"(d));
+		quo = (unsigned __int128)q1 << 64 | q0;
+		rem = r0;
+	} else
+#endif
+	{
+		p5 = q <= 27 ? pow5[q] : (unsigned __int128)pow5[27] * pow5[q - 27];
+		n = (unsigned __int128)(w << lz) << 64;
+		quo = n / p5;
+		rem = n % p5;
+	}
 	bits = (uint64_t)(quo >> 64) ? 128 - __builtin_clzll((uint64_t)(quo >> 64)) : 64 - __builtin_clzll((uint64_t)quo);
 	shift = bits - 53;
 	mant = (uint64_t)(quo >> shift);
@@ -77,39 +102,72 @@ static double div_pow10(uint64_t w, int q)
 			shift++;
 		}
 	}
-	return ldexp((double)mant, shift - 64 - lz - q);
+	/* mant 2^e with mant in [2^52, 2^53): a normal double, as w >= 1 and
+	 * q <= 31 keep it above 1e-31 */
+	bits64 = (uint64_t)(shift - 64 - lz - q + 52 + 1023) << 52 | (mant & ((1ULL << 52) - 1));
+	memcpy(&v, &bits64, sizeof v);
+	return v;
 }
 #endif
+
+/* 10^18: a w below it takes one more digit */
+#define MAX18 1000000000000000000ULL
+
+/* The 8 bytes at p, when all are digits, appended to *w (1), else 0. */
+static int eight_digits(const char *p, uint64_t *w)
+{
+	uint64_t x, y;
+	memcpy(&x, p, 8);
+	/* each byte 0x30..0x39: its high nibble 3, and adding 6 leaves it so */
+	if ((x & 0xF0F0F0F0F0F0F0F0ULL) != 0x3030303030303030ULL ||
+	    ((x + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) != 0x3030303030303030ULL)
+		return 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* pairs, then fours, then the eight (p[0] the lowest byte, the first digit) */
+	y = x - 0x3030303030303030ULL;
+	y = y * 10 + (y >> 8);
+	y = ((y & 0x000000FF000000FFULL) * (100 + (1000000ULL << 32)) +
+	     ((y >> 16) & 0x000000FF000000FFULL) * (1 + (10000ULL << 32))) >> 32;
+#else
+	int i;
+	for (y = 0, i = 0; i < 8; i++) y = y * 10 + (uint64_t)(p[i] - '0');
+#endif
+	*w = *w * 100000000ULL + (y & 0xFFFFFFFFULL);
+	return 1;
+}
 
 static const double exact_pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
                                      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
 /* A JSON number at r->p, as jansson reads it: an integer without a fraction
- * or exponent, else a real, exactly rounded as strtod would: by one exact
- * operation where both operands are exact (Clinger's fast path), by a
- * 128-bit division for up to 31 decimals, else by strtod itself. NULL:
- * leave it to jansson. */
-static json_t *number(reader *r)
+ * or exponent (*iv, *is_int set), else a real (*dv), exactly rounded as
+ * strtod would: by one exact operation where both operands are exact
+ * (Clinger's fast path), by a 128-bit division for up to 31 decimals, else
+ * by strtod itself. -1: leave it to jansson. */
+static int scan_number(reader *r, int *is_int, json_int_t *iv, double *dv)
 {
 	const char *s = r->p, *q = s;
-	int neg = 0, digits = 0, frac = 0, exp = 0, eneg = 0, real = 0, dropped = 0;
-	uint64_t w = 0;
+	int neg = 0, frac = 0, exp = 0, eneg = 0, real = 0, dropped = 0;
+	uint64_t w = 0; /* the significant digits read, at most 19 of them */
 	double v;
 	if (q < r->end && *q == '-') { neg = 1; q++; }
-	if (q >= r->end || *q < '0' || *q > '9') return NULL;
-	if (*q == '0' && q + 1 < r->end && q[1] >= '0' && q[1] <= '9') return NULL;
+	if (q >= r->end || *q < '0' || *q > '9') return -1;
+	if (*q == '0' && q + 1 < r->end && q[1] >= '0' && q[1] <= '9') return -1;
 	for (; q < r->end && *q >= '0' && *q <= '9'; q++) {
-		if (w == 0 && *q == '0') continue;
-		if (digits < 19) { w = w * 10 + (uint64_t)(*q - '0'); digits++; }
+		if (w < MAX18) w = w * 10 + (uint64_t)(*q - '0');
 		else dropped = 1;
 	}
 	if (q < r->end && *q == '.') {
 		real = 1;
 		q++;
-		if (q >= r->end || *q < '0' || *q > '9') return NULL;
+		if (q >= r->end || *q < '0' || *q > '9') return -1;
+		/* eight digits at a time while they cannot make more than 19 */
+		while (w < 100000000000ULL && r->end - q >= 8 && eight_digits(q, &w)) {
+			q += 8;
+			frac += 8;
+		}
 		for (; q < r->end && *q >= '0' && *q <= '9'; q++) {
-			if (w == 0 && *q == '0') { frac++; continue; }
-			if (digits < 19) { w = w * 10 + (uint64_t)(*q - '0'); digits++; frac++; }
+			if (w < MAX18) { w = w * 10 + (uint64_t)(*q - '0'); frac++; }
 			else dropped = 1;
 		}
 	}
@@ -117,14 +175,16 @@ static json_t *number(reader *r)
 		real = 1;
 		q++;
 		if (q < r->end && (*q == '+' || *q == '-')) eneg = *q++ == '-';
-		if (q >= r->end || *q < '0' || *q > '9') return NULL;
+		if (q >= r->end || *q < '0' || *q > '9') return -1;
 		for (; q < r->end && *q >= '0' && *q <= '9'; q++)
 			if (exp < 10000) exp = exp * 10 + (*q - '0');
 	}
 	if (!real) {
+		if (w >= MAX18 || dropped) return -1; /* jansson checks the range */
 		r->p = q;
-		if (digits > 18 || dropped) return NULL; /* jansson checks the range */
-		return json_integer(neg ? -(json_int_t)w : (json_int_t)w);
+		*is_int = 1;
+		*iv = neg ? -(json_int_t)w : (json_int_t)w;
+		return 0;
 	}
 	exp = frac + (eneg ? exp : -exp); /* value = w / 10^exp */
 	v = NAN; /* below: strtod (also for more than 19 significant digits) */
@@ -138,15 +198,26 @@ static json_t *number(reader *r)
 	if (isnan(v)) {
 		/* strtod, as jansson would (no library here sets a locale) */
 		char buf[64];
-		if ((size_t)(q - s) >= sizeof buf) return NULL;
+		if ((size_t)(q - s) >= sizeof buf) return -1;
 		memcpy(buf, s, (size_t)(q - s));
 		buf[q - s] = '\0';
 		v = strtod(buf, NULL);
 		neg = 0;
 	}
-	if (!isfinite(v)) return NULL;
+	if (!isfinite(v)) return -1;
 	r->p = q;
-	return json_real(neg ? -v : v);
+	*is_int = 0;
+	*dv = neg ? -v : v;
+	return 0;
+}
+
+static json_t *number(reader *r)
+{
+	int is_int;
+	json_int_t iv;
+	double dv;
+	if (scan_number(r, &is_int, &iv, &dv) != 0) return NULL;
+	return is_int ? json_integer(iv) : json_real(dv);
 }
 
 /* A string at r->p (the opening quote) into r->key, NUL-terminated; its
@@ -216,12 +287,18 @@ static json_t *object(reader *r)
 			break;
 		}
 		r->p++;
-		v = value(r);
-		if (v == NULL || json_object_set_new_nocheck(o, key, v) != 0) {
+		if (r->hook != NULL && r->depth == 1 && strcmp(key, r->hook_key) == 0) {
+			/* the hook reads this value; the key stays out of the object */
 			if (key != small) free(key);
-			break;
+			if (r->hook(r, r->ctx) != 0) break;
+		} else {
+			v = value(r);
+			if (v == NULL || json_object_set_new_nocheck(o, key, v) != 0) {
+				if (key != small) free(key);
+				break;
+			}
+			if (key != small) free(key);
 		}
-		if (key != small) free(key);
 		skip_ws(r);
 		if (r->p < r->end && *r->p == ',') { r->p++; skip_ws(r); continue; }
 		if (r->p < r->end && *r->p == '}') { r->p++; return o; }
@@ -261,10 +338,12 @@ static json_t *value(reader *r)
 	return v;
 }
 
-/* The document in text[0..len), or NULL where jansson must read it. */
-static json_t *load_fast(const char *text, size_t len)
+/* The document in text[0..len), or NULL where jansson must read it (or
+ * the hook, if any, failed). */
+static json_t *load_fast(const char *text, size_t len, const char *hook_key, mph_json_hook hook,
+                         void *ctx)
 {
-	reader r = {text, text + len, 0, NULL, 0};
+	reader r = {text, text + len, 0, NULL, 0, hook_key, hook, ctx};
 	json_t *j = NULL;
 	skip_ws(&r);
 	if (r.p < r.end && (*r.p == '{' || *r.p == '[')) j = value(&r);
@@ -277,14 +356,11 @@ static json_t *load_fast(const char *text, size_t len)
 	return j;
 }
 
-json_t *mph_json_load(const char *path, mph_error *err)
+char *mph_json_slurp(const char *path, size_t *len, mph_error *err)
 {
-	json_error_t je;
-	json_t *j = NULL;
 	const char *name = mph_input_name(path);
 	FILE *fp = stdin;
 	char *text;
-	size_t len = 0;
 	int read_errno = 0;
 	if (path != NULL && strcmp(path, "-") != 0 && (fp = fopen(path, "r")) == NULL) {
 		mph_error_set(err, path, 0, 0, "cannot open: %s", strerror(errno));
@@ -292,17 +368,76 @@ json_t *mph_json_load(const char *path, mph_error *err)
 	}
 	errno = 0;
 	/* A directory opens but cannot be read: say so, not "expected '{'". */
-	if ((text = slurp(fp, &len)) == NULL) read_errno = errno;
+	if ((text = slurp(fp, len)) == NULL) read_errno = errno;
 	if (fp != stdin) fclose(fp);
-	if (text != NULL && (j = load_fast(text, len)) == NULL)
-		j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
-	free(text);
-	if (read_errno != 0)
-		mph_error_set(err, name, 0, 0, "read error: %s", strerror(read_errno));
-	else if (j == NULL)
+	if (text == NULL) mph_error_set(err, name, 0, 0, "read error: %s", strerror(read_errno));
+	return text;
+}
+
+json_t *mph_json_parse(const char *text, size_t len, const char *name, mph_error *err)
+{
+	json_error_t je;
+	json_t *j = load_fast(text, len, NULL, NULL, NULL);
+	if (j == NULL && (j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je)) == NULL)
 		mph_error_set(err, name, je.line > 0 ? je.line : 0, je.column > 0 ? je.column : 0,
 		              "invalid JSON: %s", je.text);
 	return j;
+}
+
+json_t *mph_json_parse_hooked(const char *text, size_t len, const char *key, mph_json_hook hook, void *ctx)
+{
+	return load_fast(text, len, key, hook, ctx);
+}
+
+json_t *mph_json_load(const char *path, mph_error *err)
+{
+	size_t len = 0;
+	char *text = mph_json_slurp(path, &len, err);
+	json_t *j;
+	if (text == NULL) return NULL;
+	j = mph_json_parse(text, len, mph_input_name(path), err);
+	free(text);
+	return j;
+}
+
+/* ---- for hooks ---- */
+
+int mph_json_accept(mph_json_reader *r, int ch)
+{
+	skip_ws(r);
+	if (r->p < r->end && *r->p == ch) {
+		r->p++;
+		return 1;
+	}
+	return 0;
+}
+
+const char *mph_json_read_key(mph_json_reader *r)
+{
+	long n;
+	skip_ws(r);
+	if (r->p >= r->end || *r->p != '"' || (n = string(r)) < 0 || (long)strlen(r->key) != n) return NULL;
+	return mph_json_accept(r, ':') ? r->key : NULL;
+}
+
+json_t *mph_json_read_value(mph_json_reader *r)
+{
+	return value(r);
+}
+
+int mph_json_read_numbers(mph_json_reader *r, double *out, size_t n)
+{
+	size_t i;
+	if (!mph_json_accept(r, '[')) return -1;
+	for (i = 0; i < n; i++) {
+		int is_int;
+		json_int_t iv;
+		if (i > 0 && !mph_json_accept(r, ',')) return -1;
+		skip_ws(r);
+		if (scan_number(r, &is_int, &iv, &out[i]) != 0) return -1;
+		if (is_int) out[i] = (double)iv; /* as json_number_value reads an integer */
+	}
+	return mph_json_accept(r, ']') ? 0 : -1;
 }
 
 int mph_json_check_keys(json_t *obj, const char *const *allowed, const char *file,
