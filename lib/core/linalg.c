@@ -368,9 +368,18 @@ void mph_vec_step(size_t n, double lr, const double *g, const double *x, double 
  * cores: 6.3s with one thread, 6.6s with two). */
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
+/* OpenBLAS's pthread build starts its worker threads when it is loaded and
+ * lets them spin on sched_yield for about 0.1 s waiting for work that,
+ * with one thread asked for, never comes: a whole core burnt for the life
+ * of a short tool (mph-suggest: its first 30 ms). One thread, and the idle
+ * workers stopped; blas_thread_shutdown_ is an OpenBLAS internal, so it is
+ * called only where the library has it. */
+extern int blas_thread_shutdown_(void) __attribute__((weak));
+
 static void set_one_thread(void)
 {
 	openblas_set_num_threads(1);
+	if (blas_thread_shutdown_) blas_thread_shutdown_();
 }
 
 static void one_thread(void)
@@ -378,18 +387,17 @@ static void one_thread(void)
 	pthread_once(&once, set_one_thread);
 }
 
-/* OpenBLAS's pthread build starts its worker threads when it is loaded and
- * lets them spin on sched_yield for about 0.1 s waiting for work that,
- * with one thread asked for, never comes: a whole core burnt for the life
- * of a short tool (mph-suggest: its first 30 ms). One thread from the
- * start, and the idle workers stopped; blas_thread_shutdown_ is an
- * OpenBLAS internal, so it is called only where the library has it. */
-extern int blas_thread_shutdown_(void) __attribute__((weak));
+/* From the start where OpenBLAS is a shared library: its constructor has
+ * run before this one. Where it is linked in statically (mph-suggest, see
+ * the Makefile) this constructor runs first, while gotoblas, OpenBLAS's
+ * table of kernels for this CPU, is still NULL, and calling into the
+ * library then breaks its own start: the first call does it instead. */
+extern void *gotoblas __attribute__((weak));
 
 __attribute__((constructor)) static void quiet_workers(void)
 {
+	if (&gotoblas != NULL && gotoblas == NULL) return;
 	one_thread();
-	if (blas_thread_shutdown_) blas_thread_shutdown_();
 }
 
 /* mph_gemm_in where the CPU has no AVX-512 */

@@ -56,9 +56,18 @@ int mph_append_close(mph_append *a, mph_error *err); /* frees a, unlocks; NULL i
 /* ---- json ---- */
 /* Loads a JSON file ("-" for stdin) into err's file/line/column on failure. */
 json_t *mph_json_load(const char *path, mph_error *err);
-/* mph_json_load in two steps: the whole file ("-": stdin) into memory,
- * NUL-terminated (free it), then its text parsed (name: for messages). */
-char *mph_json_slurp(const char *path, size_t *len, mph_error *err);
+/* mph_json_load in two steps: the whole file ("-": stdin) in memory (a
+ * regular file mapped, so the text is not NUL-terminated), then its text
+ * parsed (name: for messages). */
+typedef struct {
+	const char *text;
+	size_t len;
+	void *map;     /* the mapping, or NULL */
+	size_t maplen;
+	char *buf;     /* the text read into memory, or NULL */
+} mph_json_text;
+int mph_json_text_read(mph_json_text *t, const char *path, mph_error *err); /* 0 or -1 */
+void mph_json_text_free(mph_json_text *t);
 json_t *mph_json_parse(const char *text, size_t len, const char *name, mph_error *err);
 
 /* A bulky part of a document read in place rather than into jansson values

@@ -636,20 +636,19 @@ mph_model *mph_model_load(const char *path, mph_error *err)
 {
 	const char *name = mph_input_name(path);
 	net_list nl = {NULL, 0, 0, 0};
-	size_t len = 0;
-	char *text = mph_json_slurp(path, &len, err);
+	mph_json_text t;
 	json_t *j;
 	mph_model *m = NULL;
-	if (text == NULL) return NULL;
-	if ((j = mph_json_parse_hooked(text, len, "network", fast_networks, &nl)) != NULL && nl.seen)
+	if (mph_json_text_read(&t, path, err) != 0) return NULL;
+	if ((j = mph_json_parse_hooked(t.text, t.len, "network", fast_networks, &nl)) != NULL && nl.seen)
 		m = from_json(j, &nl, name, err);
 	json_decref(j);
 	net_list_free(&nl);
-	if (m == NULL && (j = mph_json_parse(text, len, name, err)) != NULL) {
+	if (m == NULL && (j = mph_json_parse(t.text, t.len, name, err)) != NULL) {
 		m = from_json(j, NULL, name, err);
 		json_decref(j);
 	}
-	free(text);
+	mph_json_text_free(&t);
 	return m;
 }
 
