@@ -15,6 +15,7 @@
 #include "core/core.h"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(MPH_NO_SIMD)
+#include <cpuid.h>
 #include <immintrin.h>
 #define MPH_AVX512 1
 
@@ -200,13 +201,29 @@ __attribute__((target("avx512f"))) static void gemm_avx512(int ta, int tb, int m
 	if (pack != stack) free(pack);
 }
 
+/* AVX-512F usable: the CPU has it (CPUID leaf 7) and the OS saves its
+ * registers (XCR0: SSE, AVX, opmask and ZMM state), as
+ * __builtin_cpu_supports("avx512f") decides; asked directly, when first
+ * needed. __builtin_cpu_supports links libgcc's detection into every tool,
+ * run at start-up: a dozen CPUID instructions, each a trap to the
+ * hypervisor on a virtual machine (8-12 us on this one). */
+static int cpu_avx512f(void)
+{
+	unsigned a, b, c, d, lo, hi;
+	if (__get_cpuid_max(0, NULL) < 7) return 0;
+	__cpuid(1, a, b, c, d);
+	if (!(c & bit_OSXSAVE)) return 0;
+	__asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	(void)hi;
+	if ((lo & 0xe6) != 0xe6) return 0;
+	__cpuid_count(7, 0, a, b, c, d);
+	return (b & bit_AVX512F) != 0;
+}
+
 static int have_avx512(void)
 {
 	static int have = -1; /* a race here writes the same value twice */
-	if (have < 0) {
-		__builtin_cpu_init();
-		have = __builtin_cpu_supports("avx512f") ? 1 : 0;
-	}
+	if (have < 0) have = cpu_avx512f();
 	return have;
 }
 
@@ -391,12 +408,19 @@ static void one_thread(void)
  * run before this one. Where it is linked in statically (mph-suggest, see
  * the Makefile) this constructor runs first, while gotoblas, OpenBLAS's
  * table of kernels for this CPU, is still NULL, and calling into the
- * library then breaks its own start: the first call does it instead. */
+ * library then breaks its own start: here one thread is asked for as
+ * OPENBLAS_NUM_THREADS=1 would ask (the counts OpenBLAS's start reads), so
+ * that no worker is started at all, and the first call does the rest. */
 extern void *gotoblas __attribute__((weak));
+extern int blas_cpu_number __attribute__((weak)), blas_num_threads __attribute__((weak));
 
 __attribute__((constructor)) static void quiet_workers(void)
 {
-	if (&gotoblas != NULL && gotoblas == NULL) return;
+	if (&gotoblas != NULL && gotoblas == NULL) {
+		if (&blas_cpu_number != NULL && &blas_num_threads != NULL && blas_cpu_number == 0)
+			blas_cpu_number = blas_num_threads = 1;
+		return;
+	}
 	one_thread();
 }
 
