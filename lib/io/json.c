@@ -204,9 +204,10 @@ static const double exact_pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8
 
 /* A JSON number at r->p, as jansson reads it: an integer without a fraction
  * or exponent (*iv, *is_int set), else a real (*dv), exactly rounded as
- * strtod would: by one exact operation where both operands are exact
- * (Clinger's fast path), by a 128-bit division for up to 31 decimals, else
- * by strtod itself. -1: leave it to jansson. */
+ * strtod would: for up to 27 decimals by products (mul_pow10), for up to 31
+ * by a 128-bit division, for a whole number by one exact operation where
+ * both operands are exact (Clinger's fast path), else by strtod itself. -1:
+ * leave it to jansson. */
 static int scan_number(reader *r, int *is_int, json_int_t *iv, double *dv)
 {
 	const char *s = r->p, *q = s;

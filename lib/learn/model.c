@@ -396,8 +396,7 @@ static int load_adapt(json_t *ad, mph_train_opts *o, const char *file, mph_error
 typedef struct {
 	mph_mlp **net;
 	size_t n;
-	int array; /* "network" was an array of them */
-	int seen;  /* the hook ran: a second "network" key is left to jansson */
+	int seen; /* the hook ran: a second "network" key is left to jansson */
 } net_list;
 
 static void net_list_free(net_list *nl)
@@ -490,7 +489,6 @@ static int fast_networks(mph_json_reader *r, void *ctx)
 		nl->n = 1;
 		return 0;
 	}
-	nl->array = 1;
 	do {
 		if (nl->n == cap) nl->net = mph_realloc(nl->net, (cap = 2 * cap + 4) * sizeof *nl->net);
 		if (fast_network(r, &nl->net[nl->n]) != 0) return -1;
@@ -500,7 +498,8 @@ static int fast_networks(mph_json_reader *r, void *ctx)
 }
 
 /* j is the whole document, or (pre not NULL) the document without
- * "network", whose networks pre holds (taken over, whatever happens). */
+ * "network", whose networks pre holds: those the model takes are set to
+ * NULL in pre, the caller frees the rest. */
 static mph_model *from_json(json_t *j, net_list *pre, const char *file, mph_error *err)
 {
 	json_t *v, *nm, *prov, *net;
@@ -635,7 +634,7 @@ mph_model *mph_model_from_json(json_t *j, const char *file, mph_error *err)
 mph_model *mph_model_load(const char *path, mph_error *err)
 {
 	const char *name = mph_input_name(path);
-	net_list nl = {NULL, 0, 0, 0};
+	net_list nl = {NULL, 0, 0};
 	mph_json_text t;
 	json_t *j;
 	mph_model *m = NULL;
