@@ -51,8 +51,11 @@ bin/%: tools/%.c tools/tool.h build/libmph.a
 # (its relocations, the libgfortran it needs) cost 1.5 ms of every start,
 # glibc's and the other libraries' another 0.3 ms, of a 9 ms step at 8
 # trials. The binary is 27 MB; valgrind, which cannot follow malloc in a
-# static binary, checks a dynamically linked build (mk/valgrind.mk).
+# static binary, checks a dynamically linked build (mk/valgrind.mk), and
+# the sanitizers, whose runtime is a shared library, get one too.
+ifeq ($(findstring -fsanitize,$(CFLAGS)),)
 bin/mph-suggest: LDLIBS = -static-pie -ljansson -lcsv -lopenblas -lm -lpthread
+endif
 
 build/unit/%: tests/unit/%.c tests/unit/unit.h $(LIB_HDR) build/libmph.a
 	@mkdir -p $(@D)
