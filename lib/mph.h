@@ -1011,8 +1011,10 @@ int mph_eval_stats_read_stops(mph_eval_stats *st, mph_csv *c, const mph_stop_opt
  * 1, 2, ...). */
 int mph_eval_stats_read_log(mph_eval_stats *st, mph_csv *c, mph_error *err);
 /* The summary CSV (mph-eval(1)): algo,measure,at,runs,reached,p10,median,p90
- * with measure "best" (at = budget) or "samples" (at = level in percent);
- * a percentile beyond the runs that got there is written "inf". */
+ * with measure "best" (at = budget; fractions of the optimum to 4 decimals)
+ * or "samples" (at = level in percent; samples to a tenth); a percentile
+ * among the runs that never got there is written ">X", X the most it is
+ * known to exceed. */
 void mph_eval_stats_write(const mph_eval_stats *st, FILE *fp);
 
 /* Repeated measurements (lib/eval/repeats.c): a configuration measured

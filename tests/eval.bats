@@ -83,7 +83,7 @@ eval_configs() { # LOG NKNOBS
 	assert_equal "${stderr_lines[0]}" "mph-eval: warning: t5 morphling meta_seed=1 seed=1: search failed after 4 samples, counted as stuck there: adaptation diverged (try a smaller learning rate)"
 	assert_equal "${stderr_lines[1]}" "mph-eval: warning: 1 search failed and was counted as stuck"
 	# stuck at the initial design's best, at every budget; random still runs
-	assert_line --index 4 --regexp '^morphling,best,50,1,0,0.35139092240009456,'
+	assert_line --index 4 --regexp '^morphling,best,50,1,0,0.3514,'
 	assert_line --index 11 --regexp '^random,best,10,1,'
 }
 
@@ -157,6 +157,28 @@ eval_configs() { # LOG NKNOBS
 	cat log.csv body.csv > twice.csv
 	run -0 mph-eval --from-log twice.csv
 	assert_line --index 1 --regexp '^random,best,10,24,'
+}
+
+@test "mph-eval --from-log: percentiles rounded, a level some runs never reached as >X, no inf" {
+	ev -a random,gp-ucb -r 2 --cap 6 --log log.csv > /dev/null
+	run -0 mph-eval --from-log log.csv
+	refute_output --partial inf
+	# samples to a tenth, shares of the optimum to 4 decimals; a row of a
+	# level some run never reached (within the cap of 6) has its p90 as a
+	# bound, ">X" with X at most the cap, and only such a row has one
+	run -0 awk -F, 'NR > 1 {
+		for (i = 6; i <= 8; i++) {
+			if ($2 == "samples" && $i !~ /^>?[0-9]+(\.[0-9])?$/) print "samples: " $0
+			if ($2 == "best" && $i !~ /^(0(\.[0-9][0-9]?[0-9]?[0-9]?)?|1)$/) print "share: " $0
+			if ($i ~ /^>/ && ($5 == $4 || substr($i, 2) + 0 > 6)) print "bound: " $0
+		}
+		if ($2 == "samples" && $5 < $4 && $8 !~ /^>/) print "no bound: " $0
+		if ($2 == "samples" && $5 < $4) bounds++
+	} END { if (!bounds) print "no level missed: the test tests nothing" }' <<< "$output"
+	assert_output ""
+	# and --summary writes the same
+	ev -a random,gp-ucb -r 2 --cap 6 --summary > summary.csv
+	mph-eval --from-log log.csv | cmp - summary.csv
 }
 
 @test "mph-eval --from-log: a cut log is an error" {

@@ -232,7 +232,9 @@ except subprocess.TimeoutExpired:
 print(p.returncode)
 PY
 	interrupted=0
-	for d in 0.3 0.5 0.4 0.6 0.3 0.5; do
+	# a whole run takes about 0.3 s (mph-suggest, a process a step, ~10 ms):
+	# the first SIGINT comes well before its end
+	for d in 0.1 0.2 0.15 0.25 0.1 0.3; do
 		rc=$(python3 ctrlc.py "$d" make -s tune $STOPARG QUIET=1 2>/dev/null)
 		[ "$rc" = 0 ] && break
 		# make dies of the SIGINT, or exits 2 when its recipe's end reached it first

@@ -15,6 +15,7 @@
 #include "core/core.h"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(MPH_NO_SIMD)
+#include <cpuid.h>
 #include <immintrin.h>
 #define MPH_AVX512 1
 
@@ -200,13 +201,29 @@ __attribute__((target("avx512f"))) static void gemm_avx512(int ta, int tb, int m
 	if (pack != stack) free(pack);
 }
 
+/* AVX-512F usable: the CPU has it (CPUID leaf 7) and the OS saves its
+ * registers (XCR0: SSE, AVX, opmask and ZMM state), as
+ * __builtin_cpu_supports("avx512f") decides; asked directly, when first
+ * needed. __builtin_cpu_supports links libgcc's detection into every tool,
+ * run at start-up: a dozen CPUID instructions, each a trap to the
+ * hypervisor on a virtual machine (8-12 us on this one). */
+static int cpu_avx512f(void)
+{
+	unsigned a, b, c, d, lo, hi;
+	if (__get_cpuid_max(0, NULL) < 7) return 0;
+	__cpuid(1, a, b, c, d);
+	if (!(c & bit_OSXSAVE)) return 0;
+	__asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	(void)hi;
+	if ((lo & 0xe6) != 0xe6) return 0;
+	__cpuid_count(7, 0, a, b, c, d);
+	return (b & bit_AVX512F) != 0;
+}
+
 static int have_avx512(void)
 {
 	static int have = -1; /* a race here writes the same value twice */
-	if (have < 0) {
-		__builtin_cpu_init();
-		have = __builtin_cpu_supports("avx512f") ? 1 : 0;
-	}
+	if (have < 0) have = cpu_avx512f();
 	return have;
 }
 
@@ -357,7 +374,7 @@ void mph_vec_step(size_t n, double lr, const double *g, const double *x, double 
 
 #ifndef MPH_NO_BLAS
 #include <cblas.h>
-#include <lapacke.h>
+#include <lapack.h>
 #include <pthread.h>
 
 /* One thread, even when OPENBLAS_NUM_THREADS asks for more: threaded dgemm
@@ -368,9 +385,18 @@ void mph_vec_step(size_t n, double lr, const double *g, const double *x, double 
  * cores: 6.3s with one thread, 6.6s with two). */
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
+/* OpenBLAS's pthread build starts its worker threads when it is loaded and
+ * lets them spin on sched_yield for about 0.1 s waiting for work that,
+ * with one thread asked for, never comes: a whole core burnt for the life
+ * of a short tool (mph-suggest: its first 30 ms). One thread, and the idle
+ * workers stopped; blas_thread_shutdown_ is an OpenBLAS internal, so it is
+ * called only where the library has it. */
+extern int blas_thread_shutdown_(void) __attribute__((weak));
+
 static void set_one_thread(void)
 {
 	openblas_set_num_threads(1);
+	if (blas_thread_shutdown_) blas_thread_shutdown_();
 }
 
 static void one_thread(void)
@@ -378,18 +404,24 @@ static void one_thread(void)
 	pthread_once(&once, set_one_thread);
 }
 
-/* OpenBLAS's pthread build starts its worker threads when it is loaded and
- * lets them spin on sched_yield for about 0.1 s waiting for work that,
- * with one thread asked for, never comes: a whole core burnt for the life
- * of a short tool (mph-suggest: its first 30 ms). One thread from the
- * start, and the idle workers stopped; blas_thread_shutdown_ is an
- * OpenBLAS internal, so it is called only where the library has it. */
-extern int blas_thread_shutdown_(void) __attribute__((weak));
+/* From the start where OpenBLAS is a shared library: its constructor has
+ * run before this one. Where it is linked in statically (mph-suggest, see
+ * the Makefile) this constructor runs first, while gotoblas, OpenBLAS's
+ * table of kernels for this CPU, is still NULL, and calling into the
+ * library then breaks its own start: here one thread is asked for as
+ * OPENBLAS_NUM_THREADS=1 would ask (the counts OpenBLAS's start reads), so
+ * that no worker is started at all, and the first call does the rest. */
+extern void *gotoblas __attribute__((weak));
+extern int blas_cpu_number __attribute__((weak)), blas_num_threads __attribute__((weak));
 
 __attribute__((constructor)) static void quiet_workers(void)
 {
+	if (&gotoblas != NULL && gotoblas == NULL) {
+		if (&blas_cpu_number != NULL && &blas_num_threads != NULL && blas_cpu_number == 0)
+			blas_cpu_number = blas_num_threads = 1;
+		return;
+	}
 	one_thread();
-	if (blas_thread_shutdown_) blas_thread_shutdown_();
 }
 
 /* mph_gemm_in where the CPU has no AVX-512 */
@@ -410,23 +442,87 @@ void mph_gemv(int trans, int m, int n, double alpha, const double *a, int lda, c
 	cblas_dgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, m, n, alpha, a, lda, x, 1, beta, y, 1);
 }
 
+/* The Cholesky routines below call LAPACK (OpenBLAS's) as LAPACKE's
+ * row-major wrappers did, step for step, so the results are the same to the
+ * bit: the lower triangle copied into column-major order, the routine, the
+ * triangle copied back; an input with a NaN refused untouched first. Without
+ * LAPACKE a tool does not load liblapacke and the second LAPACK and BLAS it
+ * links (0.7 ms of every start). */
+static int tri_has_nan(int n, const double *a, int lda)
+{
+	int i, j;
+	for (i = 0; i < n; i++)
+		for (j = 0; j <= i; j++)
+			if (isnan(a[(size_t)i * lda + j])) return 1;
+	return 0;
+}
+
+static int rect_has_nan(int m, int n, const double *a, int lda)
+{
+	int i, j;
+	for (i = 0; i < m; i++)
+		for (j = 0; j < n; j++)
+			if (isnan(a[(size_t)i * lda + j])) return 1;
+	return 0;
+}
+
+/* A column-major copy, leading dimension max(1, n), of a's lower triangle. */
+static double *tri_to_col(int n, const double *a, int lda)
+{
+	int ld = n > 1 ? n : 1, i, j;
+	double *t = mph_malloc((size_t)ld * ld * sizeof *t);
+	for (i = 0; i < n; i++)
+		for (j = 0; j <= i; j++) t[i + (size_t)j * ld] = a[(size_t)i * lda + j];
+	return t;
+}
+
+static void tri_from_col(int n, double *t, double *a, int lda)
+{
+	int ld = n > 1 ? n : 1, i, j;
+	for (i = 0; i < n; i++)
+		for (j = 0; j <= i; j++) a[(size_t)i * lda + j] = t[i + (size_t)j * ld];
+	free(t);
+}
+
 int mph_cholesky(int n, double *a, int lda)
 {
+	int ld = n > 1 ? n : 1, info;
+	double *t;
 	one_thread();
-	return LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', n, a, lda) == 0 ? 0 : -1;
+	if (tri_has_nan(n, a, lda)) return -1;
+	t = tri_to_col(n, a, lda);
+	LAPACK_dpotrf("L", &n, t, &ld, &info);
+	tri_from_col(n, t, a, lda);
+	return info == 0 ? 0 : -1;
 }
 
 void mph_cholesky_solve(int n, int nrhs, const double *l, int lda, double *b, int ldb)
 {
+	int ld = n > 1 ? n : 1, info, i, j;
+	double *t, *bt;
 	one_thread();
-	LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'L', n, nrhs, l, lda, b, ldb);
+	if (tri_has_nan(n, l, lda) || rect_has_nan(n, nrhs, b, ldb)) return;
+	t = tri_to_col(n, l, lda);
+	bt = mph_malloc((size_t)ld * (nrhs > 1 ? nrhs : 1) * sizeof *bt);
+	for (i = 0; i < n; i++)
+		for (j = 0; j < nrhs; j++) bt[i + (size_t)j * ld] = b[(size_t)i * ldb + j];
+	LAPACK_dpotrs("L", &n, &nrhs, t, &ld, bt, &ld, &info);
+	for (i = 0; i < n; i++)
+		for (j = 0; j < nrhs; j++) b[(size_t)i * ldb + j] = bt[i + (size_t)j * ld];
+	free(bt);
+	free(t);
 }
 
 int mph_cholesky_inverse(int n, double *a, int lda)
 {
-	int i, j;
+	int ld = n > 1 ? n : 1, info, i, j;
+	double *t;
 	one_thread();
-	if (LAPACKE_dpotri(LAPACK_ROW_MAJOR, 'L', n, a, lda) != 0) return -1;
+	if (tri_has_nan(n, a, lda)) return -1;
+	t = tri_to_col(n, a, lda);
+	LAPACK_dpotri("L", &n, t, &ld, &info);
+	tri_from_col(n, t, a, lda);
+	if (info != 0) return -1;
 	for (i = 0; i < n; i++)
 		for (j = 0; j < i; j++) a[j * lda + i] = a[i * lda + j];
 	return 0;

@@ -17,6 +17,7 @@ typedef struct {
 	size_t *nat;
 	size_t *optimal_at;  /* per budget: runs whose best was the optimum then */
 	double **to_level;   /* nlevels arrays of runs values */
+	double *len;         /* the samples each run took */
 	double *stop_n, *stop_q; /* runs under a stopping rule: where, and the worth there */
 	size_t nstop, stopcap, fired, stop_opt;
 } algo_stats;
@@ -89,6 +90,7 @@ void mph_eval_stats_free(mph_eval_stats *st)
 		free(as->nat);
 		free(as->optimal_at);
 		free(as->to_level);
+		free(as->len);
 		free(as->stop_n);
 		free(as->stop_q);
 		free(as->name);
@@ -137,7 +139,9 @@ void mph_eval_stats_add(mph_eval_stats *st, const char *algo, const double *best
 			as->at_budget[b] = mph_realloc(as->at_budget[b], as->cap * sizeof **as->at_budget);
 		for (l = 0; l < st->nlevels; l++)
 			as->to_level[l] = mph_realloc(as->to_level[l], as->cap * sizeof **as->to_level);
+		as->len = mph_realloc(as->len, as->cap * sizeof *as->len);
 	}
+	as->len[as->runs] = (double)n;
 	for (b = 0; b < st->nbudgets; b++) {
 		size_t k = (size_t)st->budgets[b];
 		double v;
@@ -199,56 +203,100 @@ int mph_eval_stats_level(const mph_eval_stats *st, size_t a, size_t l, mph_eval_
 	return as->runs > 0 ? 0 : -1;
 }
 
-static void write_num(FILE *fp, double x)
+/* A percentile of the samples to a level, where a run that never got there
+ * counts as infinitely many: 0 and the value, or 1 and a lower bound where
+ * the percentile touches such a run: the percentile with each of them
+ * counted as the samples it took (it needed more). */
+static int samples_percentile(const double *v, const double *len, size_t n, double q, double *x)
 {
-	char buf[32];
-	if (isinf(x)) fputs("inf", fp);
-	else if (isnan(x)) fputs("", fp);
-	else fputs(mph_fmt_double(buf, x), fp);
+	double *w;
+	size_t i;
+	*x = mph_percentile(v, n, q);
+	if (!isinf(*x)) return 0;
+	w = mph_malloc(n * sizeof *w);
+	for (i = 0; i < n; i++) w[i] = isinf(v[i]) ? len[i] : v[i];
+	*x = mph_percentile(w, n, q);
+	free(w);
+	return 1;
 }
 
-static void write_row(FILE *fp, const char *algo, const char *measure, const char *at,
-                      const mph_eval_stat *s)
+/* Samples to a level: whole numbers interpolated at the 10th, 50th and 90th
+ * percentile, so a tenth says all (the rounding only drops the binary
+ * noise: 7.800000000000001); a lower bound is written ">X". */
+static void write_samples(FILE *fp, double x, int bound)
+{
+	char buf[40];
+	if (isnan(x)) return;
+	if (bound) fputc('>', fp);
+	fputs(mph_fmt_double(buf, round(x * 10) / 10), fp);
+}
+
+/* A fraction of the optimum, to 4 decimals; below 1 it never shows as 1,
+ * which means the optimum itself. */
+static void write_share(FILE *fp, double x)
+{
+	char buf[40];
+	double r;
+	if (isnan(x)) return;
+	r = round(x * 1e4) / 1e4;
+	if (r >= 1 && x < 1) r = 0.9999;
+	fputs(mph_fmt_double(buf, r), fp);
+}
+
+static void write_head(FILE *fp, const char *algo, const char *measure, const char *at, size_t runs,
+                       size_t reached)
 {
 	mph_csv_write_field(fp, algo);
-	fprintf(fp, ",%s,%s,%zu,%zu,", measure, at, s->runs, s->reached);
-	write_num(fp, s->p10);
-	fputc(',', fp);
-	write_num(fp, s->median);
-	fputc(',', fp);
-	write_num(fp, s->p90);
+	fprintf(fp, ",%s,%s,%zu,%zu", measure, at, runs, reached);
+}
+
+/* p10, median and p90 of n shares of the optimum, then the line's end. */
+static void write_shares(FILE *fp, const double *v, size_t n)
+{
+	static const double q[3] = {0.10, 0.50, 0.90};
+	size_t i;
+	for (i = 0; i < 3; i++) {
+		fputc(',', fp);
+		write_share(fp, mph_percentile(v, n, q[i]));
+	}
 	fputc('\n', fp);
 }
 
 void mph_eval_stats_write(const mph_eval_stats *st, FILE *fp)
 {
-	size_t a, b, l;
+	static const double q[3] = {0.10, 0.50, 0.90};
+	size_t a, b, l, i;
 	char at[32];
 	mph_eval_stat s;
 	fputs("algo,measure,at,runs,reached,p10,median,p90\n", fp);
 	for (a = 0; a < st->nalgos; a++) {
+		const algo_stats *as = &st->algos[a];
 		for (b = 0; b < st->nbudgets; b++) {
 			if (mph_eval_stats_budget(st, a, b, &s) != 0) continue;
 			snprintf(at, sizeof at, "%ld", st->budgets[b]);
-			write_row(fp, st->algos[a].name, "best", at, &s);
+			write_head(fp, as->name, "best", at, s.runs, s.reached);
+			write_shares(fp, as->at_budget[b], as->nat[b]);
 		}
 		for (l = 0; l < st->nlevels; l++) {
 			if (mph_eval_stats_level(st, a, l, &s) != 0) continue;
-			write_row(fp, st->algos[a].name, "samples", st->level_text[l], &s);
+			write_head(fp, as->name, "samples", st->level_text[l], s.runs, s.reached);
+			for (i = 0; i < 3; i++) {
+				double x;
+				int bound = samples_percentile(as->to_level[l], as->len, as->runs, q[i], &x);
+				fputc(',', fp);
+				write_samples(fp, x, bound);
+			}
+			fputc('\n', fp);
 		}
-		if (st->algos[a].nstop > 0) {
-			const algo_stats *as = &st->algos[a];
-			s.runs = as->nstop;
-			s.reached = as->fired;
-			s.p10 = mph_percentile(as->stop_n, as->nstop, 0.10);
-			s.median = mph_percentile(as->stop_n, as->nstop, 0.50);
-			s.p90 = mph_percentile(as->stop_n, as->nstop, 0.90);
-			write_row(fp, as->name, "stop", "samples", &s);
-			s.reached = as->stop_opt;
-			s.p10 = mph_percentile(as->stop_q, as->nstop, 0.10);
-			s.median = mph_percentile(as->stop_q, as->nstop, 0.50);
-			s.p90 = mph_percentile(as->stop_q, as->nstop, 0.90);
-			write_row(fp, as->name, "stop", "quality", &s);
+		if (as->nstop > 0) {
+			write_head(fp, as->name, "stop", "samples", as->nstop, as->fired);
+			for (i = 0; i < 3; i++) {
+				fputc(',', fp);
+				write_samples(fp, mph_percentile(as->stop_n, as->nstop, q[i]), 0);
+			}
+			fputc('\n', fp);
+			write_head(fp, as->name, "stop", "quality", as->nstop, as->stop_opt);
+			write_shares(fp, as->stop_q, as->nstop);
 		}
 	}
 }

@@ -97,12 +97,14 @@ static int fail(mph_csv *c, long line, mph_error *err, const char *fmt, const ch
 }
 
 /* Reads up to PIECE bytes, stopping after a line end: the count, 0 at end of
- * input. getline would hold a whole line, however long, in memory. */
+ * input. getline would hold a whole line, however long, in memory. The
+ * stream is this reader's alone: getc_unlocked (getc takes the stream's
+ * lock for every byte: most of the time to read mph-suggest's candidates). */
 static size_t read_piece(mph_csv *c)
 {
 	size_t n = 0;
 	int ch = 0;
-	while (n < PIECE && (ch = getc(c->fp)) != EOF) {
+	while (n < PIECE && (ch = getc_unlocked(c->fp)) != EOF) {
 		c->buf[n++] = (char)ch;
 		if (ch == '\n') break;
 	}

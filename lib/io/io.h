@@ -56,6 +56,39 @@ int mph_append_close(mph_append *a, mph_error *err); /* frees a, unlocks; NULL i
 /* ---- json ---- */
 /* Loads a JSON file ("-" for stdin) into err's file/line/column on failure. */
 json_t *mph_json_load(const char *path, mph_error *err);
+/* mph_json_load in two steps: the whole file ("-": stdin) in memory (a
+ * regular file mapped, so the text is not NUL-terminated), then its text
+ * parsed (name: for messages). */
+typedef struct {
+	const char *text;
+	size_t len;
+	void *map;     /* the mapping, or NULL */
+	size_t maplen;
+	char *buf;     /* the text read into memory, or NULL */
+} mph_json_text;
+int mph_json_text_read(mph_json_text *t, const char *path, mph_error *err); /* 0 or -1 */
+void mph_json_text_free(mph_json_text *t);
+json_t *mph_json_parse(const char *text, size_t len, const char *name, mph_error *err);
+
+/* A bulky part of a document read in place rather than into jansson values
+ * (a model's weights): mph_json_parse_hooked reads text as mph_json_parse's
+ * own fast reader does, but hands the value of the top-level object's key
+ * to hook, which must consume exactly that value through the reader and
+ * return 0; the key is left out of the object returned. NULL where the fast
+ * reader leaves the document to jansson (it is then not valid, or unusual:
+ * see json.c) or the hook returned non-zero: read it with mph_json_parse. */
+typedef struct mph_json_reader mph_json_reader;
+typedef int (*mph_json_hook)(mph_json_reader *r, void *ctx);
+json_t *mph_json_parse_hooked(const char *text, size_t len, const char *key, mph_json_hook hook, void *ctx);
+/* For hooks. accept: 1 (and consumed) when ch is next after white space;
+ * read_key: a plain "key" and its ':' (in scratch valid until the next
+ * read), else NULL; read_value: the next value (NULL: not for the fast
+ * reader); read_numbers: '[' then exactly n numbers, as
+ * json_number_value would give them, then ']' (0, else -1). */
+int mph_json_accept(mph_json_reader *r, int ch);
+const char *mph_json_read_key(mph_json_reader *r);
+json_t *mph_json_read_value(mph_json_reader *r);
+int mph_json_read_numbers(mph_json_reader *r, double *out, size_t n);
 
 /* Adds a best-effort line and column to an error about a JSON file's
  * meaning (not its syntax), found from the names quoted in the message. */

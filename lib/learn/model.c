@@ -391,7 +391,116 @@ static int load_adapt(json_t *ad, mph_train_opts *o, const char *file, mph_error
 	return 0;
 }
 
-mph_model *mph_model_from_json(json_t *j, const char *file, mph_error *err)
+/* The networks a model file's "network" holds, read straight from its text
+ * into their parameters (the fast path of mph_model_load). */
+typedef struct {
+	mph_mlp **net;
+	size_t n;
+	int seen; /* the hook ran: a second "network" key is left to jansson */
+} net_list;
+
+static void net_list_free(net_list *nl)
+{
+	size_t k;
+	for (k = 0; k < nl->n; k++) mph_mlp_free(nl->net[k]);
+	free(nl->net);
+}
+
+/* A size as load_network checks it, from a value read by the fast reader. */
+static int fast_size(json_t *v, json_int_t lo, json_int_t hi, size_t *out)
+{
+	int ok = json_is_integer(v) && json_integer_value(v) >= lo && json_integer_value(v) <= hi;
+	if (ok) *out = (size_t)json_integer_value(v);
+	json_decref(v);
+	return ok ? 0 : -1;
+}
+
+/* One network object in the form mph_model_save writes ("activation",
+ * "hidden", "inputs", then "layers" of "W" rows and "b"), else -1: anything
+ * else is read the ordinary way, which gives the message. */
+static int fast_network(mph_json_reader *r, mph_mlp **out)
+{
+	size_t nin = 0, nh = 0, hidden[MPH_MLP_MAX_HIDDEN], l, row, in;
+	int have = 0; /* 1 activation, 2 hidden, 4 inputs */
+	const char *key;
+	mph_mlp *m;
+	double *p;
+	json_t *v;
+	if (!mph_json_accept(r, '{')) return -1;
+	for (;;) {
+		if ((key = mph_json_read_key(r)) == NULL) return -1;
+		if (strcmp(key, "layers") == 0) break;
+		if (strcmp(key, "activation") == 0 && !(have & 1)) {
+			int ok = (v = mph_json_read_value(r)) != NULL && json_is_string(v) &&
+			         strcmp(json_string_value(v), "relu") == 0;
+			json_decref(v);
+			if (!ok) return -1;
+			have |= 1;
+		} else if (strcmp(key, "hidden") == 0 && !(have & 2)) {
+			int ok = (v = mph_json_read_value(r)) != NULL && json_is_array(v) &&
+			         json_array_size(v) <= MPH_MLP_MAX_HIDDEN;
+			for (nh = 0; ok && nh < json_array_size(v); nh++)
+				ok = fast_size(json_incref(json_array_get(v, nh)), 1, 100000, &hidden[nh]) == 0;
+			json_decref(v);
+			if (!ok) return -1;
+			have |= 2;
+		} else if (strcmp(key, "inputs") == 0 && !(have & 4)) {
+			if ((v = mph_json_read_value(r)) == NULL || fast_size(v, 1, 1000000, &nin) != 0) return -1;
+			have |= 4;
+		} else {
+			return -1;
+		}
+		if (!mph_json_accept(r, ',')) return -1;
+	}
+	if (have != 7 || !mph_json_accept(r, '[')) return -1;
+	m = mph_mlp_new(nin, nh, hidden);
+	p = mph_mlp_params(m);
+	in = nin;
+	for (l = 0; l <= nh; l++) {
+		size_t nout = l < nh ? hidden[l] : 1;
+		if ((l > 0 && !mph_json_accept(r, ',')) || !mph_json_accept(r, '{') ||
+		    (key = mph_json_read_key(r)) == NULL || strcmp(key, "W") != 0 || !mph_json_accept(r, '['))
+			goto fail;
+		for (row = 0; row < nout; row++, p += in)
+			if ((row > 0 && !mph_json_accept(r, ',')) || mph_json_read_numbers(r, p, in) != 0) goto fail;
+		if (!mph_json_accept(r, ']') || !mph_json_accept(r, ',') || (key = mph_json_read_key(r)) == NULL ||
+		    strcmp(key, "b") != 0 || mph_json_read_numbers(r, p, nout) != 0 || !mph_json_accept(r, '}'))
+			goto fail;
+		p += nout;
+		in = nout;
+	}
+	if (!mph_json_accept(r, ']') || !mph_json_accept(r, '}')) goto fail;
+	*out = m;
+	return 0;
+fail:
+	mph_mlp_free(m);
+	return -1;
+}
+
+/* mph_json_hook for "network": one network object or an array of them. */
+static int fast_networks(mph_json_reader *r, void *ctx)
+{
+	net_list *nl = ctx;
+	size_t cap = 0;
+	if (nl->seen++) return -1;
+	if (!mph_json_accept(r, '[')) {
+		nl->net = mph_malloc(sizeof *nl->net);
+		if (fast_network(r, &nl->net[0]) != 0) return -1;
+		nl->n = 1;
+		return 0;
+	}
+	do {
+		if (nl->n == cap) nl->net = mph_realloc(nl->net, (cap = 2 * cap + 4) * sizeof *nl->net);
+		if (fast_network(r, &nl->net[nl->n]) != 0) return -1;
+		nl->n++;
+	} while (mph_json_accept(r, ','));
+	return mph_json_accept(r, ']') ? 0 : -1;
+}
+
+/* j is the whole document, or (pre not NULL) the document without
+ * "network", whose networks pre holds: those the model takes are set to
+ * NULL in pre, the caller frees the rest. */
+static mph_model *from_json(json_t *j, net_list *pre, const char *file, mph_error *err)
 {
 	json_t *v, *nm, *prov, *net;
 	mph_space *s = NULL;
@@ -449,28 +558,47 @@ mph_model *mph_model_from_json(json_t *j, const char *file, mph_error *err)
 	if ((s = mph_space_from_json(v, file, err)) == NULL) return NULL;
 	if (json_object_get(j, "roles") && (s = roles_from_json(json_object_get(j, "roles"), s, file, err)) == NULL)
 		return NULL;
-	net = json_object_get(j, "network");
-	if (json_is_array(net) && json_array_size(net) == 0) {
-		mph_error_file(err, file, "'network' must be an object or a non-empty array of them");
-		mph_space_free(s);
-		return NULL;
-	}
-	if (load_network(json_is_array(net) ? json_array_get(net, 0) : net, s, &mlp,
-	                 json_is_array(net) ? 0 : -1, file, err) < 0) {
-		mph_space_free(s);
-		return NULL;
-	}
-	m = mph_model_new(s, mlp, json_string_value(json_object_get(j, "metric")), rule, err);
-	for (k = 1; json_is_array(net) && k < json_array_size(net); k++) {
-		if (load_network(json_array_get(net, k), m->space, &mlp, (long)k, file, err) < 0) {
-			mph_model_free(m);
+	if (pre != NULL) {
+		/* the fast path: what fails here is read again the ordinary way */
+		if (pre->n == 0 || mph_mlp_nin(pre->net[0]) != mph_space_nfeatures(s)) {
+			mph_error_file(err, file, "network: not as mph_model_save writes it");
+			mph_space_free(s);
 			return NULL;
 		}
-		if (mph_model_add_member(m, mlp, NULL) < 0) {
-			mph_error_file(err, file, "network[%zu]: its shape differs from network[0]'s", k);
-			mph_mlp_free(mlp);
-			mph_model_free(m);
+		m = mph_model_new(s, pre->net[0], json_string_value(json_object_get(j, "metric")), rule, err);
+		pre->net[0] = NULL;
+		for (k = 1; k < pre->n; k++) {
+			if (mph_model_add_member(m, pre->net[k], NULL) < 0) {
+				mph_error_file(err, file, "network[%zu]: its shape differs from network[0]'s", k);
+				mph_model_free(m);
+				return NULL;
+			}
+			pre->net[k] = NULL;
+		}
+	} else {
+		net = json_object_get(j, "network");
+		if (json_is_array(net) && json_array_size(net) == 0) {
+			mph_error_file(err, file, "'network' must be an object or a non-empty array of them");
+			mph_space_free(s);
 			return NULL;
+		}
+		if (load_network(json_is_array(net) ? json_array_get(net, 0) : net, s, &mlp,
+		                 json_is_array(net) ? 0 : -1, file, err) < 0) {
+			mph_space_free(s);
+			return NULL;
+		}
+		m = mph_model_new(s, mlp, json_string_value(json_object_get(j, "metric")), rule, err);
+		for (k = 1; json_is_array(net) && k < json_array_size(net); k++) {
+			if (load_network(json_array_get(net, k), m->space, &mlp, (long)k, file, err) < 0) {
+				mph_model_free(m);
+				return NULL;
+			}
+			if (mph_model_add_member(m, mlp, NULL) < 0) {
+				mph_error_file(err, file, "network[%zu]: its shape differs from network[0]'s", k);
+				mph_mlp_free(mlp);
+				mph_model_free(m);
+				return NULL;
+			}
 		}
 	}
 	m->fail_value = fail_value;
@@ -493,14 +621,33 @@ mph_model *mph_model_from_json(json_t *j, const char *file, mph_error *err)
 	return m;
 }
 
+mph_model *mph_model_from_json(json_t *j, const char *file, mph_error *err)
+{
+	return from_json(j, NULL, file, err);
+}
+
+/* Most of a model file is its weights (52,000 numbers in the default
+ * ensemble): read as jansson values, they took most of a mph-suggest step.
+ * They go straight from the text into the networks where the file is as
+ * mph_model_save writes it; anything else, and any file that fails to load,
+ * is read again the ordinary way, which decides and gives the message. */
 mph_model *mph_model_load(const char *path, mph_error *err)
 {
 	const char *name = mph_input_name(path);
-	json_t *j = mph_json_load(path, err);
-	mph_model *m;
-	if (j == NULL) return NULL;
-	m = mph_model_from_json(j, name, err);
+	net_list nl = {NULL, 0, 0};
+	mph_json_text t;
+	json_t *j;
+	mph_model *m = NULL;
+	if (mph_json_text_read(&t, path, err) != 0) return NULL;
+	if ((j = mph_json_parse_hooked(t.text, t.len, "network", fast_networks, &nl)) != NULL && nl.seen)
+		m = from_json(j, &nl, name, err);
 	json_decref(j);
+	net_list_free(&nl);
+	if (m == NULL && (j = mph_json_parse(t.text, t.len, name, err)) != NULL) {
+		m = from_json(j, NULL, name, err);
+		json_decref(j);
+	}
+	mph_json_text_free(&t);
 	return m;
 }
 

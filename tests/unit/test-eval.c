@@ -1,5 +1,7 @@
 /* Evaluation: percentiles, summary statistics of runs, splits. */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "eval/eval.h"
 #include "unit.h"
@@ -204,12 +206,46 @@ static void test_race(void)
 	json_decref(jo);
 }
 
+/* The summary as mph-eval writes it: fractions of the optimum to 4 decimals
+ * (never 1 below the optimum), samples to a tenth, and a percentile that
+ * touches a run that never reached the level as ">" its lower bound, each
+ * such run counted as the samples it took. */
+static void test_stats_write(void)
+{
+	long budgets[1] = {2};
+	double levels[2] = {0.5, 1};
+	double r1[3] = {0.123456, 0.99996, 1}, r2[2] = {0.2, 0.99996}, r3[5] = {0.1, 0.123456, 0.2, 0.7, 0.8};
+	const char *want =
+		"algo,measure,at,runs,reached,p10,median,p90\n"
+		"x,best,2,3,0,0.2988,0.9999,0.9999\n"
+		"x,samples,50,3,3,2,2,3.6\n"
+		"x,samples,100,3,1,>2.2,>3,>4.6\n"
+		"x,stop,samples,2,1,7.5,9.5,11.5\n"
+		"x,stop,quality,2,1,0.9999,0.9999,0.9999\n";
+	mph_eval_stats *st = mph_eval_stats_new(budgets, 1, levels, 2);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&text, &len);
+	mph_eval_stats_add(st, "x", r1, 3);
+	mph_eval_stats_add(st, "x", r2, 2);
+	mph_eval_stats_add(st, "x", r3, 5);
+	mph_eval_stats_add_stop(st, "x", 7, 1, 0.99996);
+	mph_eval_stats_add_stop(st, "x", 12, 0, 1);
+	mph_eval_stats_write(st, fp);
+	fclose(fp);
+	CHECK(strcmp(text, want) == 0);
+	if (strcmp(text, want) != 0) fprintf(stderr, "got:\n%s", text);
+	free(text);
+	mph_eval_stats_free(st);
+}
+
 int main(void)
 {
 	test_repeats();
 	test_race();
 	test_percentile();
 	test_stats();
+	test_stats_write();
 	test_split();
 	return UNIT_DONE();
 }
