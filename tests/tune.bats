@@ -74,6 +74,10 @@ configs() { tail -n +2 "$1" | cut -d, -f1-4; }
 	# the search's 14 distinct configurations, then repeats
 	assert_equal "$(configs tune/trials.csv | head -14 | sort -u | wc -l)" 14
 	[ "$(configs tune/trials.csv | wc -l)" -gt 14 ]
+	# what the race is and what it took, said on stderr
+	assert_equal "$(printf '%s\n' "${stderr_lines[@]}" | grep '^tune: ')" "tune: the search stopped: budget: 14 of 14 trials spent
+tune: before the choice the best configurations race (RACE=8,8 and mph-pick --race): those within reach of the leader are measured again
+tune: the race is over: $(($(configs tune/trials.csv | wc -l) - 14)) more trials in this run"
 	# the race on the final trials: over (none to measure again), its
 	# leader the choice
 	run -0 mph-pick --race 8,8 -s "$SHARE/spaces/morphling.json" -O "$SHARE/objectives/rps-per-dollar.json" tune/trials.csv
@@ -97,6 +101,7 @@ configs() { tail -n +2 "$1" | cut -d, -f1-4; }
 	cp tune/trials.csv before.csv
 	run -0 --separate-stderr make -s tune $STOPARG QUIET=1
 	cmp before.csv tune/trials.csv
+	assert_equal "$(printf '%s\n' "${stderr_lines[@]}" | grep '^tune: the race')" "tune: the race is over: 0 more trials in this run"
 }
 
 @test "tune: SIGKILL of make's whole process group at 20+ random moments; resumed, the trials file is byte-identical" {

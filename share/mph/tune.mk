@@ -116,6 +116,8 @@ tune: tune-check $(CANDIDATES) $(INITIAL)
 	while :; do $(mph_search_step); measure < '$(TUNE_DIR)/next.csv' || exit 1; done; \
 	printf '%s\n' "$$why" > '$(TUNE_DIR)/stop.txt.tmp' && mv '$(TUNE_DIR)/stop.txt.tmp' '$(TUNE_DIR)/stop.txt'; \
 	echo "tune: the search stopped: $$why" >&2; budget=; \
+	$(if $(RACE),echo "tune: before the choice the best configurations race (RACE=$(RACE) and mph-pick --race): those within reach of the leader are measured again" >&2; \
+	race_from=$$(wc -l < '$(TRIALS)');) \
 	while :; do \
 		$(if $(RACE),$(MPH_PICK) --race '$(RACE)' -s '$(SPACE)' -O '$(OBJECTIVE)' '$(TRIALS)' > '$(TUNE_DIR)/race.csv' || exit 1; \
 		$(mph_awk) -v mode=again '$(TUNE_DIR)/race.csv' > '$(TUNE_DIR)/again.csv' || exit 1; , \
@@ -125,6 +127,7 @@ tune: tune-check $(CANDIDATES) $(INITIAL)
 		[ $$(wc -l < '$(TUNE_DIR)/again.csv') -gt 1 ] || break; \
 		measure --again < '$(TUNE_DIR)/again.csv' || exit 1; \
 	done; \
+	$(if $(RACE),echo "tune: the race is over: $$(($$(wc -l < '$(TRIALS)') - race_from)) more trials in this run" >&2;) \
 	$(MPH_PICK) $(if $(RACE),--race '$(RACE)' -n 1,--median) -s '$(SPACE)' -O '$(OBJECTIVE)' '$(TRIALS)' > '$(TUNE_DIR)/chosen.csv.tmp' || exit 1; \
 	mv '$(TUNE_DIR)/chosen.csv.tmp' '$(TUNE_DIR)/chosen.csv'; \
 	$(mph_slos) | while read col op lim; do \
