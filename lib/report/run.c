@@ -47,6 +47,21 @@ static void mark_initial(mph_report *r)
 	free(idx);
 }
 
+/* The trials as mph_repeats_group reads them: keyed by configuration,
+ * valid where they ran and met the constraints. */
+static mph_repeat_row *repeat_rows(const mph_report *r)
+{
+	mph_repeat_row *rows = mph_malloc((r->nt ? r->nt : 1) * sizeof *rows);
+	size_t i;
+	for (i = 0; i < r->nt; i++) {
+		rows[i].key = r->t[i].id;
+		rows[i].valid = !isnan(r->t[i].res.score);
+		rows[i].metric = r->t[i].res.metric;
+		rows[i].cost = r->t[i].res.cost;
+	}
+	return rows;
+}
+
 /* Configurations grouped and ranked by the rule of mph-pick --median
  * (mph_repeats_group), then the Pareto front of cost and median metric. */
 static int group(mph_report *r, mph_error *err)
@@ -54,14 +69,8 @@ static int group(mph_report *r, mph_error *err)
 	size_t i, j, nc;
 	long got;
 	int maximize = mph_objective_maximize(r->o);
-	mph_repeat_row *rows = mph_malloc((r->nt ? r->nt : 1) * sizeof *rows);
+	mph_repeat_row *rows = repeat_rows(r);
 	mph_repeat *rep = mph_malloc((r->nt ? r->nt : 1) * sizeof *rep);
-	for (i = 0; i < r->nt; i++) {
-		rows[i].key = r->t[i].id;
-		rows[i].valid = !isnan(r->t[i].res.score);
-		rows[i].metric = r->t[i].res.metric;
-		rows[i].cost = r->t[i].res.cost;
-	}
 	r->ranked = mph_malloc((r->nt ? r->nt : 1) * sizeof *r->ranked);
 	if ((got = mph_repeats_group(r->o, rows, r->nt, rep, r->ranked, &r->nranked, err)) < 0) {
 		/* the configuration whose median could not be scored */
@@ -108,21 +117,15 @@ static int group(mph_report *r, mph_error *err)
 
 int mph_report_set_race(mph_report *r, const mph_race_opts *ro, mph_error *err)
 {
-	mph_repeat_row *rows = mph_malloc((r->nt ? r->nt : 1) * sizeof *rows);
+	/* the rows and groups of group(), again: the same order, so a group's
+	 * index is its configuration's in r->c */
+	mph_repeat_row *rows = repeat_rows(r);
 	mph_repeat *rep = mph_malloc((r->nt ? r->nt : 1) * sizeof *rep);
 	size_t *ranked = mph_malloc((r->nt ? r->nt : 1) * sizeof *ranked);
 	mph_race *rs = mph_malloc((ro->top ? ro->top : 1) * sizeof *rs);
 	size_t i, j, nr, nrace;
 	long ng, lead = -1;
 	int rc = -1;
-	/* the rows and groups of group(), again: the same order, so a group's
-	 * index is its configuration's in r->c */
-	for (i = 0; i < r->nt; i++) {
-		rows[i].key = r->t[i].id;
-		rows[i].valid = !isnan(r->t[i].res.score);
-		rows[i].metric = r->t[i].res.metric;
-		rows[i].cost = r->t[i].res.cost;
-	}
 	if ((ng = mph_repeats_group(r->o, rows, r->nt, rep, ranked, &nr, err)) < 0) goto out;
 	if ((lead = mph_repeats_race(r->o, rows, r->nt, rep, (size_t)ng, ro, rs, &nrace, err)) < -1) goto out;
 	r->raced = 1;
