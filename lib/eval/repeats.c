@@ -127,24 +127,27 @@ void mph_race_opts_init(mph_race_opts *o)
 	o->z = 2.0;
 }
 
-/* Contenders by their first row: higher utility, then lower cost, then
- * measured first. */
-static const double *first_u, *first_cost;
-static const mph_repeat *first_of;
+/* A contender as its first row ranks it: higher utility, then lower cost,
+ * then measured first. */
+typedef struct {
+	double u, cost;
+	size_t first, group;
+} first_row;
+
 static int by_first(const void *pa, const void *pb)
 {
-	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-	if (first_u[a] != first_u[b]) return first_u[a] > first_u[b] ? -1 : 1;
-	if (first_cost[a] != first_cost[b]) return first_cost[a] < first_cost[b] ? -1 : 1;
-	return (first_of[a].first > first_of[b].first) - (first_of[a].first < first_of[b].first);
+	const first_row *a = pa, *b = pb;
+	if (a->u != b->u) return a->u > b->u ? -1 : 1;
+	if (a->cost != b->cost) return a->cost < b->cost ? -1 : 1;
+	return (a->first > b->first) - (a->first < b->first);
 }
 
 long mph_repeats_race(const mph_objective *o, const mph_repeat_row *rows, size_t n, const mph_repeat *g,
                       size_t ng, const mph_race_opts *ro, mph_race *out, size_t *ncontenders, mph_error *err)
 {
 	size_t i, j, nc = 0, dof = 0, alive = 0;
-	double *u = mph_malloc((ng ? ng : 1) * 2 * sizeof *u), *cost = u + (ng ? ng : 1), ss = 0.0, sd = NAN;
-	size_t *idx = mph_malloc((ng ? ng : 1) * sizeof *idx);
+	double ss = 0.0, sd = NAN;
+	first_row *fr = mph_malloc((ng ? ng : 1) * sizeof *fr);
 	long lead = -1;
 
 	*ncontenders = 0;
@@ -156,25 +159,23 @@ long mph_repeats_race(const mph_objective *o, const mph_repeat_row *rows, size_t
 		if (!r->valid) continue;
 		if (mph_objective_score(o, r->metric, r->cost, &res, err) != 0) goto fail;
 		if (!isfinite(res.utility)) continue;
-		u[j] = res.utility;
-		cost[j] = res.cost;
-		idx[nc++] = j;
+		fr[nc].u = res.utility;
+		fr[nc].cost = res.cost;
+		fr[nc].first = g[j].first;
+		fr[nc++].group = j;
 	}
-	first_u = u;
-	first_cost = cost;
-	first_of = g;
-	qsort(idx, nc, sizeof *idx, by_first);
+	qsort(fr, nc, sizeof *fr, by_first);
 	if (nc > ro->top) nc = ro->top;
 	/* each one's mean utility over its valid rows; the noise's sd pooled
 	 * over the contenders measured more than once */
 	for (i = 0; i < nc; i++) {
 		mph_race *c = &out[i];
 		double s = 0.0, s2 = 0.0;
-		c->group = idx[i];
+		c->group = fr[i].group;
 		c->nrows = c->nvalid = 0;
-		for (j = g[idx[i]].first; j < n; j++) {
+		for (j = fr[i].first; j < n; j++) {
 			mph_objective_result res;
-			if (rows[j].key != rows[g[idx[i]].first].key) continue;
+			if (rows[j].key != rows[fr[i].first].key) continue;
 			c->nrows++;
 			if (!rows[j].valid) continue;
 			if (mph_objective_score(o, rows[j].metric, rows[j].cost, &res, err) != 0) goto fail;
@@ -214,11 +215,9 @@ long mph_repeats_race(const mph_objective *o, const mph_repeat_row *rows, size_t
 		out[j] = c;
 	}
 	*ncontenders = nc;
-	free(u);
-	free(idx);
+	free(fr);
 	return nc > 0 ? (long)out[0].group : -1;
 fail:
-	free(u);
-	free(idx);
+	free(fr);
 	return -2;
 }
