@@ -648,6 +648,19 @@ typedef struct {
 	int age, top, every;
 } mph_local_opts;
 
+/* Profiles (search/profiles.c): the measured surfaces of services profiled
+ * before, as members beside the adapted model in morphling-gp's prior
+ * (mph-suggest --profiles). The tasks of t where keep[k] (NULL: all), over
+ * t's space s; "profiles: no task to take a profile from" when none. */
+typedef struct mph_profiles mph_profiles;
+mph_profiles *mph_profiles_new(const mph_trace *t, const unsigned char *keep, const mph_space *s,
+                               mph_error *err);
+void mph_profiles_free(mph_profiles *p);
+size_t mph_profiles_ntasks(const mph_profiles *p);
+/* The model's share of morphling-gp's prior when profiles are given (in log
+ * units; the profiles have the rest): TUNING.md section 11. */
+#define MPH_PROFILES_MODEL_WEIGHT 0.7
+
 typedef struct {
 	mph_algo algo;
 	uint64_t seed;
@@ -667,6 +680,8 @@ typedef struct {
 	                         maximises, highest when it minimises), not the
 	                         model's fixed fail value [0] */
 	mph_local_opts local; /* local steps once the best is old [morphling-gp: 5, 3, 2; else off] */
+	const mph_profiles *profiles; /* morphling-gp: blended into the prior (not owned) [NULL] */
+	double profiles_weight; /* the adapted model's share of that prior [MPH_PROFILES_MODEL_WEIGHT] */
 	mph_train_opts adapt; /* fine-tuning; steps < 0: the model's own [-1] */
 	mph_train_opts scratch; /* ernest [Adam, 200 steps, lr 3e-3, full batch] */
 	size_t nhidden, hidden[MPH_MLP_MAX_HIDDEN]; /* ernest without a model [2 x 128] */
@@ -687,6 +702,8 @@ typedef struct {
 	int adapt_steps;      /* fine-tuning override; -1: the model's own */
 	double adapt_lr;      /* -1: the model's own */
 	mph_local_opts local; /* age < 0: the algorithm's default */
+	const mph_profiles *profiles; /* NULL: none */
+	double profiles_weight; /* NaN: the default */
 } mph_search_args;
 void mph_search_args_init(mph_search_args *g);
 /* o for algorithm a: its defaults, then what g gives. An adaptation override

@@ -238,6 +238,49 @@ eval_configs() { # LOG NKNOBS
 	done
 }
 
+@test "mph-eval --profiles and the pipeline with mph-suggest --profiles measure the same configurations" {
+	mph-metatrain -q -s "$EV/space.json" --exclude t5 --iters 40 -o meta.json "$EV/trace.csv"
+	# the profiles are the services the fold does not test: never t5 itself
+	grep -v '^t5,' "$EV/trace.csv" > others.csv
+	ev -a morphling-gp -m meta.json --test-tasks t5 --seed 5 --profiles > log.csv
+	eval_configs log.csv 3 > eval.txt
+	pipeline "$EV/space.json" "$EV/trace.csv" "$EV/objective.json" t5 $(($(wc -l < eval.txt) - 4)) \
+		-a morphling-gp -m meta.json --seed 5 --profiles others.csv > pipe.txt
+	diff pipe.txt eval.txt
+	# and they change the search: without them it measures otherwise
+	ev -a morphling-gp -m meta.json --test-tasks t5 --seed 5 > plain.csv
+	eval_configs plain.csv 3 > plain.txt
+	! cmp -s plain.txt eval.txt
+	# a model weight of 1 is the search without profiles
+	ev -a morphling-gp -m meta.json --test-tasks t5 --seed 5 --profiles --profiles-weight 1 > one.csv
+	cmp one.csv plain.csv
+}
+
+@test "--profiles: usage and data errors" {
+	mph-metatrain -q -s "$EV/space.json" --exclude t5 --iters 5 -o meta.json "$EV/trace.csv"
+	run -2 --separate-stderr ev -a morphling -m meta.json --test-tasks t5 --profiles
+	assert_equal "${stderr_lines[0]}" "mph-eval: --profiles goes with -a morphling-gp (no other algorithm uses them)"
+	run -2 --separate-stderr ev -a morphling-gp -m meta.json --test-tasks t5 --profiles-weight 0.5
+	assert_equal "${stderr_lines[0]}" "mph-eval: --profiles-weight goes with --profiles"
+	run -2 --separate-stderr ev -a morphling-gp -m meta.json --test-tasks t5 --profiles --profiles-weight 2
+	assert_equal "${stderr_lines[0]}" "mph-eval: --profiles-weight: illegal number: '2' (expected 0..1)"
+	mph-space "$EV/space.json" > cand.csv
+	run -2 --separate-stderr mph-suggest -a gp-ucb -O "$EV/objective.json" -s "$EV/space.json" --profiles "$EV/trace.csv" cand.csv
+	assert_equal "${stderr_lines[0]}" "mph-suggest: --profiles goes with -a morphling-gp (no other algorithm uses them)"
+	run -2 --separate-stderr mph-suggest -m meta.json -O "$EV/objective.json" --profiles-weight 0.5 cand.csv
+	assert_equal "${stderr_lines[0]}" "mph-suggest: --profiles-weight goes with --profiles"
+	run -2 --separate-stderr mph-suggest -m meta.json -O "$EV/objective.json" --profiles - cand.csv
+	assert_equal "${stderr_lines[0]}" "mph-suggest: --profiles cannot be standard input"
+	# a profile trace that lacks the model's metric, or holds a value the space has not
+	cut -d, -f1-4,6- "$EV/trace.csv" > nometric.csv
+	run -1 --separate-stderr mph-suggest -m meta.json -O "$EV/objective.json" --profiles nometric.csv cand.csv
+	assert_equal "$stderr" "mph-suggest: nometric.csv:1: missing required column 'rps'"
+	sed '3s/^t1,1,1,b,/t1,1,1,z,/' "$EV/trace.csv" > badvalue.csv
+	run -1 --separate-stderr mph-suggest -m meta.json -O "$EV/objective.json" --profiles badvalue.csv cand.csv
+	assert_equal "$stderr" "mph-suggest: badvalue.csv:3: column 'gpu': 'z' is not a value of the space"
+	[ -z "$output" ]
+}
+
 @test "mph-eval and the pipeline agree on the zoo" {
 	zoo="$SHARE/zoo"
 	[ -f "$zoo/trace.csv" ] || skip "the zoo trace is not built"

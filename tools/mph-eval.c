@@ -24,6 +24,7 @@ typedef struct {
 	double noise;             /* --noise SD */
 	long confirm_top, confirm_times; /* --confirm N,R */
 	long random_initial;      /* --random-initial K */
+	int profiles;             /* --profiles: each fold's training tasks as profiles */
 	int race;                 /* --race: 1 race, 0 off, -1 unset (a race under --noise) */
 	mph_race_opts race_opts;  /* --race TOP,MOST[,Z] */
 	mph_search_args search;   /* seed: the first run's */
@@ -140,7 +141,7 @@ enum {
 	OPT_BUDGETS = 256, OPT_CAP, OPT_CORNERS, OPT_FIRST_ORDER, OPT_FIX, OPT_FROM_LOG, OPT_GROUP_SEP,
 	OPT_HIDDEN, OPT_KEEP_GOING, OPT_KFOLD, OPT_LEVELS, OPT_LOG, OPT_LOO, OPT_META_SEEDS, OPT_NO_INITIAL,
 	OPT_SEARCH, OPT_SUMMARY, OPT_TEST_TASKS, OPT_TRAIN, OPT_TRAIN_TASKS, OPT_VERSION, OPT_STOP,
-	OPT_STOP_OPT, OPT_NOISE, OPT_CONFIRM, OPT_RANDOM_INITIAL, OPT_RACE
+	OPT_STOP_OPT, OPT_NOISE, OPT_CONFIRM, OPT_RANDOM_INITIAL, OPT_RACE, OPT_PROFILES
 };
 
 /* ---- lists of numbers ---- */
@@ -229,6 +230,8 @@ typedef struct {
 	mph_objective *obj;
 	mph_replay *replay;
 	mph_trace *trace;         /* for training, only when models are trained here */
+	mph_trace *ptrace;        /* --profiles: the whole trace, as the model's metric */
+	mph_profiles *profiles;   /* --profiles: the fold's training tasks */
 	mph_model *model, *pretrained;  /* given by file */
 	mph_algo *algos;
 	size_t nalgos;
@@ -271,6 +274,7 @@ static int run_task(eval_ctx *ec, const mph_eval_task *t, mph_model *meta, mph_m
 			log_ctx lc;
 			long n;
 			search_opts(st, al, st->search.seed + (uint64_t)r, &so, m);
+			so.profiles = ec->profiles;
 			if ((s = mph_search_new(ec->space, m, &so, err)) == NULL) { rc = -1; break; }
 			lc.fp = ec->log;
 			lc.space = ec->space;
@@ -360,6 +364,18 @@ static int run_fold(eval_ctx *ec, const mph_split *sp, size_t fold, mph_error *e
 			use[k] = rt >= 0 && !mph_split_is_test(sp, fold, (size_t)rt);
 		}
 	}
+	if (ec->ptrace != NULL) {
+		/* the profiles are the tasks the fold does not test, as the models
+		 * trained on them: never the tested service itself */
+		unsigned char *keep = tool_alloc(mph_trace_ntasks(ec->ptrace) + 1);
+		for (k = 0; k < mph_trace_ntasks(ec->ptrace); k++) {
+			long rt = mph_replay_task_index(ec->replay, mph_trace_task_name(ec->ptrace, k));
+			keep[k] = rt >= 0 && !mph_split_is_test(sp, fold, (size_t)rt);
+		}
+		ec->profiles = mph_profiles_new(ec->ptrace, keep, ec->space, err);
+		free(keep);
+		if (ec->profiles == NULL) rc = -1;
+	}
 	for (ms = 0; ms < nms && rc == 0; ms++) {
 		mph_model *meta = ec->model, *pre = ec->pretrained;
 		if (ec->trace != NULL) {
@@ -400,6 +416,8 @@ static int run_fold(eval_ctx *ec, const mph_split *sp, size_t fold, mph_error *e
 		if (meta != ec->model) mph_model_free(meta);
 		if (pre != ec->pretrained) mph_model_free(pre);
 	}
+	mph_profiles_free(ec->profiles);
+	ec->profiles = NULL;
 	free(meta_seeds);
 	free(use);
 	return rc;
@@ -517,6 +535,8 @@ static const struct option longopts[] = {
 	{"meta-batch", required_argument, NULL, OPT_TRAIN},
 	{"meta-seeds", required_argument, NULL, OPT_META_SEEDS},
 	{"model", required_argument, NULL, 'm'},
+	{"profiles", no_argument, NULL, OPT_PROFILES},
+	{"profiles-weight", required_argument, NULL, OPT_SEARCH},
 	{"no-initial", no_argument, NULL, OPT_NO_INITIAL},
 	{"noise", required_argument, NULL, OPT_NOISE},
 	{"norm", required_argument, NULL, OPT_TRAIN},
@@ -571,6 +591,7 @@ static int set_option(settings *st, int ch, const char *name, const char *arg)
 	case OPT_NO_INITIAL: st->no_initial = 1; return 0;
 	case OPT_SEARCH: return tool_search_opt(name, arg, &st->search) != 0 ? -1 : 0;
 	case OPT_SUMMARY: st->summary = 1; return 0;
+	case OPT_PROFILES: st->profiles = 1; return 0;
 	case OPT_STOP: st->stop = 1; return 0;
 	case OPT_STOP_OPT: st->stop_set = 1; return tool_stop_opt(name, arg, &st->stop_opts) != 0 ? -1 : 0;
 	case OPT_RANDOM_INITIAL: return tool_long_opt("--random-initial", arg, 1, 100000000, &st->random_initial);
@@ -600,6 +621,18 @@ static int set_option(settings *st, int ch, const char *name, const char *arg)
 	}
 }
 
+/* name is one of the comma-separated list. */
+static int algo_listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = list;
+	for (;;) {
+		if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0')) return 1;
+		if ((p = strchr(p, ',')) == NULL) return 0;
+		p++;
+	}
+}
+
 /* The rules that tie the options together: 0, or -1 after a usage error. */
 static int check_options(const settings *st)
 {
@@ -612,6 +645,14 @@ static int check_options(const settings *st)
 		return -1;
 	}
 	if (st->group_sep && !st->kfold) { tool_usage_error("--group-sep goes with --kfold"); return -1; }
+	if (st->profiles && !algo_listed(st->algos, "morphling-gp")) {
+		tool_usage_error("--profiles goes with -a morphling-gp (no other algorithm uses them)");
+		return -1;
+	}
+	if (!isnan(st->search.profiles_weight) && !st->profiles) {
+		tool_usage_error("--profiles-weight goes with --profiles");
+		return -1;
+	}
 	if ((st->model || st->pretrained) && (st->loo || st->kfold)) {
 		tool_usage_error("-m and -p give one fold's models: not with --loo or --kfold");
 		return -1;
@@ -676,6 +717,8 @@ static int load(eval_ctx *ec, const char *trace_path, mph_split **sp, mph_error 
 		if ((ec->trace = mph_trace_load(trace_path, ec->space, metric, st->train.fail_value, err)) == NULL)
 			return -1;
 	}
+	if (st->profiles && (ec->ptrace = mph_trace_load(trace_path, ec->space, metric, ec->fail_value, err)) == NULL)
+		return -1;
 	return 0;
 }
 
@@ -684,6 +727,7 @@ static void eval_free(eval_ctx *ec)
 	mph_eval_stats_free(ec->stats);
 	mph_replay_free(ec->replay);
 	mph_trace_free(ec->trace);
+	mph_trace_free(ec->ptrace);
 	mph_model_free(ec->model);
 	mph_model_free(ec->pretrained);
 	mph_objective_free(ec->obj);

@@ -13,7 +13,8 @@ static const char usage_line[] =
 	"usage: mph-suggest [-h] [-a ALGO] [-m MODEL] [-n N] [-O OBJECTIVE] [-s SPACE] [-t TRIALS]\n"
 	"                   [--seed N] [--delta X] [--kappa X] [--xi X] [--acq ucb|ei] [--members N]\n"
 	"                   [--cover] [--fail-worst] [--local AGE[,TOP[,EVERY]]] [--adapt-steps N]\n"
-	"                   [--adapt-lr X] [--stop] [--stop-ei X] [--stop-patience K] [CANDIDATES]\n";
+	"                   [--adapt-lr X] [--profiles TRACE [--profiles-weight W]] [--stop]\n"
+	"                   [--stop-ei X] [--stop-patience K] [CANDIDATES]\n";
 
 static void help(void)
 {
@@ -61,6 +62,11 @@ static void help(void)
 	       "                       of the TOP [3] best trials; off (or 0): never [5]\n"
 	       "      --adapt-steps N  fine-tuning steps [the model's own]\n"
 	       "      --adapt-lr X     fine-tuning learning rate [the model's own]\n"
+	       "      --profiles TRACE morphling-gp: the measured surfaces of the services in\n"
+	       "                       TRACE (mph-trace(5), as the model's metric; e.g. the\n"
+	       "                       trace it was trained on) blended into its prior, each\n"
+	       "                       weighted by how well it fits the trials\n"
+	       "      --profiles-weight W  the adapted model's share of that prior [%g]\n"
 	       "      --stop           the stopping rule: suggest nothing (exit 3) once the best\n"
 	       "                       trial is --stop-patience samples old and no candidate's\n"
 	       "                       expected improvement over it is --stop-ei of it\n"
@@ -74,12 +80,14 @@ static void help(void)
 	       usage_line, mph_algo_name(d.algo), DEFAULT_MODEL, (unsigned long long)d.seed,
 	       mph_fmt_double(delta, d.delta), gp.kappa, ucb.kappa,
 	       mph_fmt_double(xi, d.xi), d.acq == MPH_ACQ_UCB ? "ucb" : "ei", d.members,
-	       mph_fmt_double(ei, so.ei), so.patience, d.scratch.steps, mph_fmt_double(lr, d.scratch.lr));
+	       d.profiles_weight, mph_fmt_double(ei, so.ei), so.patience, d.scratch.steps,
+	       mph_fmt_double(lr, d.scratch.lr));
 }
 
 typedef struct {
 	const char *model, *objective, *space, *history, *candidates;
 	int default_model; /* no -m nor -a: the shipped model if it fits */
+	const char *profiles; /* --profiles TRACE */
 	mph_algo algo;
 	long count;
 	mph_search_args search;
@@ -87,7 +95,7 @@ typedef struct {
 	mph_stop_opts stop_opts;
 } settings;
 
-enum { OPT_SEARCH = 256, OPT_VERSION, OPT_STOP, OPT_STOP_OPT };
+enum { OPT_SEARCH = 256, OPT_VERSION, OPT_STOP, OPT_STOP_OPT, OPT_PROFILES };
 /* The exit statuses beyond 0, 1 and 2 (mph-suggest(1), EXIT STATUS). */
 enum { EXIT_STOP = 3, EXIT_EXHAUSTED = 4 };
 
@@ -124,6 +132,8 @@ typedef struct {
 	mph_space *space;
 	mph_objective *obj;
 	mph_history *hist;
+	mph_trace *ptrace;
+	mph_profiles *profiles;
 	mph_csv *csv;
 	mph_candidates *cand;
 	mph_search *search;
@@ -137,6 +147,8 @@ static void run_free(run_state *r)
 	mph_candidates_free(r->cand);
 	mph_csv_close(r->csv);
 	mph_history_free(r->hist);
+	mph_profiles_free(r->profiles);
+	mph_trace_free(r->ptrace);
 	mph_objective_free(r->obj);
 	mph_space_free(r->space);
 	mph_model_free(r->model);
@@ -198,6 +210,16 @@ static int suggest(settings *st, run_state *r, mph_error *err)
 	    mph_search_check_metric(r->model, st->model, r->obj, st->objective, err) != 0)
 		return -1;
 	mph_search_opts_apply(&so, st->algo, &st->search, r->model);
+	if (st->profiles) {
+		if (st->algo != MPH_ALGO_MORPHLING_GP)
+			return mph_error_set(err, NULL, 0, 0, "--profiles: %s does not use profiles (morphling-gp does)",
+			                     mph_algo_name(st->algo));
+		if ((r->ptrace = mph_trace_load(st->profiles, sp, mph_model_metric(r->model), mph_model_fail_value(r->model),
+		                                err)) == NULL ||
+		    (r->profiles = mph_profiles_new(r->ptrace, NULL, sp, err)) == NULL)
+			return -1;
+		so.profiles = r->profiles;
+	}
 
 	if ((r->csv = mph_csv_open(st->candidates, err)) == NULL) return -1;
 	if ((r->cand = mph_candidates_read(r->csv, sp, r->obj, err)) == NULL) {
@@ -251,6 +273,8 @@ int main(int argc, char **argv)
 		{"kappa", required_argument, NULL, OPT_SEARCH},
 		{"local", required_argument, NULL, OPT_SEARCH},
 		{"members", required_argument, NULL, OPT_SEARCH},
+		{"profiles", required_argument, NULL, OPT_PROFILES},
+		{"profiles-weight", required_argument, NULL, OPT_SEARCH},
 		{"model", required_argument, NULL, 'm'},
 		{"objective", required_argument, NULL, 'O'},
 		{"seed", required_argument, NULL, OPT_SEARCH},
@@ -261,7 +285,7 @@ int main(int argc, char **argv)
 		{"version", no_argument, NULL, OPT_VERSION},
 		{"xi", required_argument, NULL, OPT_SEARCH},
 		{NULL, 0, NULL, 0}};
-	settings st = {NULL, NULL, NULL, NULL, "-", 0, MPH_ALGO_MORPHLING_GP, 1, {0}, 0, 0, {0.0, 0}};
+	settings st = {NULL, NULL, NULL, NULL, "-", 0, NULL, MPH_ALGO_MORPHLING_GP, 1, {0}, 0, 0, {0.0, 0}};
 	run_state r = {0};
 	mph_error err;
 	int ch, li = 0, rc, algo_given = 0;
@@ -286,6 +310,7 @@ int main(int argc, char **argv)
 		case 't': st.history = optarg; break;
 		case OPT_SEARCH: if (tool_search_opt(longopts[li].name, optarg, &st.search) != 0) goto usage; break;
 		case OPT_STOP: st.stop = 1; break;
+		case OPT_PROFILES: st.profiles = optarg; break;
 		case OPT_STOP_OPT:
 			st.stop_set = 1;
 			if (tool_stop_opt(longopts[li].name, optarg, &st.stop_opts) != 0) goto usage;
@@ -307,6 +332,15 @@ int main(int argc, char **argv)
 		goto usage;
 	}
 	if (st.model == NULL && st.space == NULL) { tool_usage_error("--space or --model is needed"); goto usage; }
+	if (!isnan(st.search.profiles_weight) && st.profiles == NULL) {
+		tool_usage_error("--profiles-weight goes with --profiles");
+		goto usage;
+	}
+	if (st.profiles && algo_given && st.algo != MPH_ALGO_MORPHLING_GP) {
+		tool_usage_error("--profiles goes with -a morphling-gp (no other algorithm uses them)");
+		goto usage;
+	}
+	if (st.profiles && strcmp(st.profiles, "-") == 0) { tool_usage_error("--profiles cannot be standard input"); goto usage; }
 	if (st.history && strcmp(st.history, "-") == 0 && strcmp(st.candidates, "-") == 0) {
 		tool_usage_error("--history and CANDIDATES cannot both be standard input");
 		goto usage;

@@ -290,6 +290,7 @@ static int tool_search_opt(const char *name, const char *arg, mph_search_args *g
 		return 0;
 	}
 	if (strcmp(name, "adapt-lr") == 0) return tool_double_opt(opt, arg, 0, 1e6, &g->adapt_lr) ? -1 : 0;
+	if (strcmp(name, "profiles-weight") == 0) return tool_double_opt(opt, arg, 0, 1, &g->profiles_weight) ? -1 : 0;
 	if (strcmp(name, "seed") == 0) return tool_seed_opt(opt, arg, &g->seed) ? -1 : 0;
 	if (strcmp(name, "local") == 0) {
 		/* off, or AGE[,TOP[,EVERY]] */

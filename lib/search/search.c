@@ -97,6 +97,8 @@ void mph_search_opts_init(mph_search_opts *o, mph_algo a)
 	o->local.age = a == MPH_ALGO_MORPHLING_GP ? 5 : 0;
 	o->local.top = 3;
 	o->local.every = 2;
+	o->profiles = NULL;
+	o->profiles_weight = MPH_PROFILES_MODEL_WEIGHT;
 	o->adapt.steps = -1; /* the model's own */
 	o->scratch = mph_train_scratch;
 	o->hidden[0] = o->hidden[1] = 128;
@@ -116,6 +118,8 @@ void mph_search_args_init(mph_search_args *g)
 	g->adapt_lr = -1;
 	g->local.age = -1;
 	g->local.top = g->local.every = 0;
+	g->profiles = NULL;
+	g->profiles_weight = NAN;
 }
 
 void mph_search_opts_apply(mph_search_opts *o, mph_algo a, const mph_search_args *g, const mph_model *model)
@@ -132,6 +136,8 @@ void mph_search_opts_apply(mph_search_opts *o, mph_algo a, const mph_search_args
 	if (g->local.age >= 0) o->local.age = g->local.age;
 	if (g->local.top > 0) o->local.top = g->local.top;
 	if (g->local.every > 0) o->local.every = g->local.every;
+	o->profiles = g->profiles;
+	if (!isnan(g->profiles_weight)) o->profiles_weight = g->profiles_weight;
 	if (g->adapt_steps >= 0 || g->adapt_lr >= 0) {
 		/* an override of one setting keeps the model's others */
 		if (model != NULL) o->adapt = model->adapt;
@@ -649,6 +655,8 @@ static int score_residual_gp(mph_search *s, const mph_candidates *c, int adapt, 
 	if (adapted_predict(s, c, s->nt, adapt ? ADAPT_FULL : ADAPT_NORM_ONLY, prior, s->trial_pred, err) != 0)
 		return -1;
 	y = targets(s);
+	if (adapt && s->o.profiles != NULL)
+		mph_profiles_blend(s->o.profiles, c, s->taken, s->trials, s->nt, s->o.profiles_weight, prior, s->trial_pred);
 	for (i = 0; i < s->nt; i++) r[i] = y[i] - s->trial_pred[i];
 	if (!adapt) {
 		if (gp_fit_or_condition(s, s->trials, s->trial_x, r, s->nt, err) != 0) return -1;

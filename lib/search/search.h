@@ -35,4 +35,15 @@ int mph_local_due(const mph_local_opts *o, const mph_trial *t, size_t nt);
 long mph_local_pick(const mph_space *sp, const mph_candidates *c, const mph_trial *t, size_t nt,
                     const unsigned char *taken, const double *score, int top, size_t maxd);
 
+/* ---- profiles (profiles.c) ---- */
+/* morphling-gp's prior with the profiles blended in: cand (the candidates'
+ * predicted metric; those with skip[i] set are left alone) and trial (the
+ * trials', may be NULL), in place. Each profile is shifted by the mean log
+ * ratio that fits it to the trials that worked and weighted by how well it
+ * then fits them; the result, where the model predicts a positive metric
+ * and a profile with weight knows a value, is exp(model_weight * log(model)
+ * + (1 - model_weight) * the profiles' weighted mean). */
+void mph_profiles_blend(const mph_profiles *p, const mph_candidates *c, const unsigned char *skip,
+                        const mph_trial *t, size_t nt, double model_weight, double *cand, double *trial);
+
 #endif
