@@ -658,8 +658,10 @@ mph_profiles *mph_profiles_new(const mph_trace *t, const unsigned char *keep, co
 void mph_profiles_free(mph_profiles *p);
 size_t mph_profiles_ntasks(const mph_profiles *p);
 /* The model's share of morphling-gp's prior when profiles are given (in log
- * units; the profiles have the rest): TUNING.md section 11. */
+ * units; the profiles have the rest), and its kappa then, unless one is
+ * given: the better prior needs less exploration (TUNING.md section 11). */
 #define MPH_PROFILES_MODEL_WEIGHT 0.7
+#define MPH_PROFILES_KAPPA 0.5
 
 typedef struct {
 	mph_algo algo;

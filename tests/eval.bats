@@ -251,9 +251,14 @@ eval_configs() { # LOG NKNOBS
 	ev -a morphling-gp -m meta.json --test-tasks t5 --seed 5 > plain.csv
 	eval_configs plain.csv 3 > plain.txt
 	! cmp -s plain.txt eval.txt
-	# a model weight of 1 is the search without profiles
+	# a model weight of 1 is the search without profiles, at the kappa
+	# profiles default to (0.5) unless one is given
 	ev -a morphling-gp -m meta.json --test-tasks t5 --seed 5 --profiles --profiles-weight 1 > one.csv
+	ev -a morphling-gp -m meta.json --test-tasks t5 --seed 5 --kappa 0.5 > k05.csv
+	cmp one.csv k05.csv
+	ev -a morphling-gp -m meta.json --test-tasks t5 --seed 5 --profiles --profiles-weight 1 --kappa 1 > one.csv
 	cmp one.csv plain.csv
+	! cmp -s k05.csv plain.csv
 }
 
 @test "--profiles: usage and data errors" {

@@ -117,7 +117,10 @@ static void help(void)
 	       "Search (as mph-suggest; unset: each algorithm's default):\n"
 	       "      --delta X, --kappa X, --xi X, --acq ucb|ei, --members N, --cover, --fail-worst,\n"
 	       "      --local AGE[,TOP[,EVERY]],\n"
-	       "      --adapt-steps N, --adapt-lr X\n\n"
+	       "      --adapt-steps N, --adapt-lr X\n"
+	       "      --profiles         morphling-gp: the tasks the fold does not test as\n"
+	       "                         profiles (mph-suggest --profiles)\n"
+	       "      --profiles-weight W  the adapted model's share of the prior [%g]\n\n"
 	       "Models trained here, per fold and meta-seed (as mph-metatrain):\n"
 	       "      --meta-seeds N,... training seeds; each gives its own runs [%s]\n"
 	       "      --ensemble N       networks per model, each from its own seed [%zu]\n"
@@ -129,7 +132,8 @@ static void help(void)
 	       "      --fail-value X     metric of a failed configuration [%s]\n\n"
 	       "See mph-eval(1).\n",
 	       usage_line, d.algos, d.runs, (unsigned long long)d.search.seed, d.cap, d.budgets, d.levels,
-	       mph_fmt_double(e, d.stop_opts.ei), d.stop_opts.patience, mph_fmt_double(z, d.race_opts.z), d.race_opts.top, d.race_opts.most, d.meta_seeds, d.train.members,
+	       mph_fmt_double(e, d.stop_opts.ei), d.stop_opts.patience, mph_fmt_double(z, d.race_opts.z), d.race_opts.top, d.race_opts.most,
+	       MPH_PROFILES_MODEL_WEIGHT, d.meta_seeds, d.train.members,
 	       d.train.meta.iters, d.train.meta.meta_batch, d.train.meta.shots,
 	       d.train.meta.query, d.train.meta.inner_steps, mph_fmt_double(a, d.train.meta.inner_lr),
 	       mph_fmt_double(b, d.train.meta.outer_lr), mph_norm_name(d.train.meta.norm),
@@ -244,10 +248,12 @@ typedef struct {
 	double t0;
 } eval_ctx;
 
-static void search_opts(const settings *st, mph_algo a, uint64_t seed, mph_search_opts *so,
-                        const mph_model *model)
+static void search_opts(const settings *st, mph_algo a, uint64_t seed, const mph_profiles *profiles,
+                        mph_search_opts *so, const mph_model *model)
 {
-	mph_search_opts_apply(so, a, &st->search, model);
+	mph_search_args g = st->search;
+	g.profiles = profiles;
+	mph_search_opts_apply(so, a, &g, model);
 	so->seed = seed;
 	/* ernest without a model: the architecture of the models trained here */
 	so->nhidden = st->train.nhidden;
@@ -273,8 +279,7 @@ static int run_task(eval_ctx *ec, const mph_eval_task *t, mph_model *meta, mph_m
 			mph_eval_run_opts ro;
 			log_ctx lc;
 			long n;
-			search_opts(st, al, st->search.seed + (uint64_t)r, &so, m);
-			so.profiles = ec->profiles;
+			search_opts(st, al, st->search.seed + (uint64_t)r, ec->profiles, &so, m);
 			if ((s = mph_search_new(ec->space, m, &so, err)) == NULL) { rc = -1; break; }
 			lc.fp = ec->log;
 			lc.space = ec->space;

@@ -48,7 +48,8 @@ static void help(void)
 	       "      --seed N         random seed [%llu]\n"
 	       "      --delta X        weight of morphling's confidence |u_after - u_before| [%s]\n"
 	       "      --kappa X        weight of the sd in UCB and morphling-ens [%g for\n"
-	       "                       morphling-gp and vizier, %g for the others]\n"
+	       "                       morphling-gp and vizier, %g for the others; %g for\n"
+	       "                       morphling-gp with --profiles]\n"
 	       "      --xi X           EI margin, in sds of the utilities seen [%s]\n"
 	       "      --acq ACQ        ucb or ei, for vizier and morphling-gp [%s]\n"
 	       "      --members N      adaptations in morphling-ens [%d]\n"
@@ -78,7 +79,7 @@ static void help(void)
 	       "%d steps, lr %s. Exit status: 0 suggested, 1 bad data, 2 usage, 3 the\n"
 	       "stopping rule fired, 4 every candidate is measured. See mph-suggest(1).\n",
 	       usage_line, mph_algo_name(d.algo), DEFAULT_MODEL, (unsigned long long)d.seed,
-	       mph_fmt_double(delta, d.delta), gp.kappa, ucb.kappa,
+	       mph_fmt_double(delta, d.delta), gp.kappa, ucb.kappa, MPH_PROFILES_KAPPA,
 	       mph_fmt_double(xi, d.xi), d.acq == MPH_ACQ_UCB ? "ucb" : "ei", d.members,
 	       d.profiles_weight, mph_fmt_double(ei, so.ei), so.patience, d.scratch.steps,
 	       mph_fmt_double(lr, d.scratch.lr));
@@ -209,7 +210,6 @@ static int suggest(settings *st, run_state *r, mph_error *err)
 	if (r->model && r->obj && mph_algo_needs_model(st->algo) &&
 	    mph_search_check_metric(r->model, st->model, r->obj, st->objective, err) != 0)
 		return -1;
-	mph_search_opts_apply(&so, st->algo, &st->search, r->model);
 	if (st->profiles) {
 		if (st->algo != MPH_ALGO_MORPHLING_GP)
 			return mph_error_set(err, NULL, 0, 0, "--profiles: %s does not use profiles (morphling-gp does)",
@@ -218,8 +218,9 @@ static int suggest(settings *st, run_state *r, mph_error *err)
 		                                err)) == NULL ||
 		    (r->profiles = mph_profiles_new(r->ptrace, NULL, sp, err)) == NULL)
 			return -1;
-		so.profiles = r->profiles;
+		st->search.profiles = r->profiles;
 	}
+	mph_search_opts_apply(&so, st->algo, &st->search, r->model);
 
 	if ((r->csv = mph_csv_open(st->candidates, err)) == NULL) return -1;
 	if ((r->cand = mph_candidates_read(r->csv, sp, r->obj, err)) == NULL) {

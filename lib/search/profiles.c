@@ -7,9 +7,10 @@
  * surfaces of the services that fit the new one's trials best rank its
  * optimum well for other services than the ones the model gets right
  * (section 11). Blended in log units, each profile shifted by the offset
- * that fits it to the trials, weighted by how well it fits them, they cut
- * Falcon's median from 23 to 18 samples and packrat-pytorch's from 9 to 8,
- * but cost the zoo 1.5: an option, not the default.
+ * that fits it to the trials, weighted by how well it fits them, with
+ * morphling-gp's kappa at 0.5, they cut Falcon's median from 23 to 18
+ * samples, packrat-pytorch's from 9 to 8 and the zoo's from 16.5 to 15.5.
+ * They need the measurements themselves, so they are an option.
  *
  * A profile value is a trace row that worked with a positive metric; a row
  * that failed is remembered as a failure; a configuration the trace lacks

@@ -138,6 +138,7 @@ void mph_search_opts_apply(mph_search_opts *o, mph_algo a, const mph_search_args
 	if (g->local.every > 0) o->local.every = g->local.every;
 	o->profiles = g->profiles;
 	if (!isnan(g->profiles_weight)) o->profiles_weight = g->profiles_weight;
+	if (g->profiles != NULL && a == MPH_ALGO_MORPHLING_GP && isnan(g->kappa)) o->kappa = MPH_PROFILES_KAPPA;
 	if (g->adapt_steps >= 0 || g->adapt_lr >= 0) {
 		/* an override of one setting keeps the model's others */
 		if (model != NULL) o->adapt = model->adapt;
