@@ -137,6 +137,24 @@ tune: the race is over: $(($(configs tune/trials.csv | wc -l) - 14)) more trials
 	[ "$kills" -ge 20 ]
 }
 
+@test "tune: PROFILES passes a trace of other services to mph-suggest --profiles" {
+	grep -v '^densenet169,' "$SHARE/zoo/trace.csv" > others.csv
+	run -0 --separate-stderr make -s tune $STOPARG PROFILES=others.csv
+	cp tune/trials.csv with.csv
+	# each search step is mph-suggest --profiles on the trials before it
+	for n in 9 12; do
+		head -$((n + 1)) with.csv > before.csv
+		mph-space "$SHARE/spaces/morphling.json" |
+			mph-suggest -s "$SHARE/spaces/morphling.json" -O "$SHARE/objectives/rps-per-dollar.json" \
+				--seed 1 --profiles others.csv -t before.csv 2> /dev/null | sed -n 2p | cut -d, -f1-4 > next.txt
+		assert_equal "$(configs with.csv | sed -n $((n + 1))p)" "$(cat next.txt)"
+	done
+	# and without them the search goes otherwise
+	run -0 make -s clean-tune
+	run -0 --separate-stderr make -s tune $STOPARG
+	! cmp -s <(configs with.csv | head -14) <(configs tune/trials.csv | head -14)
+}
+
 @test "tune: make -j4 measures 4 distinct configurations a round" {
 	# a probe that logs how many configurations each call gets, then measures
 	cat > logprobe <<EOF

@@ -10,6 +10,10 @@
 #              (share/mph/models/zoo-roles.json) when the space's knob
 #              roles fit it, else gp-ucb: mph-suggest says which
 #   ALGO       mph-suggest -a: the algorithm (with MODEL, or instead)  []
+#   PROFILES   a trace of services measured before (typically the one
+#              MODEL was trained on): mph-suggest --profiles, the
+#              services that fit the trials best guide morphling-gp
+#              beside the model (TUNING.md section 11)           []
 #   STOP       mph-suggest's stopping rule; empty: the budget only   [--stop]
 #   RACE       TOP,MOST[,Z]: before the choice, race the TOP
 #              configurations whose first trial is best (mph-pick
@@ -48,6 +52,7 @@ TRIALS := $(TUNE_DIR)/trials.csv
 BUDGET ?= 20
 MODEL ?=
 ALGO ?=
+PROFILES ?=
 STOP ?= --stop
 CONFIRM ?= 3
 REPEATS ?= 3
@@ -65,7 +70,7 @@ QUIET ?=
 mph_candidates = $(if $(CANDIDATES),cat '$(CANDIDATES)',$(MPH_SPACE) '$(SPACE)')
 mph_initial = $(if $(INITIAL),cat '$(INITIAL)',$(MPH_SPACE) -i '$(SPACE)')
 mph_suggest = $(MPH_SUGGEST) $(if $(MODEL),-m '$(MODEL)') $(if $(ALGO),-a $(ALGO)) -s '$(SPACE)' -O '$(OBJECTIVE)' --seed $(SEED) \
-	$(STOP) $(SUGGEST_FLAGS)
+	$(if $(PROFILES),--profiles '$(PROFILES)') $(STOP) $(SUGGEST_FLAGS)
 mph_awk = awk -f '$(MPH_SHARE)/tune.awk' -v knobs="$$knobs"
 # measure < CONFIGS [mph-probe options]: into the trials file (progress
 # counts up to $$budget when set); a run whose
