@@ -319,7 +319,8 @@ search_stop() {
 $USAGE
                    [--seed N] [--delta X] [--kappa X] [--xi X] [--acq ucb|ei] [--members N]
                    [--cover] [--fail-worst] [--local AGE[,TOP[,EVERY]]] [--adapt-steps N]
-                   [--adapt-lr X] [--stop] [--stop-ei X] [--stop-patience K] [CANDIDATES]"
+                   [--adapt-lr X] [--profiles TRACE [--profiles-weight W]] [--stop]
+                   [--stop-ei X] [--stop-patience K] [CANDIDATES]"
 	run -2 --separate-stderr mph-suggest -a gp-ucb -s space.json "$ALL"
 	assert_equal "${stderr_lines[0]}" "mph-suggest: --algo gp-ucb needs --objective"
 	run -2 --separate-stderr mph-suggest -a morphling -O objective.json -s space.json "$ALL"
