@@ -57,7 +57,7 @@ ifeq ($(findstring -fsanitize,$(CFLAGS)),)
 bin/mph-suggest: LDLIBS = -static-pie -ljansson -lcsv -lopenblas -lm -lpthread
 endif
 
-build/unit/%: tests/unit/%.c tests/unit/unit.h $(LIB_HDR) build/libmph.a
+build/unit/%: tests/unit/%.c tests/unit/unit.h tests/unit/fixture.h $(LIB_HDR) build/libmph.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(MPH_CFLAGS) -Itests/unit -o $@ $< build/libmph.a $(LDLIBS)
 

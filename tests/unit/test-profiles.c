@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "search/search.h"
 #include "unit.h"
+#include "fixture.h"
 
 /* x 1..4 (int), kind a|b (categorical): 8 configurations, id = 2 (x - 1) + kind */
 static const char *space_text =
@@ -149,23 +150,11 @@ static void blend(const mph_space *s, const mph_candidates *c)
 
 int main(void)
 {
-	json_error_t je;
-	json_t *js = json_loads(space_text, 0, &je), *jo = json_loads(obj_text, 0, &je);
-	mph_space *s = mph_space_from_json(js, "space", NULL);
-	mph_objective *obj = mph_objective_from_json(jo, "objective", NULL);
-	size_t idx[8 * 2], i;
-	mph_candidates *c;
-
-	CHECK(s != NULL && obj != NULL);
-	for (i = 0; i < 8; i++) mph_space_config_from_id(s, i, idx + 2 * i);
-	c = mph_candidates_from_configs(s, idx, 8, obj, NULL);
-	CHECK(c != NULL && mph_candidates_n(c) == 8);
-	for (i = 0; i < 8; i++) CHECK(mph_candidates_id(c, i) == i);
-	blend(s, c);
-	mph_candidates_free(c);
-	mph_objective_free(obj);
-	mph_space_free(s);
-	json_decref(js);
-	json_decref(jo);
+	unit_fixture f;
+	size_t i;
+	CHECK(unit_fixture_open(&f, space_text, obj_text) == 0 && mph_candidates_n(f.cand) == 8);
+	for (i = 0; f.cand && i < 8; i++) CHECK(mph_candidates_id(f.cand, i) == i);
+	if (f.cand) blend(f.space, f.cand);
+	unit_fixture_close(&f);
 	return UNIT_DONE();
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "search/search.h"
 #include "unit.h"
+#include "fixture.h"
 
 static const char *space_text =
 	"{\"knobs\": [{\"name\": \"x\", \"type\": \"int\", \"range\": [1, 6], \"step\": 1},"
@@ -149,27 +150,25 @@ static void gp_ignores_failures(const mph_space *s, const mph_candidates *c)
 
 int main(void)
 {
-	json_error_t je;
-	json_t *js = json_loads(space_text, 0, &je), *jo = json_loads(obj_text, 0, &je);
-	mph_space *s = mph_space_from_json(js, "space", NULL);
-	mph_objective *obj = mph_objective_from_json(jo, "objective", NULL);
-	size_t hidden[2] = {16, 16}, idx[48 * 3], i;
+	unit_fixture f;
+	int ok = unit_fixture_open(&f, space_text, obj_text) == 0;
+	mph_space *s = f.space;
+	mph_candidates *c = f.cand;
+	size_t hidden[2] = {16, 16}, i;
 	mph_rng rng;
 	mph_model *model;
-	mph_candidates *c;
 	mph_history *h;
 	mph_suggestion sg;
 	mph_error err;
-	json_t *js2 = mph_space_to_json(s);
+	json_t *js2;
 
-	CHECK(s != NULL && obj != NULL);
+	CHECK(ok && mph_candidates_n(c) == 48);
+	if (!ok) return UNIT_DONE();
+	js2 = mph_space_to_json(s);
 	mph_rng_seed(&rng, 1);
 	model = mph_model_new(mph_space_from_json(js2, NULL, NULL),
 	                      mph_mlp_new(mph_space_nfeatures(s), 2, hidden), "perf", MPH_NORM_MAX, NULL);
 	mph_mlp_init(model->mlp, &rng);
-	for (i = 0; i < 48; i++) mph_space_config_from_id(s, i, idx + 3 * i);
-	c = mph_candidates_from_configs(s, idx, 48, obj, NULL);
-	CHECK(c != NULL && mph_candidates_n(c) == 48);
 
 	same_as_fresh(s, model, c, MPH_ALGO_MORPHLING, 12);
 	same_as_fresh(s, model, c, MPH_ALGO_MORPHLING_GP, 12);
@@ -262,12 +261,8 @@ int main(void)
 			CHECK(mph_algo_parse(mph_algo_name((mph_algo)i), &a) == 0 && a == (mph_algo)i);
 	}
 	mph_history_free(h);
-	mph_candidates_free(c);
 	mph_model_free(model);
-	mph_objective_free(obj);
-	mph_space_free(s);
-	json_decref(js);
-	json_decref(jo);
+	unit_fixture_close(&f);
 	json_decref(js2);
 	return UNIT_DONE();
 }

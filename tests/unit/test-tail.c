@@ -5,6 +5,7 @@
 #include <string.h>
 #include "search/search.h"
 #include "unit.h"
+#include "fixture.h"
 
 /* x 1..12 (int), y 1..6 (int), kind a|b|c (categorical): 216 configurations */
 static const char *space_text =
@@ -209,24 +210,13 @@ static void finds_spike(const mph_space *s, const mph_candidates *c)
 
 int main(void)
 {
-	json_error_t je;
-	json_t *js = json_loads(space_text, 0, &je), *jo = json_loads(obj_text, 0, &je);
-	mph_space *s = mph_space_from_json(js, "space", NULL);
-	mph_objective *obj = mph_objective_from_json(jo, "objective", NULL);
-	size_t idx[216 * 3], i;
-	mph_candidates *c;
-
-	CHECK(s != NULL && obj != NULL);
-	for (i = 0; i < 216; i++) mph_space_config_from_id(s, i, idx + 3 * i);
-	c = mph_candidates_from_configs(s, idx, 216, obj, NULL);
-	CHECK(c != NULL && mph_candidates_n(c) == 216);
+	unit_fixture f;
+	CHECK(unit_fixture_open(&f, space_text, obj_text) == 0 && mph_candidates_n(f.cand) == 216);
 	age_and_due();
-	rings(s, c);
-	finds_spike(s, c);
-	mph_candidates_free(c);
-	mph_objective_free(obj);
-	mph_space_free(s);
-	json_decref(js);
-	json_decref(jo);
+	if (f.cand) {
+		rings(f.space, f.cand);
+		finds_spike(f.space, f.cand);
+	}
+	unit_fixture_close(&f);
 	return UNIT_DONE();
 }
