@@ -380,6 +380,22 @@ typedef struct mph_trace mph_trace;
  * metric; other columns are ignored. Rows of a task need not be adjacent. */
 mph_trace *mph_trace_load(const char *path, const mph_space *s, const char *metric,
                           double fail_value, mph_error *err);
+/* How the rows that did not serve become targets. */
+typedef struct {
+	double fail_value;              /* a failed row's metric [0] */
+	const mph_objective *objective; /* rows that ran but break one of its
+	                                   constraints are targets as failed ones
+	                                   (metric must be its metric) [NULL] */
+	int fail_worst;                 /* failed and breaking rows: the task's worst
+	                                   metric among the rows that ran and met the
+	                                   constraints (the lowest when the objective
+	                                   maximises or there is none, the highest
+	                                   when it minimises), not fail_value;
+	                                   fail_value where none did [0] */
+} mph_trace_opts;
+void mph_trace_opts_init(mph_trace_opts *o);
+mph_trace *mph_trace_load_opts(const char *path, const mph_space *s, const char *metric,
+                               const mph_trace_opts *o, mph_error *err);
 void mph_trace_free(mph_trace *t);
 /* A copy with the tasks k where keep[k] is set, in order; the digest stays
  * the whole trace's (what was read). */

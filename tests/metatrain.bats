@@ -292,3 +292,42 @@ FAST="--iters 30 --hidden 16,16 --shots 8 --query 16"
 	mph-metatrain -q -s "$MPH_ROOT/$FIX/space.json" $FAST "$MPH_ROOT/$FIX/trace.csv" > "$d/f.json"
 	cmp "$d/e.json" "$d/f.json"
 }
+
+@test "-O OBJECTIVE: rows that break its constraints are learnt as failed ones; --fail-worst as the worst that served" {
+	EV="$MPH_ROOT/tests/fixtures/eval"
+	cd "$BATS_TEST_TMPDIR"
+	# the fixture's larger batches break a p99 of 200 ms
+	printf '{"metric": "rps", "direction": "max", "constraints": ["p99_ms <= 200"]}\n' > slo.json
+	printf '{"metric": "rps", "direction": "max"}\n' > plain.json
+	train() { mph-metatrain -q -s "$EV/space.json" $FAST --exclude t5 "$@" "$EV/trace.csv"; }
+	train -o none.json
+	train -O plain.json -o plain-model.json
+	train -O slo.json -o slo-model.json
+	train -O slo.json --fail-worst -o worst-model.json
+	net() { jq -c .network "$1"; }
+	# no constraint: the same network (-O names the metric: rps, as -M's default)
+	assert_equal "$(net plain-model.json)" "$(net none.json)"
+	[ "$(net slo-model.json)" != "$(net none.json)" ]
+	[ "$(net worst-model.json)" != "$(net slo-model.json)" ]
+	run jq -r '.metric, (.provenance.args | join(" "))' slo-model.json
+	assert_line --index 0 rps
+	assert_line --index 1 --partial "-O slo.json"
+	# mph-eval trains as mph-metatrain -O with its own objective
+	mph-eval -q -O slo.json -s "$EV/space.json" -a morphling $FAST --test-tasks t5 --seed 2 --cap 12 "$EV/trace.csv" |
+		cut -d, -f1,2,4- > inproc.csv
+	mph-eval -q -O slo.json -s "$EV/space.json" -a morphling -m slo-model.json --test-tasks t5 --seed 2 --cap 12 \
+		"$EV/trace.csv" | cut -d, -f1,2,4- > given.csv
+	cmp inproc.csv given.csv
+	mph-eval -q -O slo.json -s "$EV/space.json" -a morphling -m none.json --test-tasks t5 --seed 2 --cap 12 \
+		"$EV/trace.csv" | cut -d, -f1,2,4- > unconstrained.csv
+	! cmp -s inproc.csv unconstrained.csv
+	# errors: --fail-worst needs a direction; the objective judges the metric learnt
+	run -2 --separate-stderr train --fail-worst -o x.json
+	assert_equal "${stderr_lines[0]}" "mph-metatrain: --fail-worst needs -O OBJECTIVE (which way is worst)"
+	run -1 --separate-stderr train -M p99_ms -O slo.json -o x.json
+	assert_equal "$stderr" "mph-metatrain: slo.json: metric 'rps' is not the one learnt ('p99_ms')"
+	printf '{"metric": "rps", "direction": "max", "constraints": ["p50_ms <= 10"]}\n' > gone.json
+	run -1 --separate-stderr train -O gone.json -o x.json
+	assert_equal "$stderr" "mph-metatrain: $EV/trace.csv:1: constraint 'p50_ms <= 10': missing column 'p50_ms'"
+	[ ! -e x.json ]
+}

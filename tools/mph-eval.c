@@ -121,7 +121,9 @@ static void help(void)
 	       "      --profiles         morphling-gp: the tasks the fold does not test as\n"
 	       "                         profiles (mph-suggest --profiles)\n"
 	       "      --profiles-weight W  the adapted model's share of the prior [%g]\n\n"
-	       "Models trained here, per fold and meta-seed (as mph-metatrain):\n"
+	       "Models trained here, per fold and meta-seed (as mph-metatrain -O OBJECTIVE: rows\n"
+	       "that break its constraints are learnt as failed ones, with --fail-worst as the\n"
+	       "worst that served):\n"
 	       "      --meta-seeds N,... training seeds; each gives its own runs [%s]\n"
 	       "      --ensemble N       networks per model, each from its own seed [%zu]\n"
 	       "      --hidden N,...     hidden layers [128,128]\n"
@@ -719,7 +721,14 @@ static int load(eval_ctx *ec, const char *trace_path, mph_split **sp, mph_error 
 	if ((needs(ec, MPH_MODEL_META) && ec->model == NULL) || (needs(ec, MPH_MODEL_PRETRAINED) && ec->pretrained == NULL)) {
 		if (ec->model || ec->pretrained)
 			return mph_error_set(err, NULL, 0, 0, "give both -m and -p, or neither, for algorithms %s", st->algos);
-		if ((ec->trace = mph_trace_load(trace_path, ec->space, metric, st->train.fail_value, err)) == NULL)
+		/* as mph-metatrain -O OBJECTIVE [--fail-worst]: rows that broke a
+		 * constraint are learnt as failed ones */
+		mph_trace_opts to;
+		mph_trace_opts_init(&to);
+		to.fail_value = st->train.fail_value;
+		to.objective = ec->obj;
+		to.fail_worst = st->search.fail_worst;
+		if ((ec->trace = mph_trace_load_opts(trace_path, ec->space, metric, &to, err)) == NULL)
 			return -1;
 	}
 	if (st->profiles && (ec->ptrace = mph_trace_load(trace_path, ec->space, metric, ec->fail_value, err)) == NULL)

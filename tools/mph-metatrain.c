@@ -7,20 +7,24 @@
 #include "tool.h"
 
 static const char usage_line[] =
-	"usage: mph-metatrain [-hqv] [-M METRIC] [-o FILE] [-s SPACE]... [--roles] [--mode maml|pretrain]\n"
-	"                     [--first-order] [--tasks T,...] [--exclude T,...] [--seed N] [hyper-parameters]\n"
-	"                     TRACE...\n";
+	"usage: mph-metatrain [-hqv] [-M METRIC] [-O OBJECTIVE [--fail-worst]] [-o FILE] [-s SPACE]... [--roles]\n"
+	"                     [--mode maml|pretrain] [--first-order] [--tasks T,...] [--exclude T,...] [--seed N]\n"
+	"                     [hyper-parameters] TRACE...\n";
 
 
 typedef struct {
 	mph_model_train_opts train; /* meta, adapt, hidden, fail_value, seed, members */
 	const char *metric;
+	int metric_given;           /* -M */
+	mph_trace_opts rows;        /* fail_value, objective (-O), fail_worst */
 } settings;
 
 static void defaults(settings *st)
 {
 	mph_model_train_opts_init(&st->train); /* adapt follows --inner-steps/--inner-lr unless given */
 	st->metric = "rps";
+	st->metric_given = 0;
+	mph_trace_opts_init(&st->rows);
 }
 
 static void help(void)
@@ -41,6 +45,11 @@ static void help(void)
 	       "                         so traces over different spaces pool and the model\n"
 	       "                         serves any space whose knobs have roles it knows\n"
 	       "  -M, --metric NAME      trace column to learn (NAME,...: one a trace) [%s]\n"
+	       "  -O, --objective FILE   rows that ran but break one of its constraints (e.g. an\n"
+	       "                         SLO, mph-objective(5)) are learnt as failed ones; its\n"
+	       "                         metric is the one learnt (the default of -M then)\n"
+	       "      --fail-worst       failed and breaking rows are learnt as the worst metric\n"
+	       "                         of their task's rows that served, not --fail-value\n"
 	       "  -o, --output FILE      write the model to FILE (complete or absent) [stdout]\n"
 	       "      --mode MODE        maml, or pretrain (plain regression on all tasks pooled,\n"
 	       "                         the Fine-tuning baseline) [maml]\n"
@@ -87,7 +96,7 @@ static void help(void)
 enum {
 	OPT_ADAPT_LR = 256, OPT_ADAPT_STEPS, OPT_ENSEMBLE, OPT_EXCLUDE, OPT_FAIL_VALUE, OPT_FIRST_ORDER, OPT_HIDDEN,
 	OPT_INNER_LR, OPT_INNER_STEPS, OPT_ITERS, OPT_META_BATCH, OPT_MODE, OPT_NORM, OPT_OUTER_LR,
-	OPT_QUERY, OPT_ROLES, OPT_SEED, OPT_SHOTS, OPT_TASKS, OPT_THREADS, OPT_VERSION
+	OPT_QUERY, OPT_ROLES, OPT_SEED, OPT_SHOTS, OPT_TASKS, OPT_THREADS, OPT_VERSION, OPT_FAIL_WORST
 };
 
 /* ---- progress ---- */
@@ -223,7 +232,7 @@ static mph_trace *load_traces(const char **spaces, size_t nspaces, const char *c
 			              nmetrics, ntraces);
 			goto out;
 		}
-		if ((parts[i] = mph_trace_load(traces[i], sp[i], metrics[nmetrics == 1 ? 0 : i], st->train.fail_value, err)) == NULL)
+		if ((parts[i] = mph_trace_load_opts(traces[i], sp[i], metrics[nmetrics == 1 ? 0 : i], &st->rows, err)) == NULL)
 			goto out;
 	}
 	if ((t = mph_trace_pool(parts, ntraces, err)) != NULL) done = 1;
@@ -282,6 +291,7 @@ int main(int argc, char **argv)
 		{"ensemble", required_argument, NULL, OPT_ENSEMBLE},
 		{"exclude", required_argument, NULL, OPT_EXCLUDE},
 		{"fail-value", required_argument, NULL, OPT_FAIL_VALUE},
+		{"fail-worst", no_argument, NULL, OPT_FAIL_WORST},
 		{"first-order", no_argument, NULL, OPT_FIRST_ORDER},
 		{"help", no_argument, NULL, 'h'},
 		{"hidden", required_argument, NULL, OPT_HIDDEN},
@@ -291,6 +301,7 @@ int main(int argc, char **argv)
 		{"meta-batch", required_argument, NULL, OPT_META_BATCH},
 		{"metric", required_argument, NULL, 'M'},
 		{"mode", required_argument, NULL, OPT_MODE},
+		{"objective", required_argument, NULL, 'O'},
 		{"norm", required_argument, NULL, OPT_NORM},
 		{"outer-lr", required_argument, NULL, OPT_OUTER_LR},
 		{"output", required_argument, NULL, 'o'},
@@ -306,7 +317,8 @@ int main(int argc, char **argv)
 		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0}};
 	settings st;
-	const char *output = NULL, *only = NULL, *exclude = NULL, *trace_path;
+	const char *output = NULL, *only = NULL, *exclude = NULL, *trace_path, *objective_path = NULL;
+	mph_objective *obj = NULL;
 	const char **space_paths = tool_alloc((size_t)argc * sizeof *space_paths);
 	size_t nspaces = 0, ntraces = 0, i;
 	int ch, li = 0, verbose = 0, quiet = 0, first_order = 0, roles = 0, rc = 1;
@@ -321,10 +333,12 @@ int main(int argc, char **argv)
 
 	tool_start(argv, "mph-metatrain");
 	defaults(&st);
-	while ((ch = getopt_long(argc, argv, "hM:o:qs:v", longopts, &li)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hM:O:o:qs:v", longopts, &li)) != -1) {
 		switch (ch) {
 		case 'h': help(); free(space_paths); return tool_stdout_status();
-		case 'M': st.metric = optarg; break;
+		case 'M': st.metric = optarg; st.metric_given = 1; break;
+		case 'O': objective_path = optarg; break;
+		case OPT_FAIL_WORST: st.rows.fail_worst = 1; break;
 		case 'o': output = optarg; break;
 		case 'q': quiet = 1; break;
 		case 's': space_paths[nspaces++] = optarg; break;
@@ -386,6 +400,28 @@ int main(int argc, char **argv)
 		goto usage;
 	}
 	st.train.meta.mode = first_order ? MPH_META_FOMAML : mode;
+	if (st.rows.fail_worst && objective_path == NULL) {
+		tool_usage_error("--fail-worst needs -O OBJECTIVE (which way is worst)");
+		goto usage;
+	}
+	st.rows.fail_value = st.train.fail_value;
+	if (objective_path) {
+		/* the constraints judge the objective's metric: the one learnt */
+		size_t n, j;
+		char **m;
+		if ((obj = mph_objective_load(objective_path, &err)) == NULL) goto fail;
+		if (!st.metric_given) st.metric = mph_objective_metric(obj);
+		m = tool_split(st.metric, &n);
+		for (j = 0; j < n; j++)
+			if (strcmp(m[j], mph_objective_metric(obj)) != 0) {
+				mph_error_set(&err, objective_path, 0, 0, "metric '%s' is not the one learnt ('%s')",
+				              mph_objective_metric(obj), m[j]);
+				free(m);
+				goto fail;
+			}
+		free(m);
+		st.rows.objective = obj;
+	}
 
 	{	/* the model predicts the first trace's metric */
 		size_t n;
@@ -395,7 +431,7 @@ int main(int argc, char **argv)
 	}
 	if (nspaces == 0) {
 		if ((s = tool_space_from_trace(trace_path, metric0, &err)) == NULL) goto fail;
-		if ((all = mph_trace_load(trace_path, s, metric0, st.train.fail_value, &err)) == NULL) goto fail;
+		if ((all = mph_trace_load_opts(trace_path, s, metric0, &st.rows, &err)) == NULL) goto fail;
 	} else if ((all = load_traces(space_paths, nspaces, (const char *const *)argv + optind, ntraces, roles,
 	                              &st, &s, &err)) == NULL)
 		goto fail;
@@ -416,6 +452,7 @@ int main(int argc, char **argv)
 fail:
 	if (rc != 0) tool_error(&err);
 	mph_model_free(model);
+	mph_objective_free(obj);
 	free(prog.iter_of);
 	mph_trace_free(all);
 	mph_trace_free(t);

@@ -1,6 +1,7 @@
 /* Loading profiled traces into encoded per-task matrices: the one reader
  * every learner and evaluator shares, so all of them treat failed
  * configurations the same way (mph_status_failed, as trials files). */
+#include <math.h>
 #include <string.h>
 #include "learn/learn.h"
 
@@ -79,17 +80,54 @@ long mph_trace_task_index(const mph_trace *t, const char *name)
 	return -1;
 }
 
+void mph_trace_opts_init(mph_trace_opts *o)
+{
+	o->fail_value = 0.0;
+	o->objective = NULL;
+	o->fail_worst = 0;
+}
+
 mph_trace *mph_trace_load(const char *path, const mph_space *s, const char *metric,
                           double fail_value, mph_error *err)
 {
-	mph_csv *c = mph_csv_open(path, err);
+	mph_trace_opts o;
+	mph_trace_opts_init(&o);
+	o.fail_value = fail_value;
+	return mph_trace_load_opts(path, s, metric, &o, err);
+}
+
+/* The targets of the rows that did not serve (bad[i]: failed or broke a
+ * constraint), once every row of the task is read: the worst metric of
+ * those that did, or fail_value where none did. */
+static void worst_targets(mph_task *tk, const unsigned char *bad, int maximize, double fail_value)
+{
+	double worst = NAN;
+	size_t i;
+	for (i = 0; i < tk->n; i++)
+		if (!bad[i] && (isnan(worst) || (maximize ? tk->y[i] < worst : tk->y[i] > worst))) worst = tk->y[i];
+	for (i = 0; i < tk->n; i++)
+		if (bad[i]) tk->y[i] = isnan(worst) ? fail_value : worst;
+}
+
+mph_trace *mph_trace_load_opts(const char *path, const mph_space *s, const char *metric,
+                               const mph_trace_opts *o, mph_error *err)
+{
+	mph_csv *c;
 	mph_trace *t;
-	size_t nk = mph_space_nknobs(s), nf = mph_space_nfeatures(s), *cols, *idx, *caps = NULL;
+	size_t nk = mph_space_nknobs(s), nf = mph_space_nfeatures(s), *cols, *idx, *caps = NULL, k;
 	size_t tcap = 0;
 	long task_col, metric_col, status_col;
-	double *x;
+	double *x, fail_value = o->fail_value;
+	mph_objective_bound *b = NULL;
+	unsigned char **bad = NULL; /* per task and row: failed or broke a constraint */
+	size_t nbad = 0;            /* tasks in bad */
 	int rc;
-	if (c == NULL) return NULL;
+	if (o->objective && strcmp(mph_objective_metric(o->objective), metric) != 0) {
+		mph_error_set(err, NULL, 0, 0, "the objective's metric is '%s', not '%s'",
+		              mph_objective_metric(o->objective), metric);
+		return NULL;
+	}
+	if ((c = mph_csv_open(path, err)) == NULL) return NULL;
 	t = mph_calloc(1, sizeof *t);
 	t->nknobs = nk;
 	t->nfeatures = nf;
@@ -98,18 +136,24 @@ mph_trace *mph_trace_load(const char *path, const mph_space *s, const char *metr
 	x = mph_malloc((nf ? nf : 1) * sizeof *x);
 	if ((task_col = mph_csv_require(c, "task", err)) < 0 ||
 	    mph_space_bind(s, c, cols, err) < 0 ||
-	    (metric_col = mph_csv_require(c, metric, err)) < 0)
+	    (metric_col = mph_csv_require(c, metric, err)) < 0 ||
+	    (o->objective && (b = mph_objective_bind_csv(o->objective, c, 0, err)) == NULL))
 		goto fail;
 	status_col = mph_csv_col(c, "status");
 	while ((rc = mph_csv_read(c, err)) == 1) {
 		const char *name = mph_csv_field(c, (size_t)task_col);
-		int failed;
+		int failed, broke = 0;
 		double y;
 		long ti;
 		if (mph_space_parse(s, c, cols, idx, err) < 0) goto fail;
 		failed = status_col >= 0 && mph_status_failed(mph_csv_field(c, (size_t)status_col));
 		if (failed) y = fail_value;
 		else if (mph_csv_double(c, (size_t)metric_col, &y, err) < 0) goto fail;
+		if (!failed && b != NULL) {
+			mph_objective_result r;
+			if (mph_objective_eval_csv(b, c, y, &r, err) != 0) goto fail;
+			if (r.violated >= 0) { broke = 1; y = fail_value; }
+		}
 		if (*name == '\0') {
 			mph_error_set(err, mph_csv_name(c), mph_csv_line(c), 0, "column 'task': empty");
 			goto fail;
@@ -122,13 +166,19 @@ mph_trace *mph_trace_load(const char *path, const mph_space *s, const char *metr
 				tcap = tcap ? 2 * tcap : 16;
 				t->tasks = mph_realloc(t->tasks, tcap * sizeof *t->tasks);
 				caps = mph_realloc(caps, tcap * sizeof *caps);
+				bad = mph_realloc(bad, tcap * sizeof *bad);
 			}
 			memset(&t->tasks[t->ntasks], 0, sizeof *t->tasks);
 			t->tasks[t->ntasks].name = mph_strdup(name);
 			caps[t->ntasks] = 0;
+			bad[t->ntasks] = NULL;
+			nbad = t->ntasks + 1;
 			ti = (long)t->ntasks++;
 		}
 		mph_space_encode(s, idx, x);
+		if (t->tasks[ti].n == caps[ti]) /* task_push grows it to this */
+			bad[ti] = mph_realloc(bad[ti], (caps[ti] ? 2 * caps[ti] : 64) * sizeof **bad);
+		bad[ti][t->tasks[ti].n] = (unsigned char)(failed || broke);
 		task_push(&t->tasks[ti], &caps[ti], idx, nk, x, nf, y, failed);
 		t->digest = mph_trial_digest(t->digest, name, c, cols, nk, (size_t)metric_col, failed);
 	}
@@ -137,14 +187,22 @@ mph_trace *mph_trace_load(const char *path, const mph_space *s, const char *metr
 		mph_error_set(err, mph_csv_name(c), 0, 0, "no rows after the header");
 		goto fail;
 	}
+	if (o->fail_worst)
+		for (k = 0; k < t->ntasks; k++)
+			worst_targets(&t->tasks[k], bad[k], o->objective ? mph_objective_maximize(o->objective) : 1, fail_value);
+	rc = 0;
+	goto done;
+fail:
+	mph_trace_free(t);
+	t = NULL;
+	rc = -1;
+done:
+	for (k = 0; k < nbad; k++) free(bad[k]);
+	free(bad);
+	mph_objective_bound_free(b);
 	mph_csv_close(c);
 	free(cols); free(idx); free(x); free(caps);
 	return t;
-fail:
-	mph_csv_close(c);
-	free(cols); free(idx); free(x); free(caps);
-	mph_trace_free(t);
-	return NULL;
 }
 
 mph_trace *mph_trace_pool(mph_trace **parts, size_t n, mph_error *err)
