@@ -96,17 +96,18 @@ mph_trace *mph_trace_load(const char *path, const mph_space *s, const char *metr
 	return mph_trace_load_opts(path, s, metric, &o, err);
 }
 
-/* The targets of the rows that did not serve (bad[i]: failed or broke a
- * constraint), once every row of the task is read: the worst metric of
- * those that did, or fail_value where none did. */
-static void worst_targets(mph_task *tk, const unsigned char *bad, int maximize, double fail_value)
+/* With fail_worst, a row that did not serve (failed, or broke a
+ * constraint) is read as NaN, which no row that served can be (the CSV
+ * reader refuses it); once every row of the task is read it becomes the
+ * worst metric of those that served, or fail_value where none did. */
+static void worst_targets(mph_task *tk, int maximize, double fail_value)
 {
 	double worst = NAN;
 	size_t i;
 	for (i = 0; i < tk->n; i++)
-		if (!bad[i] && (isnan(worst) || (maximize ? tk->y[i] < worst : tk->y[i] > worst))) worst = tk->y[i];
+		if (!isnan(tk->y[i]) && (isnan(worst) || (maximize ? tk->y[i] < worst : tk->y[i] > worst))) worst = tk->y[i];
 	for (i = 0; i < tk->n; i++)
-		if (bad[i]) tk->y[i] = isnan(worst) ? fail_value : worst;
+		if (isnan(tk->y[i])) tk->y[i] = isnan(worst) ? fail_value : worst;
 }
 
 mph_trace *mph_trace_load_opts(const char *path, const mph_space *s, const char *metric,
@@ -117,10 +118,8 @@ mph_trace *mph_trace_load_opts(const char *path, const mph_space *s, const char 
 	size_t nk = mph_space_nknobs(s), nf = mph_space_nfeatures(s), *cols, *idx, *caps = NULL, k;
 	size_t tcap = 0;
 	long task_col, metric_col, status_col;
-	double *x, fail_value = o->fail_value;
+	double *x, fail_value = o->fail_worst ? NAN : o->fail_value; /* NaN: worst_targets' */
 	mph_objective_bound *b = NULL;
-	unsigned char **bad = NULL; /* per task and row: failed or broke a constraint */
-	size_t nbad = 0;            /* tasks in bad */
 	int rc;
 	if (o->objective && strcmp(mph_objective_metric(o->objective), metric) != 0) {
 		mph_error_set(err, NULL, 0, 0, "the objective's metric is '%s', not '%s'",
@@ -142,7 +141,7 @@ mph_trace *mph_trace_load_opts(const char *path, const mph_space *s, const char 
 	status_col = mph_csv_col(c, "status");
 	while ((rc = mph_csv_read(c, err)) == 1) {
 		const char *name = mph_csv_field(c, (size_t)task_col);
-		int failed, broke = 0;
+		int failed;
 		double y;
 		long ti;
 		if (mph_space_parse(s, c, cols, idx, err) < 0) goto fail;
@@ -152,7 +151,7 @@ mph_trace *mph_trace_load_opts(const char *path, const mph_space *s, const char 
 		if (!failed && b != NULL) {
 			mph_objective_result r;
 			if (mph_objective_eval_csv(b, c, y, &r, err) != 0) goto fail;
-			if (r.violated >= 0) { broke = 1; y = fail_value; }
+			if (r.violated >= 0) y = fail_value;
 		}
 		if (*name == '\0') {
 			mph_error_set(err, mph_csv_name(c), mph_csv_line(c), 0, "column 'task': empty");
@@ -166,19 +165,13 @@ mph_trace *mph_trace_load_opts(const char *path, const mph_space *s, const char 
 				tcap = tcap ? 2 * tcap : 16;
 				t->tasks = mph_realloc(t->tasks, tcap * sizeof *t->tasks);
 				caps = mph_realloc(caps, tcap * sizeof *caps);
-				bad = mph_realloc(bad, tcap * sizeof *bad);
 			}
 			memset(&t->tasks[t->ntasks], 0, sizeof *t->tasks);
 			t->tasks[t->ntasks].name = mph_strdup(name);
 			caps[t->ntasks] = 0;
-			bad[t->ntasks] = NULL;
-			nbad = t->ntasks + 1;
 			ti = (long)t->ntasks++;
 		}
 		mph_space_encode(s, idx, x);
-		if (t->tasks[ti].n == caps[ti]) /* task_push grows it to this */
-			bad[ti] = mph_realloc(bad[ti], (caps[ti] ? 2 * caps[ti] : 64) * sizeof **bad);
-		bad[ti][t->tasks[ti].n] = (unsigned char)(failed || broke);
 		task_push(&t->tasks[ti], &caps[ti], idx, nk, x, nf, y, failed);
 		t->digest = mph_trial_digest(t->digest, name, c, cols, nk, (size_t)metric_col, failed);
 	}
@@ -189,20 +182,17 @@ mph_trace *mph_trace_load_opts(const char *path, const mph_space *s, const char 
 	}
 	if (o->fail_worst)
 		for (k = 0; k < t->ntasks; k++)
-			worst_targets(&t->tasks[k], bad[k], o->objective ? mph_objective_maximize(o->objective) : 1, fail_value);
-	rc = 0;
-	goto done;
-fail:
-	mph_trace_free(t);
-	t = NULL;
-	rc = -1;
-done:
-	for (k = 0; k < nbad; k++) free(bad[k]);
-	free(bad);
+			worst_targets(&t->tasks[k], o->objective ? mph_objective_maximize(o->objective) : 1, o->fail_value);
 	mph_objective_bound_free(b);
 	mph_csv_close(c);
 	free(cols); free(idx); free(x); free(caps);
 	return t;
+fail:
+	mph_objective_bound_free(b);
+	mph_csv_close(c);
+	free(cols); free(idx); free(x); free(caps);
+	mph_trace_free(t);
+	return NULL;
 }
 
 mph_trace *mph_trace_pool(mph_trace **parts, size_t n, mph_error *err)
