@@ -480,6 +480,17 @@ static int parse_algos(const char *s, mph_algo **out, size_t *n)
 	return 0;
 }
 
+/* --profiles needs an algorithm that uses them: 0, or -1 after a usage error. */
+static int check_profiles(const settings *st, const mph_algo *a, size_t n)
+{
+	size_t i;
+	if (!st->profiles) return 0;
+	for (i = 0; i < n; i++)
+		if (a[i] == MPH_ALGO_MORPHLING_GP) return 0;
+	tool_usage_error("--profiles goes with -a morphling-gp (no other algorithm uses them)");
+	return -1;
+}
+
 static int from_logs(settings *st, int nfiles, char **files, mph_error *err)
 {
 	size_t nb, nl;
@@ -628,18 +639,6 @@ static int set_option(settings *st, int ch, const char *name, const char *arg)
 	}
 }
 
-/* name is one of the comma-separated list. */
-static int algo_listed(const char *list, const char *name)
-{
-	size_t n = strlen(name);
-	const char *p = list;
-	for (;;) {
-		if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0')) return 1;
-		if ((p = strchr(p, ',')) == NULL) return 0;
-		p++;
-	}
-}
-
 /* The rules that tie the options together: 0, or -1 after a usage error. */
 static int check_options(const settings *st)
 {
@@ -652,10 +651,6 @@ static int check_options(const settings *st)
 		return -1;
 	}
 	if (st->group_sep && !st->kfold) { tool_usage_error("--group-sep goes with --kfold"); return -1; }
-	if (st->profiles && !algo_listed(st->algos, "morphling-gp")) {
-		tool_usage_error("--profiles goes with -a morphling-gp (no other algorithm uses them)");
-		return -1;
-	}
 	if (!isnan(st->search.profiles_weight) && !st->profiles) {
 		tool_usage_error("--profiles-weight goes with --profiles");
 		return -1;
@@ -782,7 +777,9 @@ int main(int argc, char **argv)
 		goto usage;
 	}
 	trace_path = argv[optind];
-	if (check_options(&st) != 0 || parse_algos(st.algos, &ec.algos, &ec.nalgos) != 0) goto usage;
+	if (check_options(&st) != 0 || parse_algos(st.algos, &ec.algos, &ec.nalgos) != 0 ||
+	    check_profiles(&st, ec.algos, ec.nalgos) != 0)
+		goto usage;
 	if ((budgets = parse_longs("--budgets", st.budgets, 1, 100000000, &nb)) == NULL) goto usage;
 	if ((levels = parse_levels(st.levels, &nl)) == NULL) goto usage;
 	if (strcmp(trace_path, "-") == 0) { tool_usage_error("TRACE cannot be standard input"); goto usage; }
